@@ -1,0 +1,75 @@
+"""The public entry points: ``load``, ``simulate``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from ccsim.config.loader import Scenario
+from ccsim.config.loader import load as _load
+from ccsim.engine import run_replication
+from ccsim.metrics import SLRule, agents_frame, contacts_frame, intervals_frame
+from ccsim.model.plan import compile_plan
+from ccsim.results import Results, replication_kpis, summarise
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file (raises ``ConfigError`` with a clear message)."""
+    return _load(path)
+
+
+def simulate(
+    scenario: Scenario | str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    contacts: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Results:
+    """Simulate a scenario and return its ``Results``.
+
+    ``replications`` and ``seed`` default to the scenario's own. With ``contacts=False`` the
+    per-contact table is not kept (intervals, agents and the summary still are). ``progress``
+    is called as ``progress(done, total)`` after each replication.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = _load(scenario)
+    sc = scenario.scenario
+    reps = sc.replications if replications is None else int(replications)
+    root = sc.seed if seed is None else int(seed)
+    if reps < 1:
+        raise ValueError(f"replications must be >= 1 (got {reps})")
+    t0 = time.perf_counter()
+    plan = compile_plan(scenario)
+    rule = SLRule(scenario.channels, plan.channel_names)
+    contact_frames, interval_frames, agent_frames, kpi_frames = [], [], [], []
+    for r in range(reps):
+        rec = run_replication(plan, root, r)
+        iv = intervals_frame(plan, rec, rule)
+        ag = agents_frame(plan, rec)
+        interval_frames.append(iv)
+        agent_frames.append(ag)
+        kpi_frames.append(replication_kpis(plan, rec, iv, ag))
+        if contacts:
+            contact_frames.append(contacts_frame(plan, rec, rule))
+        del rec
+        if progress is not None:
+            progress(r + 1, reps)
+    per_rep = pd.concat(kpi_frames, ignore_index=True)
+    from ccsim.workload import overload_warnings
+
+    return Results(
+        scenario=scenario,
+        seed=root,
+        replications=reps,
+        contacts=pd.concat(contact_frames, ignore_index=True) if contacts else None,
+        intervals=pd.concat(interval_frames, ignore_index=True),
+        agents=pd.concat(agent_frames, ignore_index=True),
+        per_replication=per_rep,
+        summary=summarise(per_rep, rule, plan.channel_names),
+        sl_definitions=dict(rule.text),
+        warnings=overload_warnings(scenario, plan),
+        wall_time_s=time.perf_counter() - t0,
+    )

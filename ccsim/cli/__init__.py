@@ -1,0 +1,28 @@
+"""The ``ccsim`` command line: thin wrappers over the public API.
+
+Each command lives in its own module and registers itself on ``app``. Heavy imports happen
+inside the commands so that ``ccsim --help`` is instant. User errors (a bad config) print one
+clear message and exit with code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from ccsim.cli import erlang, inspect, run
+
+app = typer.Typer(
+    name="ccsim",
+    help="Contact-centre simulator: wait times, abandonment, service level, occupancy and cost.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+run.register(app)
+inspect.register(app)
+erlang.register(app)
+
+
+def main() -> None:
+    app()

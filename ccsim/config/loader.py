@@ -1,0 +1,211 @@
+"""Loading a scenario: TOML -> validated ``Scenario``; overrides by dotted path."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ccsim.config import schema as S
+from ccsim.config.errors import ConfigError, from_validation_error, suggest
+
+_DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column"}
+
+
+def _fields(model: type[BaseModel]) -> set[str]:
+    return {f.alias or n for n, f in model.model_fields.items()}
+
+
+KNOWN_KEYS: dict[str, set[str]] = {
+    "": _fields(S.ScenarioConfig),
+    "scenario": _fields(S.ScenarioSection),
+    "scenario.busyness": _DIST_KEYS,
+    "channels.*": _fields(S.Channel),
+    "channels.*.service_level": _fields(S.ServiceLevel),
+    "channels.*.hours": _fields(S.Hours),
+    "segments.*": _fields(S.Segment),
+    "segments.*.patience": _DIST_KEYS,
+    "contact_types.*": _fields(S.ContactType),
+    "contact_types.*.handle": _DIST_KEYS,
+    "contact_types.*.wrap_up": _DIST_KEYS,
+    "demand": _fields(S.Demand),
+    "demand.rates": _fields(S.ProfileFile),
+    "demand.profile": _fields(S.ProfileFile),
+    "agents.*": _fields(S.AgentGroup),
+    "agents.*.shifts": _fields(S.Shift),
+    "agents.*.staffing": _fields(S.ProfileFile),
+    "routing": _fields(S.Routing),
+}
+
+
+class Scenario:
+    """A validated scenario. Attribute access mirrors the TOML: ``scenario.agents["pool"].count``.
+
+    ``raw`` keeps what the user wrote (after overrides), ``config`` the validated model and
+    ``base_dir`` the folder relative to which files named in the config are read.
+    """
+
+    def __init__(self, raw: dict[str, Any], base_dir: Path, source: str | None = None):
+        self.raw = raw
+        self.base_dir = base_dir
+        self.source = source
+        try:
+            self.config = S.ScenarioConfig.model_validate(raw, context={"base_dir": str(base_dir)})
+        except ValidationError as exc:
+            raise ConfigError(from_validation_error(exc, raw, KNOWN_KEYS), source) from None
+        problems = cross_check(self.config)
+        if problems:
+            raise ConfigError(problems, source)
+
+    # mirror of the TOML sections
+    @property
+    def scenario(self) -> S.ScenarioSection:
+        return self.config.scenario
+
+    @property
+    def name(self) -> str:
+        return self.config.scenario.name
+
+    @property
+    def channels(self) -> dict[str, S.Channel]:
+        return self.config.channels
+
+    @property
+    def segments(self) -> dict[str, S.Segment]:
+        return self.config.segments
+
+    @property
+    def contact_types(self) -> dict[str, S.ContactType]:
+        return self.config.contact_types
+
+    @property
+    def demand(self) -> list[S.Demand]:
+        return self.config.demand
+
+    @property
+    def agents(self) -> dict[str, S.AgentGroup]:
+        return self.config.agents
+
+    @property
+    def routing(self) -> S.Routing:
+        return self.config.routing
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A new, re-validated scenario with values replaced by dotted path.
+
+        ``{"agents.pool.count": 105, "demand.0.rate": "20/min"}``; list items by index.
+        """
+        raw = copy.deepcopy(self.raw)
+        for path, value in overrides.items():
+            set_path(raw, path, value)
+        return Scenario(raw, self.base_dir, self.source)
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r}, source={self.source!r})"
+
+
+def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``raw[a][b][c] = value`` for ``path = 'a.b.c'`` (list items by index)."""
+    parts = path.split(".")
+    node: Any = raw
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        here = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ConfigError([f"{here}: no item {part!r} (the list has {len(node)} items)"])
+            key: Any = int(part)
+        elif isinstance(node, dict):
+            key = part
+            if not last and key not in node:
+                hint = suggest(part, [str(k) for k in node])
+                raise ConfigError([f"{here}: no such table in the config{hint}"])
+        else:
+            raise ConfigError([f"{here}: cannot set a key inside a value"])
+        if last:
+            node[key] = value
+        else:
+            node = node[key]
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError([f"file not found: {p}"])
+    if p.is_dir():
+        raise ConfigError([f"{p} is a folder; give a scenario .toml file"])
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"TOML syntax error: {exc}"], str(p)) from None
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    p = Path(path)
+    raw = read_toml(p)
+    return Scenario(raw, p.resolve().parent, str(p))
+
+
+def from_dict(raw: dict[str, Any], base_dir: str | Path = ".") -> Scenario:
+    """Validate a scenario given as a dict (the parsed TOML)."""
+    return Scenario(copy.deepcopy(raw), Path(base_dir).resolve())
+
+
+def _check_name(problems: list[str], path: str, name: str, known: Mapping[str, Any], what: str) -> None:
+    if name not in known:
+        hint = suggest(name, known)
+        problems.append(f"{path}: unknown {what} {name!r}{hint}; known: {', '.join(known)}")
+
+
+def cross_check(cfg: S.ScenarioConfig) -> list[str]:
+    """Rules that span sections: names that must exist, skills some agent has, ..."""
+    problems: list[str] = []
+    for gname, group in cfg.agents.items():
+        for j, ch in enumerate(group.channels):
+            _check_name(problems, f"agents.{gname}.channels[{j}]", ch, cfg.channels, "channel")
+    for tname, ctype in cfg.contact_types.items():
+        for ch in ctype.handle_by_channel:
+            _check_name(problems, f"contact_types.{tname}.handle_by_channel", ch, cfg.channels, "channel")
+        for j, g in enumerate(ctype.groups or []):
+            _check_name(problems, f"contact_types.{tname}.groups[{j}]", g, cfg.agents, "agent group")
+    served: set[tuple[str, str]] = set()
+    for i, d in enumerate(cfg.demand):
+        _check_name(problems, f"demand[{i}].channel", d.channel, cfg.channels, "channel")
+        types = d.contact_type if isinstance(d.contact_type, dict) else {d.contact_type: 1.0}
+        segs = d.segment if isinstance(d.segment, dict) else {d.segment: 1.0}
+        for t in types:
+            _check_name(problems, f"demand[{i}].contact_type", t, cfg.contact_types, "contact type")
+            if t in cfg.contact_types:
+                served.add((d.channel, t))
+        for s in segs:
+            _check_name(problems, f"demand[{i}].segment", s, cfg.segments, "segment")
+    for ch, t in sorted(served):
+        if ch not in cfg.channels:
+            continue
+        ctype = cfg.contact_types[t]
+        skill = ctype.skill or t
+        groups = ctype.groups or list(cfg.agents)
+        able = [
+            g
+            for g in groups
+            if g in cfg.agents and skill in cfg.agents[g].proficiency and ch in cfg.agents[g].channels
+        ]
+        if not able:
+            all_skills = sorted({s for g in cfg.agents.values() for s in g.proficiency})
+            if not any(skill in g.proficiency for g in cfg.agents.values()):
+                problems.append(
+                    f"contact_types.{t}: skill {skill!r} is not held by any agent group"
+                    f"{suggest(skill, all_skills)}; skills held: {', '.join(all_skills)}"
+                )
+            else:
+                problems.append(
+                    f"contact_types.{t}: no agent group has skill {skill!r} on channel {ch!r}, "
+                    f"so its {ch} demand would never be served"
+                )
+    return problems

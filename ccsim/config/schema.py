@@ -1,0 +1,342 @@
+"""The pydantic schema of a scenario TOML file.
+
+Every model forbids unknown keys; every field has bounds and a description (the config
+reference in ``docs/reference/config.md`` is generated from this file). Times are stored in
+seconds and rates per second once loaded. Cross-references (a demand stream naming a channel,
+a contact type needing a skill no agent has, ...) are checked in ``Scenario``'s validator.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from ccsim.config.units import parse_clock, parse_duration, parse_rate
+from ccsim.distributions import Distribution, Seconds
+
+
+def _rate(value: object) -> object:
+    return parse_rate(value)
+
+
+def _clock(value: object) -> object:
+    return parse_clock(value)
+
+
+PerSecond = Annotated[float, BeforeValidator(_rate)]
+ClockTime = Annotated[float, BeforeValidator(_clock)]
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class ScenarioSection(_Model):
+    """``[scenario]``: the run's horizon, reporting step and randomness."""
+
+    name: str = Field("scenario", description="a name shown in every output")
+    duration: Seconds = Field(gt=0, description="measured time, e.g. '8h' or '5d'")
+    warmup: Seconds = Field(0.0, ge=0, description="simulated before the measured time, not measured")
+    interval: Seconds = Field(1800.0, gt=0, description="reporting and staffing step (default 30min)")
+    start: ClockTime = Field(
+        0.0, description="time of day at which the measured time starts (default '00:00')"
+    )
+    replications: int = Field(1, ge=1, description="independent replications")
+    seed: int = Field(1, ge=0, description="root seed of all random streams")
+    drain: bool = Field(
+        True,
+        description="after the end, arrivals stop and contacts present are finished (true), "
+        "or they are cut off and recorded as 'unfinished' (false)",
+    )
+    drain_limit: Seconds = Field(
+        7 * 86400.0, gt=0, description="longest drain; contacts left after it are 'unfinished'"
+    )
+    busyness: Distribution | None = Field(
+        None,
+        description="day-level busyness factor (for example gamma with mean 1 and cv 0.1): each "
+        "day's demand rates of every stream are multiplied by one draw",
+    )
+
+    @model_validator(mode="after")
+    def _interval_fits(self) -> ScenarioSection:
+        if self.interval > self.duration:
+            raise ValueError(
+                f"interval ({self.interval:g}s) must not be longer than duration ({self.duration:g}s)"
+            )
+        return self
+
+
+# --------------------------------------------------------------------------- channels
+
+
+class ServiceLevel(_Model):
+    """How the service level of a channel is defined and what it should reach."""
+
+    within: Seconds = Field(gt=0, description="answer-time threshold, e.g. '20s' or '24h'")
+    target: float = Field(0.8, ge=0, le=1, description="target share, e.g. 0.8")
+    definition: Literal["offered", "answered", "offered_excl_short", "answered_or_abandoned"] = Field(
+        "offered",
+        description="'offered': answered within threshold / (answered + abandoned); "
+        "'answered': answered within / answered; 'offered_excl_short': like 'offered' but "
+        "abandons within short_abandon are left out; 'answered_or_abandoned': (answered within + "
+        "abandoned within) / (answered + abandoned)",
+    )
+    short_abandon: Seconds = Field(
+        5.0, ge=0, description="abandons quicker than this are ignored by 'offered_excl_short'"
+    )
+    abandon_cap: float | None = Field(
+        None, ge=0, le=1, description="largest acceptable abandonment rate (optional)"
+    )
+
+
+class Hours(_Model):
+    """One daily opening window (clock times); close may be past midnight ('22:00'-'06:00')."""
+
+    open: ClockTime = Field(description="opening time, e.g. '08:00'")
+    close: ClockTime = Field(description="closing time, e.g. '20:00'")
+
+
+def _hours(value: object) -> object:
+    """Accept '08:00-20:00', a list of such strings, or tables with open and close."""
+    items = value if isinstance(value, list) else [value]
+    out: list[object] = []
+    for item in items:
+        if isinstance(item, str):
+            parts = item.split("-")
+            if len(parts) != 2:
+                raise ValueError(f"malformed opening hours {item!r}: write 'HH:MM-HH:MM'")
+            out.append({"open": parts[0], "close": parts[1]})
+        else:
+            out.append(item)
+    return out
+
+
+class Channel(_Model):
+    """``[channels.NAME]``: a way customers reach the centre."""
+
+    kind: Literal["voice", "chat", "email"] = Field(
+        description="voice and chat are real-time (abandonment possible); email is deferred"
+    )
+    service_level: ServiceLevel | None = Field(
+        None, description="threshold, target and definition of the service level"
+    )
+    lines: int | None = Field(
+        None, ge=1, description="voice only: trunk lines, held while waiting and in service"
+    )
+    concurrency: int = Field(1, ge=1, description="chat only: contacts an agent holds at once")
+    concurrency_stretch: float = Field(
+        0.0,
+        ge=0,
+        description="chat only: handle time is multiplied by 1 + stretch x (chats held - 1)",
+    )
+    hours: Annotated[list[Hours] | None, BeforeValidator(lambda v: v if v is None else _hours(v))] = (
+        Field(None, description="daily opening windows, e.g. '08:00-20:00' (default: always open)")
+    )
+    after_hours: Literal["lost", "queue"] | None = Field(
+        None,
+        description="what happens to a contact arriving while closed: 'lost' (counted as outcome "
+        "'closed'; default for voice and chat) or 'queue' (waits for opening; default for email)",
+    )
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> Channel:
+        if self.lines is not None and self.kind != "voice":
+            raise ValueError(f"lines only apply to voice channels (this one is {self.kind!r})")
+        if self.concurrency != 1 and self.kind != "chat":
+            raise ValueError(f"concurrency only applies to chat channels (this one is {self.kind!r})")
+        return self
+
+    @property
+    def realtime(self) -> bool:
+        return self.kind != "email"
+
+    @property
+    def closed_policy(self) -> str:
+        if self.after_hours is not None:
+            return self.after_hours
+        return "queue" if self.kind == "email" else "lost"
+
+
+# --------------------------------------------------------------------------- customers
+
+
+class Segment(_Model):
+    """``[segments.NAME]``: a customer tier."""
+
+    priority: int = Field(1, ge=0, description="smaller is served first")
+    patience: Distribution | None = Field(
+        None, description="time a contact waits before abandoning (omitted: never abandons)"
+    )
+
+
+class ContactType(_Model):
+    """``[contact_types.NAME]``: a reason for contacting."""
+
+    handle: Distribution = Field(description="handle (talk) time")
+    wrap_up: Distribution | None = Field(None, description="after-contact work (optional)")
+    handle_by_channel: dict[str, Distribution] = Field(
+        default_factory=dict, description="handle time on a given channel, overriding 'handle'"
+    )
+    skill: str | None = Field(None, description="skill needed (default: the type's own name)")
+    groups: list[str] | None = Field(
+        None, description="agent groups in order of preference (default: any able group)"
+    )
+    overflow_delay: Seconds = Field(
+        0.0,
+        ge=0,
+        description="with 'groups': a contact goes to a later group only when no earlier group "
+        "has a free agent and it has waited at least this long",
+    )
+
+    def handle_on(self, channel: str) -> Distribution:
+        return self.handle_by_channel.get(channel, self.handle)
+
+
+# --------------------------------------------------------------------------- demand
+
+
+class ProfileFile(_Model):
+    """A column of a CSV file holding one value per interval."""
+
+    file: str = Field(description="CSV file, relative to the config file")
+    column: str | None = Field(None, description="column to use (default: the first)")
+
+
+class Demand(_Model):
+    """``[[demand]]``: one stream of arrivals (Poisson, with a piecewise-constant rate).
+
+    Give exactly one of ``rate`` (constant), ``rates`` (one rate per interval) or ``volume``
+    with ``profile`` (contacts per day spread over the intervals by the profile's weights).
+    Lists of at most one day repeat every day from ``scenario.start``.
+    """
+
+    channel: str = Field(description="channel name")
+    contact_type: str | dict[str, float] = Field(
+        description="a contact type, or a mix {type = share, ...}"
+    )
+    segment: str | dict[str, float] = Field(description="a segment, or a mix {segment = share}")
+    rate: PerSecond | None = Field(None, ge=0, description="constant rate, e.g. '19.5/min'")
+    rates: list[PerSecond] | ProfileFile | None = Field(
+        None, description="one rate per interval (inline, or a CSV column of rates per hour)"
+    )
+    volume: float | None = Field(None, ge=0, description="contacts per day, spread by 'profile'")
+    profile: list[float] | ProfileFile | None = Field(
+        None, description="weights per interval of the day (normalised to sum 1)"
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Demand:
+        forms = [self.rate is not None, self.rates is not None, self.volume is not None]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of 'rate', 'rates' or 'volume' (with 'profile')")
+        if (self.volume is None) != (self.profile is None):
+            raise ValueError("'volume' and 'profile' go together")
+        for mix in (self.contact_type, self.segment):
+            if isinstance(mix, dict):
+                if not mix:
+                    raise ValueError("a mix needs at least one entry")
+                if any(v < 0 for v in mix.values()) or sum(mix.values()) <= 0:
+                    raise ValueError(f"mix shares must be >= 0 and not all zero (got {mix})")
+        return self
+
+
+# --------------------------------------------------------------------------- agents
+
+
+class Shift(_Model):
+    """A daily shift: ``count`` agents from ``start`` for ``length``."""
+
+    start: ClockTime = Field(description="time of day the shift starts, e.g. '08:00'")
+    length: Seconds = Field(gt=0, description="shift length, e.g. '8h'")
+    count: int = Field(ge=0, description="agents on this shift")
+
+
+class AgentGroup(_Model):
+    """``[agents.NAME]``: agents with the same skills, channels and schedule.
+
+    Give exactly one of ``count`` (constant), ``staffing`` (one count per interval) or
+    ``shifts``.
+    """
+
+    count: int | None = Field(None, ge=0, description="agents staffed all the time")
+    staffing: list[Annotated[int, Field(ge=0)]] | ProfileFile | None = Field(
+        None, description="agents per interval (inline, or a CSV column)"
+    )
+    shifts: list[Shift] | None = Field(None, description="daily shifts")
+    skills: list[str] | dict[str, float] = Field(
+        description="skills, or {skill = proficiency}: handle time is divided by proficiency"
+    )
+    channels: list[str] = Field(description="channels the agents work on")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> AgentGroup:
+        forms = [self.count is not None, self.staffing is not None, self.shifts is not None]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of 'count', 'staffing' or 'shifts'")
+        if isinstance(self.skills, dict) and any(v <= 0 for v in self.skills.values()):
+            raise ValueError(f"proficiencies must be > 0 (got {self.skills})")
+        if not self.skills:
+            raise ValueError("an agent group needs at least one skill")
+        if not self.channels:
+            raise ValueError("an agent group needs at least one channel")
+        return self
+
+    @property
+    def proficiency(self) -> dict[str, float]:
+        if isinstance(self.skills, dict):
+            return dict(self.skills)
+        return {s: 1.0 for s in self.skills}
+
+
+class Routing(_Model):
+    """``[routing]``: how contacts and agents are matched (policies live in ccsim.model.routing)."""
+
+    agent_selection: Literal["longest_idle", "random"] = Field(
+        "longest_idle", description="which free agent a new contact goes to"
+    )
+    queue_selection: Literal["priority_then_longest_waiting", "longest_waiting"] = Field(
+        "priority_then_longest_waiting",
+        description="which waiting contact a freed agent takes",
+    )
+
+
+class ScenarioConfig(_Model):
+    """A whole scenario file."""
+
+    scenario: ScenarioSection
+    channels: dict[Name, Channel] = Field(min_length=1)
+    segments: dict[Name, Segment] = Field(min_length=1)
+    contact_types: dict[Name, ContactType] = Field(min_length=1)
+    demand: list[Demand] = Field(min_length=1)
+    agents: dict[Name, AgentGroup] = Field(min_length=1)
+    routing: Routing = Field(default_factory=Routing)
+
+
+def model_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file (for editors)."""
+    schema = ScenarioConfig.model_json_schema(by_alias=True, mode="validation")
+    schema["title"] = "ccsim scenario"
+    return schema
+
+
+__all__ = [
+    "AgentGroup",
+    "Channel",
+    "ContactType",
+    "Demand",
+    "Hours",
+    "ProfileFile",
+    "Routing",
+    "ScenarioConfig",
+    "ScenarioSection",
+    "Segment",
+    "ServiceLevel",
+    "Shift",
+    "model_json_schema",
+    "parse_duration",
+]

@@ -1,0 +1,409 @@
+"""The SimPy model of the centre for one replication.
+
+Built for speed (DESIGN.md section 6): contacts are indices into column lists, agents are
+integers in free-lists per group, and every handler is a callback on a plain SimPy event.
+Patience timers are set only for contacts that queue and are ignored when they fire late.
+Routing decisions are delegated to ``ccsim.model.routing``.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import deque
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL, Event
+
+from ccsim.model import routing
+from ccsim.model.plan import Plan
+from ccsim.model.routing import Queue
+from ccsim.model.sampling import ContactArrays
+
+# contact status
+PENDING, WAITING, IN_SERVICE, DONE = 0, 1, 2, 3
+# outcome codes (names in OUTCOMES)
+SERVED, ABANDONED, BLOCKED, CLOSED, UNFINISHED = 0, 1, 2, 3, 4
+OUTCOMES = ("served", "abandoned", "blocked", "closed", "unfinished")
+
+
+def _column(code: str, values: np.ndarray) -> array:
+    """A numpy column as an ``array.array`` (fast scalar access, compact storage)."""
+    dtype = {"d": np.float64, "i": np.int32, "b": np.int8}[code]
+    out = array(code)
+    out.frombytes(np.ascontiguousarray(values, dtype=dtype).tobytes())
+    return out
+
+
+class Centre:
+    """Agents, queues and lines of one replication, driven by ``simpy.Environment``."""
+
+    def __init__(self, env: simpy.Environment, plan: Plan, c: ContactArrays):
+        self.env = env
+        self.plan = plan
+        n = len(c)
+        self.n = n
+        # per-contact columns as compact arrays (8 bytes a value, not a Python object each)
+        self.arrival = _column("d", c.arrival)
+        self.channel = _column("i", c.channel)
+        self.ctype = _column("i", c.ctype)
+        self.segment = _column("i", c.segment)
+        self.base_handle = _column("d", c.handle)
+        self.base_wrap = _column("d", c.wrap)
+        self.patience = _column("d", c.patience)
+        self.closed = _column("b", c.closed)
+        # per contact results
+        self.status = _column("b", np.full(n, PENDING, dtype=np.int8))
+        self.outcome = _column("b", np.full(n, UNFINISHED, dtype=np.int8))
+        self.wait = _column("d", np.full(n, np.nan))
+        self.talk = _column("d", np.full(n, np.nan))
+        self.wrap = _column("d", np.full(n, np.nan))
+        self.agent = _column("i", np.full(n, -1, dtype=np.int32))
+        # channels
+        chans = plan.channels
+        self.lines = [ch.lines for ch in chans]
+        self.in_system = [0] * len(chans)
+        self.concurrency = [ch.concurrency for ch in chans]
+        self.stretch = [ch.stretch for ch in chans]
+        self.lose_closed = [ch.lose_when_closed for ch in chans]
+        self.channel_open = [ch.open.at(0.0) > 0.5 for ch in chans]
+        # queues: one per (channel, type, segment) that demand can produce
+        self.queues: dict[tuple[int, int, int], Queue] = {}
+        for s in plan.streams:
+            for t in s.types:
+                for g in s.segments:
+                    key = (s.channel, t, g)
+                    if key not in self.queues:
+                        deferred = not chans[s.channel].realtime
+                        prio = plan.segment_priority[g]
+                        self.queues[key] = Queue(s.channel, t, g, prio, deferred)
+        ng = len(plan.groups)
+        # per group: queues it may take from, with the wait needed first (overflow)
+        self.group_queues: list[list[tuple[Queue, float]]] = [[] for _ in range(ng)]
+        for (ch, t, _seg), q in self.queues.items():
+            for r, groups in enumerate(plan.ranks.get((ch, t), [])):
+                for g in groups:
+                    self.group_queues[g].append((q, r * plan.overflow_delay[t]))
+        self.chat_queues = [
+            [(q, d) for q, d in gq if self.concurrency[q.channel] > 1] for gq in self.group_queues
+        ]
+        self.ranks = plan.ranks
+        self.prof = [
+            [g.proficiency.get(plan.type_skill[t], 1.0) for t in range(len(plan.type_names))]
+            for g in plan.groups
+        ]
+        # agents
+        self.agent_group: list[int] = []
+        self.load: list[int] = []
+        self.cur_channel: list[int] = []
+        self.leaving: list[bool] = []
+        self.idle_since: list[float] = []
+        self.joined: list[float] = []
+        self.idle: list[deque[int]] = [deque() for _ in range(ng)]
+        self.partial: list[list[dict[int, None]]] = [
+            [{} for _ in range(ng)] for _ in range(len(chans))
+        ]
+        self.members: list[list[int]] = [[] for _ in range(ng)]
+        self.present = [0] * ng  # members not leaving
+        self.spans: list[tuple[int, int, float, float]] = []  # group, agent, start, end
+        self.open_contacts = 0
+        self.next_arrival = 0
+        self.arrivals_done = n == 0
+        self.done = env.event()
+
+    # ------------------------------------------------------------------ scheduling
+    def _at(self, delay: float, callback: object, payload: object) -> None:
+        ev = Event(self.env)
+        ev._ok = True
+        ev._value = payload
+        ev.callbacks = [callback]  # type: ignore[list-item]
+        self.env.schedule(ev, NORMAL, delay)
+
+    def start(self) -> None:
+        """Schedule arrivals, staffing changes and opening hours."""
+        for g, gp in enumerate(self.plan.groups):
+            for t, v in gp.staffing.changes():
+                if t < self.plan.horizon:
+                    self._at(t, self._staff, (g, int(v)))
+        for c, ch in enumerate(self.plan.channels):
+            for t, v in ch.open.changes()[1:]:
+                if t < self.plan.horizon:
+                    self._at(t, self._open, (c, v > 0.5))
+        if self.n:
+            self._at(self.arrival[0], self._arrive, None)
+        self._at(self.plan.horizon, self._finish, None)
+
+    # ------------------------------------------------------------------ contacts
+    def _arrive(self, ev: Event) -> None:
+        i = self.next_arrival
+        self.next_arrival = i + 1
+        now = self.env._now
+        if i + 1 < self.n:
+            ev.callbacks = [self._arrive]  # reuse the event for the next arrival
+            self.env.schedule(ev, NORMAL, self.arrival[i + 1] - now)
+        else:
+            self.arrivals_done = True
+        c = self.channel[i]
+        if self.closed[i] and self.lose_closed[c]:
+            self.status[i] = DONE
+            self.outcome[i] = CLOSED
+            self._check_done()
+            return
+        lines = self.lines[c]
+        if lines is not None:
+            if self.in_system[c] >= lines:
+                self.status[i] = DONE
+                self.outcome[i] = BLOCKED
+                self._check_done()
+                return
+            self.in_system[c] += 1
+        self.open_contacts += 1
+        if self.channel_open[c] and self._route(i, c, now):
+            return
+        self.status[i] = WAITING
+        t = self.ctype[i]
+        self.queues[(c, t, self.segment[i])].items.append(i)
+        p = self.patience[i]
+        if p != math.inf:
+            self._at(p, self._abandon, i)
+        delay = self.plan.overflow_delay[t]
+        if delay:
+            for r in range(1, len(self.ranks[(c, t)])):
+                self._at(r * delay, self._overflow, (i, r))
+
+    def _route(self, i: int, c: int, now: float, up_to: int = 0) -> bool:
+        """Offer contact ``i`` to a free agent of its able groups; True if one took it."""
+        t = self.ctype[i]
+        ranks = self.ranks[(c, t)]
+        delayed = self.plan.overflow_delay[t] > 0
+        for r, groups in enumerate(ranks):
+            if r > up_to and delayed:
+                break
+            a = routing.longest_idle(groups, self.idle, self.idle_since)
+            if a is not None:
+                self.idle[self.agent_group[a]].popleft()
+                self._serve(i, a, now)
+                return True
+            conc = self.concurrency[c]
+            if conc > 1:
+                a = routing.least_loaded(groups, self.partial[c], self.load, conc)
+                if a is not None:
+                    self._serve(i, a, now)
+                    return True
+        return False
+
+    def _overflow(self, ev: Event) -> None:
+        i, r = ev._value
+        if self.status[i] == WAITING and self.channel_open[self.channel[i]]:
+            self._route(i, self.channel[i], self.env._now, up_to=r)
+
+    def _abandon(self, ev: Event) -> None:
+        i = ev._value
+        if self.status[i] != WAITING:
+            return  # answered before its patience ran out
+        self.status[i] = DONE
+        self.outcome[i] = ABANDONED
+        self.wait[i] = self.env._now - self.arrival[i]
+        self._leave_system(i)
+
+    def _leave_system(self, i: int) -> None:
+        c = self.channel[i]
+        if self.lines[c] is not None:
+            self.in_system[c] -= 1
+        self.open_contacts -= 1
+        self._check_done()
+
+    def _check_done(self) -> None:
+        if self.arrivals_done and self.open_contacts == 0 and self.plan.drain:
+            if not self.done.triggered:
+                self.done.succeed()
+
+    # ------------------------------------------------------------------ service
+    def _serve(self, i: int, a: int, now: float) -> None:
+        c = self.channel[i]
+        g = self.agent_group[a]
+        self.status[i] = IN_SERVICE
+        self.wait[i] = now - self.arrival[i]
+        self.agent[i] = a
+        load = self.load[a] + 1
+        self.load[a] = load
+        self.cur_channel[a] = c
+        h = self.base_handle[i] / self.prof[g][self.ctype[i]]
+        conc = self.concurrency[c]
+        if conc > 1:
+            if load > 1:
+                h *= 1.0 + self.stretch[c] * (load - 1)
+            part = self.partial[c][g]
+            if load < conc:
+                part[a] = None
+            else:
+                part.pop(a, None)
+        w = self.base_wrap[i]
+        self.talk[i] = h
+        self.wrap[i] = w
+        if w > 0 and self.lines[c] is not None:
+            self._at(h, self._talk_end, i)
+        else:
+            self._at(h + w, self._end, i)
+
+    def _talk_end(self, ev: Event) -> None:
+        i = ev._value
+        self.in_system[self.channel[i]] -= 1
+        self._at(self.wrap[i], self._end, i)
+
+    def _end(self, ev: Event) -> None:
+        i = ev._value
+        c = self.channel[i]
+        self.status[i] = DONE
+        self.outcome[i] = SERVED
+        if self.lines[c] is not None and not (self.wrap[i] > 0):
+            self.in_system[c] -= 1
+        self.open_contacts -= 1
+        a = self.agent[i]
+        self.load[a] -= 1
+        self._free(a, self.env._now)
+        self._check_done()
+
+    def _free(self, a: int, now: float) -> None:
+        """Agent ``a`` has capacity again: take waiting work, or become idle."""
+        g = self.agent_group[a]
+        load = self.load[a]
+        if self.leaving[a]:
+            if load == 0:
+                self._depart(a, now)
+            return
+        if load:  # a chat agent still holding chats: only more chats of that channel
+            c = self.cur_channel[a]
+            self._take_chats(a, g, c, now)
+            if self.load[a] < self.concurrency[c]:
+                self.partial[c][g][a] = None
+            return
+        for part in self.partial:
+            part[g].pop(a, None)
+        q = routing.choose_queue(
+            self.group_queues[g],
+            now,
+            self.arrival,
+            self.status,
+            self.channel_open,
+            self.plan.fifo_across_priorities,
+        )
+        if q is None:
+            self.idle_since[a] = now
+            self.idle[g].append(a)
+            return
+        i = q.items.popleft()
+        self._serve(i, a, now)
+        c = q.channel
+        if self.concurrency[c] > 1:
+            self._take_chats(a, g, c, now)
+
+    def _take_chats(self, a: int, g: int, c: int, now: float) -> None:
+        conc = self.concurrency[c]
+        queues = [(q, d) for q, d in self.chat_queues[g] if q.channel == c]
+        while self.load[a] < conc:
+            q = routing.choose_queue(
+                queues, now, self.arrival, self.status, self.channel_open,
+                self.plan.fifo_across_priorities,
+            )
+            if q is None:
+                return
+            self._serve(q.items.popleft(), a, now)
+
+    # ------------------------------------------------------------------ staffing, hours
+    def _staff(self, ev: Event) -> None:
+        g, target = ev._value
+        now = self.env._now
+        if target > self.present[g]:
+            need = target - self.present[g]
+            for a in reversed(self.members[g]):  # recall agents about to leave first
+                if need == 0:
+                    break
+                if self.leaving[a]:
+                    self.leaving[a] = False
+                    self.present[g] += 1
+                    need -= 1
+                    if self.load[a] < self._capacity(a):
+                        self._free(a, now)
+            for _ in range(need):
+                a = len(self.agent_group)
+                self.agent_group.append(g)
+                self.load.append(0)
+                self.cur_channel.append(-1)
+                self.leaving.append(False)
+                self.idle_since.append(now)
+                self.joined.append(now)
+                self.members[g].append(a)
+                self.present[g] += 1
+                self._free(a, now)
+        elif target < self.present[g]:
+            drop = self.present[g] - target
+            idle = self.idle[g]
+            while drop and idle:  # idle agents leave first, the most recently idle first
+                a = idle.pop()
+                self.present[g] -= 1
+                self._depart(a, now)
+                drop -= 1
+            for a in reversed(self.members[g]):  # the others finish the contact in hand
+                if drop == 0:
+                    break
+                if not self.leaving[a]:
+                    self.leaving[a] = True
+                    self.present[g] -= 1
+                    for part in self.partial:
+                        part[g].pop(a, None)
+                    drop -= 1
+
+    def _capacity(self, a: int) -> int:
+        c = self.cur_channel[a]
+        return self.concurrency[c] if c >= 0 else 1
+
+    def _depart(self, a: int, now: float) -> None:
+        g = self.agent_group[a]
+        self.members[g].remove(a)
+        self.spans.append((g, a, self.joined[a], now))
+
+    def _open(self, ev: Event) -> None:
+        c, is_open = ev._value
+        self.channel_open[c] = is_open
+        if not is_open:
+            return
+        now = self.env._now
+        for g, gp in enumerate(self.plan.groups):
+            if c in gp.channels:
+                self._dispatch_idle(g, now)
+
+    def _dispatch_idle(self, g: int, now: float) -> None:
+        """Idle agents of group ``g`` take waiting work, longest idle first."""
+        idle = self.idle[g]
+        keep: deque[int] = deque()
+        while idle:
+            a = idle.popleft()
+            q = routing.choose_queue(
+                self.group_queues[g], now, self.arrival, self.status, self.channel_open,
+                self.plan.fifo_across_priorities,
+            )
+            if q is None:
+                keep.append(a)
+                keep.extend(idle)
+                idle.clear()
+                break
+            self._serve(q.items.popleft(), a, now)
+            if self.concurrency[q.channel] > 1:
+                self._take_chats(a, g, q.channel, now)
+        idle.extend(keep)
+
+    def _finish(self, ev: Event) -> None:
+        if not self.done.triggered:
+            self.done.succeed()
+
+    def close(self) -> None:
+        """At the end: contacts still open are 'unfinished'; agents' spans are closed."""
+        now = self.env._now
+        for i in range(self.next_arrival):
+            if self.status[i] in (WAITING, IN_SERVICE):
+                self.outcome[i] = UNFINISHED
+        for g in range(len(self.members)):
+            for a in list(self.members[g]):
+                self._depart(a, now)

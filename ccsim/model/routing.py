@@ -1,0 +1,96 @@
+"""Routing policies: which free agent a new contact goes to, which waiting contact a freed
+agent takes. Plain functions over plain data, without SimPy, so they can be tested alone and
+later policies can be added beside them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+
+WAITING = 1
+
+
+class Queue:
+    """The waiting contacts of one (channel, contact type, segment), oldest first.
+
+    Contacts that left (abandoned, or taken by an overflow) stay in the deque until they reach
+    its head, where they are dropped: removal from the middle is never needed.
+    """
+
+    __slots__ = ("channel", "ctype", "deferred", "items", "priority", "segment")
+
+    def __init__(self, channel: int, ctype: int, segment: int, priority: int, deferred: bool):
+        self.channel = channel
+        self.ctype = ctype
+        self.segment = segment
+        self.priority = priority
+        self.deferred = deferred
+        self.items: deque[int] = deque()
+
+    def head(self, status: list[int]) -> int | None:
+        """The oldest contact still waiting, or None."""
+        items = self.items
+        while items and status[items[0]] != WAITING:
+            items.popleft()
+        return items[0] if items else None
+
+
+def choose_queue(
+    queues: Sequence[tuple[Queue, float]],
+    now: float,
+    arrival: list[float],
+    status: list[int],
+    channel_open: list[bool],
+    fifo_across_priorities: bool = False,
+) -> Queue | None:
+    """The queue whose head a freed agent takes.
+
+    ``queues`` are the queues the agent may serve, each with the wait a contact must have had
+    before this agent's group may take it (its overflow delay; 0 for a primary group).
+    Real-time contacts come before deferred ones (e-mail is taken only when no real-time
+    contact the agent could take is waiting); then the smallest priority value; then the
+    longest wait. With ``fifo_across_priorities`` priority is ignored.
+    """
+    best: Queue | None = None
+    best_key: tuple[bool, int, float] | None = None
+    for q, delay in queues:
+        if not q.items or not channel_open[q.channel]:
+            continue
+        i = q.head(status)
+        if i is None:
+            continue
+        t = arrival[i]
+        if delay and now - t < delay:
+            continue
+        key = (q.deferred, 0 if fifo_across_priorities else q.priority, t)
+        if best_key is None or key < best_key:
+            best, best_key = q, key
+    return best
+
+
+def longest_idle(
+    groups: Sequence[int], idle: Sequence[deque[int]], idle_since: list[float]
+) -> int | None:
+    """The agent idle the longest among the idle agents of ``groups`` (heads of their deques)."""
+    best, best_t = None, 0.0
+    for g in groups:
+        dq = idle[g]
+        if dq:
+            a = dq[0]
+            if best is None or idle_since[a] < best_t:
+                best, best_t = a, idle_since[a]
+    return best
+
+
+def least_loaded(
+    groups: Sequence[int], partial: Sequence[dict[int, None]], load: list[int], capacity: int
+) -> int | None:
+    """For chat: among agents already holding chats, one with the fewest (ties: the earliest
+    to have become partially loaded)."""
+    best, best_load = None, capacity
+    for g in groups:
+        for a in partial[g]:
+            if load[a] < best_load:
+                best, best_load = a, load[a]
+    return best

@@ -1,0 +1,129 @@
+"""Draw one replication's contacts: arrival times, types, segments, handle and patience times.
+
+Randomness follows DESIGN.md section 7: one ``SeedSequence(seed)``, one child per replication,
+and inside it one named stream per source (``arrivals/0``, ``mix/0``, ``handle/billing/phone``,
+``patience/vip``, ``busyness``, ...). Everything is drawn up front with numpy, so a change of
+staffing or routing never changes what the customers do: compared scenarios share their
+random numbers.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ccsim.model.plan import Plan
+from ccsim.model.timeline import Step
+
+
+def stream(seed: int, replication: int, name: str) -> np.random.Generator:
+    """The named random stream of a replication."""
+    key = zlib.crc32(name.encode("utf-8"))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, key))))
+
+
+def step_values(step: Step, t: np.ndarray) -> np.ndarray:
+    k = np.searchsorted(step.times, t, side="right") - 1
+    return step.values[np.maximum(k, 0)]
+
+
+@dataclass
+class ContactArrays:
+    """Columns of the contacts of one replication, sorted by arrival time."""
+
+    arrival: np.ndarray  # simulated time, s
+    stream: np.ndarray  # demand stream index
+    channel: np.ndarray
+    ctype: np.ndarray
+    segment: np.ndarray
+    handle: np.ndarray  # base handle time (proficiency 1, one chat held), s
+    wrap: np.ndarray  # s
+    patience: np.ndarray  # s (inf: never abandons)
+    closed: np.ndarray  # arrived while its channel was closed
+    busyness: np.ndarray  # factor per day (index 0 = first measured day)
+
+    def __len__(self) -> int:
+        return len(self.arrival)
+
+
+def _arrivals(plan: Plan, rate: Step, factors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    clock = plan.clock
+    cuts = np.unique(np.concatenate([clock.cut_points(), rate.times[rate.times < clock.end]]))
+    cuts = cuts[(cuts >= 0) & (cuts <= clock.end)]
+    a, b = cuts[:-1], cuts[1:]
+    lam = step_values(rate, a)
+    day = np.maximum(clock.day_of(a), 0)
+    lam = lam * factors[np.minimum(day, len(factors) - 1)]
+    counts = rng.poisson(lam * (b - a))
+    starts = np.repeat(a, counts)
+    widths = np.repeat(b - a, counts)
+    return np.sort(starts + rng.random(counts.sum()) * widths)
+
+
+def _choose(rng: np.random.Generator, options: list[int], shares: list[float], n: int) -> np.ndarray:
+    if len(options) == 1:
+        return np.full(n, options[0], dtype=np.int32)
+    return np.asarray(options, dtype=np.int32)[rng.choice(len(options), size=n, p=shares)]
+
+
+def sample_contacts(plan: Plan, seed: int, replication: int) -> ContactArrays:
+    clock = plan.clock
+    n_days = int(clock.day_of(clock.end - 1e-9)) + 1
+    if plan.busyness is not None:
+        factors = plan.busyness.sample(stream(seed, replication, "busyness"), max(n_days, 1))
+    else:
+        factors = np.ones(max(n_days, 1))
+    parts = []
+    for s in plan.streams:
+        t = _arrivals(plan, s.rate, factors, stream(seed, replication, f"arrivals/{s.index}"))
+        mix = stream(seed, replication, f"mix/{s.index}")
+        parts.append(
+            (
+                t,
+                np.full(len(t), s.index, dtype=np.int32),
+                np.full(len(t), s.channel, dtype=np.int32),
+                _choose(mix, s.types, s.type_shares, len(t)),
+                _choose(mix, s.segments, s.segment_shares, len(t)),
+            )
+        )
+    arrival = np.concatenate([p[0] for p in parts])
+    order = np.argsort(arrival, kind="stable")
+    arrival = arrival[order]
+    stream_i, channel, ctype, segment = (np.concatenate([p[j] for p in parts])[order] for j in range(1, 5))
+    n = len(arrival)
+    handle = np.zeros(n)
+    for (ti, ci), dist in plan.handle.items():
+        mask = (ctype == ti) & (channel == ci)
+        k = int(mask.sum())
+        if k:
+            name = f"handle/{plan.type_names[ti]}/{plan.channels[ci].name}"
+            handle[mask] = dist.sample(stream(seed, replication, name), k)
+    wrap = np.zeros(n)
+    for ti, dist in enumerate(plan.wrap):
+        if dist is not None:
+            mask = ctype == ti
+            wrap[mask] = dist.sample(stream(seed, replication, f"wrap/{plan.type_names[ti]}"), int(mask.sum()))
+    patience = np.full(n, np.inf)
+    for si, dist in enumerate(plan.patience):
+        if dist is not None:
+            mask = segment == si
+            name = f"patience/{plan.segment_names[si]}"
+            patience[mask] = dist.sample(stream(seed, replication, name), int(mask.sum()))
+    closed = np.zeros(n, dtype=bool)
+    for ci, ch in enumerate(plan.channels):
+        mask = channel == ci
+        closed[mask] = step_values(ch.open, arrival[mask]) < 0.5
+    return ContactArrays(
+        arrival=arrival,
+        stream=stream_i,
+        channel=channel,
+        ctype=ctype,
+        segment=segment,
+        handle=np.maximum(handle, 0.0),
+        wrap=np.maximum(wrap, 0.0),
+        patience=patience,
+        closed=closed,
+        busyness=np.asarray(factors, dtype=float),
+    )

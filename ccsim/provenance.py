@@ -1,0 +1,37 @@
+"""What produced a result: versions of ccsim and its engine libraries, and the git commit."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+
+def git_commit(path: Path | None = None) -> str | None:
+    """The commit of the repository holding ``path`` (default: ccsim's own), if any."""
+    where = path or Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def versions() -> dict[str, Any]:
+    import numpy
+    import pandas
+    import simpy
+
+    from ccsim import __version__
+
+    return {
+        "ccsim": __version__,
+        "simpy": simpy.__version__,
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "python": platform.python_version(),
+        "git_commit": git_commit(),
+    }

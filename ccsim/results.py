@@ -1,0 +1,170 @@
+"""``Results``: the tables of a run, KPIs per replication and their summary across replications."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ccsim.engine import Records
+from ccsim.metrics import SLRule, add_ratios, t_half_width
+from ccsim.model.plan import Plan
+
+KPIS = [
+    "offered",
+    "served",
+    "abandoned",
+    "blocked",
+    "closed",
+    "unfinished",
+    "service_level",
+    "asa_s",
+    "abandon_rate",
+    "block_rate",
+    "mean_wait_s",
+    "wait_p50_s",
+    "wait_p90_s",
+    "wait_p99_s",
+    "aht_s",
+    "occupancy",
+]
+GROUPINGS = ["channel", "segment", "contact_type"]
+
+
+def replication_kpis(
+    plan: Plan, rec: Records, intervals: pd.DataFrame, agents: pd.DataFrame
+) -> pd.DataFrame:
+    """KPIs of one replication: overall, by channel, by segment, by type, by agent group."""
+    from ccsim.metrics import COUNTS
+
+    c = rec.contacts
+    m = c.arrival >= plan.clock.warmup
+    served = rec.outcome[m] == 0
+    wait = rec.wait[m]
+    names = {
+        "channel": (c.channel[m], plan.channel_names),
+        "segment": (c.segment[m], plan.segment_names),
+        "contact_type": (c.ctype[m], plan.type_names),
+    }
+    rows: list[dict[str, Any]] = []
+
+    def add(group_by: str, group: str, sums: pd.Series, waits: np.ndarray) -> None:
+        row: dict[str, Any] = {"replication": rec.replication, "group_by": group_by, "group": group}
+        row.update({k: sums[k] for k in COUNTS})
+        if len(waits):
+            p = np.percentile(waits, [50, 90, 99])
+            row.update(wait_p50_s=p[0], wait_p90_s=p[1], wait_p99_s=p[2])
+        rows.append(row)
+
+    add("all", "all", intervals[COUNTS].sum(), wait[served])
+    for by in GROUPINGS:
+        codes, labels = names[by]
+        sums = intervals.groupby(by, observed=False)[COUNTS].sum()
+        for k, label in enumerate(labels):
+            if label in sums.index and sums.loc[label, "offered"] > 0:
+                add(by, label, sums.loc[label], wait[served & (codes == k)])
+    out = pd.DataFrame(rows)
+    add_ratios(out)
+    occ = agents.groupby("agent_group", observed=False)[["busy_s", "staffed_s"]].sum()
+    total = occ.sum()
+    out["occupancy"] = np.nan
+    out.loc[out["group_by"] == "all", "occupancy"] = _div(total["busy_s"], total["staffed_s"])
+    group_rows = [
+        {
+            "replication": rec.replication,
+            "group_by": "agent_group",
+            "group": g,
+            "occupancy": _div(occ.loc[g, "busy_s"], occ.loc[g, "staffed_s"]),
+            "agents": occ.loc[g, "staffed_s"] / plan.clock.duration,
+        }
+        for g in plan.group_names
+    ]
+    return pd.concat([out, pd.DataFrame(group_rows)], ignore_index=True)
+
+
+def _div(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else math.nan
+
+
+def summarise(per_rep: pd.DataFrame, rule: SLRule, channels: list[str]) -> pd.DataFrame:
+    """Mean and 95% half-width of each KPI across replications, one row per group."""
+    kpis = [k for k in [*KPIS, "agents"] if k in per_rep.columns]
+    rows = []
+    for (group_by, group), frame in per_rep.groupby(["group_by", "group"], sort=False):
+        row: dict[str, Any] = {
+            "group_by": group_by,
+            "group": group,
+            "replications": len(frame),
+        }
+        for k in kpis:
+            v = frame[k].to_numpy(dtype=float)
+            row[k] = float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
+            row[f"{k}_ci95"] = t_half_width(v)
+        if group_by == "channel" and group in rule.text:
+            row["sl_target"] = float(rule.target[channels.index(str(group))])
+            row["sl_definition"] = f"{group}: {rule.text[str(group)]}"
+        elif group_by in ("all", "segment", "contact_type"):
+            row["sl_definition"] = "; ".join(f"{c}: {t}" for c, t in rule.text.items())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Results:
+    """The tables of a run (DESIGN.md section 5) and what produced them."""
+
+    scenario: Any
+    seed: int
+    replications: int
+    contacts: pd.DataFrame | None
+    intervals: pd.DataFrame
+    agents: pd.DataFrame
+    per_replication: pd.DataFrame
+    summary: pd.DataFrame
+    sl_definitions: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+    wall_time_s: float = 0.0
+
+    def kpi(self, name: str, by: str = "all", group: str = "all") -> tuple[float, float]:
+        """(mean, 95% half-width) of a KPI, e.g. ``kpi("service_level", "channel", "phone")``."""
+        if by != "all" and group == "all":
+            raise ValueError("give the group, e.g. kpi('service_level', 'channel', 'phone')")
+        row = self.summary[(self.summary["group_by"] == by) & (self.summary["group"] == group)]
+        if row.empty:
+            raise KeyError(f"no summary row for {by}={group!r}")
+        return float(row[name].iloc[0]), float(row[f"{name}_ci95"].iloc[0])
+
+    def write(self, out: str | Path, manifest: dict[str, Any] | None = None) -> Path:
+        """Write the output folder: summary.csv, intervals/contacts/agents.parquet, manifest.json."""
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.summary.to_csv(folder / "summary.csv", index=False)
+        self.intervals.to_parquet(folder / "intervals.parquet", index=False)
+        self.agents.to_parquet(folder / "agents.parquet", index=False)
+        self.per_replication.to_parquet(folder / "replications.parquet", index=False)
+        if self.contacts is not None:
+            self.contacts.to_parquet(folder / "contacts.parquet", index=False)
+        info = self.manifest()
+        info.update(manifest or {})
+        (folder / "manifest.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
+        return folder
+
+    def manifest(self) -> dict[str, Any]:
+        from ccsim.provenance import versions
+
+        return {
+            "scenario": getattr(self.scenario, "name", None),
+            "source": getattr(self.scenario, "source", None),
+            "seed": self.seed,
+            "replications": self.replications,
+            "service_level_definitions": self.sl_definitions,
+            "warnings": self.warnings,
+            "wall_time_s": round(self.wall_time_s, 3),
+            "config": getattr(self.scenario, "raw", None),
+            **versions(),
+        }
