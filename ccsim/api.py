@@ -12,7 +12,6 @@ from ccsim.config.loader import Scenario
 from ccsim.config.loader import load as _load
 from ccsim.engine import run_replication
 from ccsim.metrics import SLRule, agents_frame, contacts_frame, intervals_frame
-from ccsim.model.plan import compile_plan
 from ccsim.results import Results, replication_kpis, summarise
 
 
@@ -42,7 +41,7 @@ def simulate(
     if reps < 1:
         raise ValueError(f"replications must be >= 1 (got {reps})")
     t0 = time.perf_counter()
-    plan = compile_plan(scenario)
+    plan = scenario.plan
     rule = SLRule(scenario.channels, plan.channel_names)
     contact_frames, interval_frames, agent_frames, kpi_frames = [], [], [], []
     for r in range(reps):

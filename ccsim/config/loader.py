@@ -60,6 +60,12 @@ class Scenario:
         problems = cross_check(self.config)
         if problems:
             raise ConfigError(problems, source)
+        from ccsim.model.plan import compile_plan  # schedules and files are checked here too
+
+        try:
+            self.plan = compile_plan(self)
+        except ConfigError as exc:
+            raise ConfigError(exc.problems, source) from None
 
     # mirror of the TOML sections
     @property

@@ -111,6 +111,9 @@ def sample_contacts(plan: Plan, seed: int, replication: int) -> ContactArrays:
             mask = segment == si
             name = f"patience/{plan.segment_names[si]}"
             patience[mask] = dist.sample(stream(seed, replication, name), int(mask.sum()))
+    for ci, ch in enumerate(plan.channels):
+        if not ch.realtime:  # deferred contacts (e-mail) never abandon
+            patience[channel == ci] = np.inf
     closed = np.zeros(n, dtype=bool)
     for ci, ch in enumerate(plan.channels):
         mask = channel == ci

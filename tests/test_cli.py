@@ -1,0 +1,74 @@
+"""The command line: run, validate, schema; user errors exit with code 2 and no traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from ccsim.cli import app
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+def test_run_writes_the_output_folder(tmp_path):
+    out = tmp_path / "o"
+    result = runner.invoke(
+        app, ["run", str(ROOT / "configs" / "erlang_a.toml"), "--out", str(out), "-r", "2",
+              "--set", "scenario.duration=1h", "--set", "agents.pool.count=102"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "service level" in result.output and "phone" in result.output
+    for name in ("summary.csv", "intervals.parquet", "contacts.parquet", "agents.parquet", "manifest.json"):
+        assert (out / name).exists(), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["replications"] == 2 and manifest["seed"] == 1
+    assert manifest["config"]["agents"]["pool"]["count"] == 102
+    assert {"ccsim", "simpy", "numpy"} <= manifest.keys()
+    summary = pd.read_csv(out / "summary.csv")
+    assert "answered within 20s" in summary["sl_definition"].dropna().iloc[0]
+    contacts = pd.read_parquet(out / "contacts.parquet")
+    assert {"replication", "contact_id", "channel", "contact_type", "segment", "arrival_s", "wait_s",
+            "outcome", "handle_s", "agent_group", "agent_id"} <= set(contacts.columns)
+
+
+def test_quiet_run_prints_nothing(tmp_path):
+    result = runner.invoke(
+        app, ["run", str(ROOT / "configs" / "erlang_a.toml"), "-q", "-o", str(tmp_path), "-r", "1",
+              "--set", "scenario.duration=30min", "--no-contacts"],
+    )
+    assert result.exit_code == 0 and result.output.strip() == ""
+    assert not (tmp_path / "contacts.parquet").exists()
+
+
+def test_validate_shows_load_and_erlang():
+    result = runner.invoke(app, ["validate", str(ROOT / "configs" / "quickstart.toml")])
+    assert result.exit_code == 0, result.output
+    assert "is valid" in result.output and "Erlang" in result.output and "load (Erl)" in result.output
+
+
+def test_schema_prints_json():
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["title"] == "ccsim scenario"
+
+
+def test_bad_config_exit_code_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    text = (ROOT / "configs" / "erlang_a.toml").read_text().replace('channel = "phone"', 'channel = "phnoe"')
+    bad.write_text(text)
+    proc = subprocess.run([sys.executable, "-m", "ccsim", "run", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "demand[0].channel: unknown channel 'phnoe' (did you mean 'phone'?)" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_bad_set_and_missing_file():
+    r1 = runner.invoke(app, ["run", str(ROOT / "configs" / "erlang_a.toml"), "--set", "agents.pool.count=-1"])
+    assert r1.exit_code == 2 and "agents.pool.count: must be >= 0 (got -1)" in r1.output
+    r2 = runner.invoke(app, ["validate", "no/such/file.toml"])
+    assert r2.exit_code == 2 and "file not found" in r2.output

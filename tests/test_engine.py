@@ -1,0 +1,224 @@
+"""What the model does with each feature of the config: one behaviour a test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import base_raw
+
+import ccsim
+
+
+def run(raw, replications=1, seed=1, **kw):
+    return ccsim.simulate(ccsim.from_dict(raw), replications=replications, seed=seed, **kw)
+
+
+def max_overlap(starts, ends) -> int:
+    events = sorted([(s, 1) for s in starts] + [(e, -1) for e in ends], key=lambda x: (x[0], x[1]))
+    level = peak = 0
+    for _, d in events:
+        level += d
+        peak = max(peak, level)
+    return peak
+
+
+def test_every_arrival_has_one_outcome_and_waits_are_not_negative():
+    res = run(base_raw(**{"agents.pool.count": 6}), replications=2)
+    c = res.contacts
+    assert c["outcome"].isin(["served", "abandoned"]).all()
+    assert (c["wait_s"] >= 0).all()
+    counts = res.intervals.groupby("replication")[["served", "abandoned", "offered"]].sum()
+    assert (counts["served"] + counts["abandoned"] == counts["offered"]).all()
+
+
+def test_lines_block_and_bound_the_calls_in_the_system():
+    raw = base_raw(**{"agents.pool.count": 3, "channels.phone.lines": 5, "demand.0.rate": "2/min"})
+    c = run(raw).contacts
+    assert (c["outcome"] == "blocked").sum() > 0
+    held = c[c["outcome"].isin(["served", "abandoned"])]
+    end = held["arrival_s"] + held["wait_s"] + held["handle_s"].fillna(0)
+    assert max_overlap(held["arrival_s"].tolist(), end.tolist()) <= 5
+
+
+def chat_raw(stretch=0.0):
+    raw = base_raw(**{"agents.pool.count": 3, "demand.0.rate": "1.2/min"})
+    raw["channels"] = {"chat": {"kind": "chat", "concurrency": 2, "concurrency_stretch": stretch}}
+    raw["demand"][0]["channel"] = "chat"
+    raw["agents"]["pool"]["channels"] = ["chat"]
+    raw["contact_types"]["general"]["handle"] = {"dist": "constant", "value": "100s"}
+    return raw
+
+
+def test_chat_agents_hold_up_to_concurrency_and_handle_time_stretches():
+    c = run(chat_raw(stretch=0.5)).contacts
+    served = c[c["outcome"] == "served"]
+    peaks = [
+        max_overlap(g["arrival_s"] + g["wait_s"], g["arrival_s"] + g["wait_s"] + g["handle_s"])
+        for _, g in served.groupby("agent_id")
+    ]
+    assert max(peaks) == 2
+    assert set(np.round(served["handle_s"], 6)) == {100.0, 150.0}
+
+
+def test_email_never_abandons_and_is_answered_oldest_first():
+    raw = base_raw(**{"agents.pool.count": 1, "demand.0.rate": "12/h"})
+    raw["channels"] = {"email": {"kind": "email", "service_level": {"within": "2h"}}}
+    raw["demand"][0]["channel"] = "email"
+    raw["agents"]["pool"]["channels"] = ["email"]
+    c = run(raw).contacts
+    assert (c["outcome"] == "served").all()
+    start = (c["arrival_s"] + c["wait_s"]).to_numpy()
+    assert (np.diff(start) >= 0).all()  # one agent, first come first served
+
+
+def test_email_only_when_no_realtime_contact_waits():
+    raw = base_raw(**{"agents.pool.count": 2, "demand.0.rate": "0.5/min"})
+    raw["channels"]["email"] = {"kind": "email"}
+    raw["demand"].append({"channel": "email", "contact_type": "general", "segment": "standard", "rate": "20/h"})
+    raw["agents"]["pool"]["channels"] = ["phone", "email"]
+    c = run(raw).contacts
+    phone = c[c["channel"] == "phone"]
+    email_starts = (c["arrival_s"] + c["wait_s"])[(c["channel"] == "email") & (c["outcome"] == "served")]
+    p_arr = phone["arrival_s"].to_numpy()
+    p_left = (phone["arrival_s"] + phone["wait_s"]).to_numpy()
+    for t in email_starts:
+        assert not ((p_arr < t - 1e-9) & (p_left > t + 1e-9)).any(), f"a call waited while e-mail started at {t}"
+
+
+def test_opening_hours_close_voice_and_queue_email():
+    raw = base_raw(**{"scenario.start": "08:00", "scenario.warmup": 0, "agents.pool.count": 10})
+    raw["channels"]["phone"]["hours"] = "09:00-10:00"
+    raw["channels"]["email"] = {"kind": "email", "hours": ["09:00-10:00"]}
+    raw["demand"].append({"channel": "email", "contact_type": "general", "segment": "standard", "rate": "20/h"})
+    raw["agents"]["pool"]["channels"] = ["phone", "email"]
+    c = run(raw).contacts
+    phone = c[c["channel"] == "phone"]
+    inside = (phone["arrival_s"] >= 3600) & (phone["arrival_s"] < 7200)
+    assert (phone.loc[~inside, "outcome"] == "closed").all()
+    assert (phone.loc[inside, "outcome"] != "closed").all()
+    email = c[c["channel"] == "email"]
+    assert (email["outcome"] == "served").all()
+    starts = email["arrival_s"] + email["wait_s"]
+    # e-mail is worked on only while its channel is open (09:00-10:00 of each day)
+    tod = (8 * 3600 + starts) % 86400
+    assert ((tod >= 9 * 3600 - 1e-6) & (tod <= 10 * 3600 + 1e-6)).all()
+
+
+def test_staffing_per_interval_and_agents_finish_the_contact_in_hand():
+    raw = base_raw(**{"scenario.warmup": 0, "scenario.drain": True})
+    raw["agents"]["pool"] = {"staffing": [6, 6, 2, 0], "skills": ["general"], "channels": ["phone"]}
+    raw["segments"]["standard"].pop("patience")
+    res = run(raw)
+    staffed = res.agents.groupby("interval")["agents"].sum().round(6).tolist()
+    assert staffed[:2] == [6, 6] and staffed[2] >= 2 and staffed[3] >= 0
+    c = res.contacts
+    start = c["arrival_s"] + c["wait_s"]
+    # nobody starts a contact while no agent is staffed (1:30 until the pattern repeats the
+    # next day, when the agents come back and clear the backlog: the drain) ...
+    served = c["outcome"] == "served"
+    assert not (served & (start > 5400 + 1e-6) & (start < 86400 - 1e-6)).any()
+    assert (served & (start >= 86400)).any()
+    # ... but those in hand at 1:30 are finished after it
+    end = start + c["handle_s"]
+    assert ((start < 5400) & (end > 5400) & served).any()
+
+
+def test_shifts_give_the_staffed_agents():
+    raw = base_raw(**{"scenario.start": "08:00", "scenario.warmup": 0, "scenario.duration": "4h"})
+    raw["agents"]["pool"] = {
+        "shifts": [{"start": "08:00", "length": "2h", "count": 4}, {"start": "09:00", "length": "3h", "count": 3}],
+        "skills": ["general"],
+        "channels": ["phone"],
+    }
+    raw["contact_types"]["general"]["handle"] = {"dist": "constant", "value": "100s"}
+    staffed = (run(raw).agents.groupby("interval")["staffed_s"].sum() / 1800).to_numpy()
+    assert staffed[:4].round(6).tolist() == [4, 4, 7, 7]
+    # after 10:00 four agents leave once the contact in hand (at most 100 s) is finished
+    assert 3 <= staffed[4] <= 3 + 4 * 100 / 1800
+    assert staffed[5:].round(6).tolist() == [3, 3, 3]
+
+
+def test_overflow_only_after_the_delay():
+    raw = base_raw(**{"scenario.duration": "4h", "demand.0.rate": "3/min"})
+    raw["contact_types"]["general"].update(groups=["first", "second"], overflow_delay="30s")
+    raw["agents"] = {
+        "first": {"count": 4, "skills": ["general"], "channels": ["phone"]},
+        "second": {"count": 4, "skills": ["general"], "channels": ["phone"]},
+    }
+    c = run(raw).contacts
+    served = c[c["outcome"] == "served"]
+    by_second = served[served["agent_group"] == "second"]
+    assert len(by_second) > 0 and (by_second["wait_s"] >= 30 - 1e-9).all()
+    assert (served[served["agent_group"] == "first"]["wait_s"] < 30).any()
+
+
+def test_priority_segment_waits_less():
+    raw = base_raw(**{"agents.pool.count": 8, "demand.0.segment": {"vip": 0.3, "standard": 0.7}})
+    raw["segments"]["vip"] = {"priority": 0}
+    raw["segments"]["standard"].pop("patience")
+    res = run(raw, replications=3)
+    vip, _ = res.kpi("mean_wait_s", "segment", "vip")
+    std, _ = res.kpi("mean_wait_s", "segment", "standard")
+    assert vip < std / 2
+
+
+def test_proficiency_scales_handle_time():
+    raw = base_raw()
+    raw["contact_types"]["general"]["handle"] = {"dist": "constant", "value": "100s"}
+    raw["agents"]["pool"]["skills"] = {"general": 0.5}
+    c = run(raw).contacts
+    assert np.allclose(c.loc[c["outcome"] == "served", "handle_s"], 200.0)
+
+
+def test_daily_volume_follows_the_profile_and_busyness_varies_days():
+    raw = base_raw(**{"scenario.duration": "5d", "scenario.warmup": 0, "scenario.interval": "6h"})
+    raw["segments"]["standard"].pop("patience")
+    raw["demand"][0].pop("rate")
+    raw["demand"][0].update(volume=2000, profile=[1, 3, 4, 2])
+    raw["agents"]["pool"]["count"] = 20
+    res = run(raw)
+    per_interval = res.intervals.groupby(res.intervals["interval"] % 4)["offered"].sum()
+    shares = per_interval / per_interval.sum()
+    assert np.allclose(shares, [0.1, 0.3, 0.4, 0.2], atol=0.02)
+    raw["scenario"]["busyness"] = {"dist": "gamma", "mean": 1, "cv": 0.4}
+    days = run(raw).contacts.groupby("day").size()
+    # Poisson alone would give a day-to-day sd of about sqrt(2000) = 45
+    assert days.std() > 150
+
+
+def test_warmup_contacts_are_not_measured():
+    res = run(base_raw())
+    assert (res.contacts["arrival_s"] >= 0).all()
+    assert res.contacts["interval"].between(0, 3).all()
+
+
+def test_no_drain_leaves_unfinished_contacts():
+    raw = base_raw(**{"scenario.drain": False, "agents.pool.count": 7})
+    raw["segments"]["standard"].pop("patience")
+    c = run(raw).contacts
+    assert (c["outcome"] == "unfinished").sum() > 0
+    drained = run(base_raw(**{"agents.pool.count": 7})).contacts
+    assert (drained["outcome"] != "unfinished").all()
+
+
+def test_same_seed_same_numbers_and_crn_keeps_arrivals():
+    raw = base_raw()
+    a, b = run(raw, seed=5).contacts, run(raw, seed=5).contacts
+    pd.testing.assert_frame_equal(a, b)
+    more = run(base_raw(**{"agents.pool.count": 12}), seed=5).contacts
+    assert np.array_equal(a["arrival_s"], more["arrival_s"])
+    assert not np.array_equal(a["arrival_s"], run(raw, seed=6).contacts["arrival_s"])
+
+
+def test_overloaded_scenario_runs_and_says_so():
+    res = run(base_raw(**{"agents.pool.count": 4}))
+    assert any("offered load" in w for w in res.warnings)
+    assert res.kpi("service_level")[0] < 0.5
+
+
+@pytest.mark.parametrize("contacts", [True, False])
+def test_contacts_table_optional(contacts):
+    res = run(base_raw(), contacts=contacts)
+    assert (res.contacts is not None) == contacts
+    assert len(res.intervals) and len(res.summary)
