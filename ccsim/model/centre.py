@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from array import array
 from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL
 
 from ccsim.model import routing
 from ccsim.model.plan import Plan
@@ -34,6 +36,18 @@ def _column(code: str, values: np.ndarray) -> array:
     out = array(code)
     out.frombytes(np.ascontiguousarray(values, dtype=dtype).tobytes())
     return out
+
+
+class _Timer:
+    """A bare SimPy event for the engine's own timers: all ``Environment.step`` needs of an
+    event is its callbacks and that it succeeded; slots make it cheap to create."""
+
+    __slots__ = ("_value", "callbacks")
+    _ok = True
+
+    def __init__(self) -> None:
+        self.callbacks: list[Callable[[Any], None]] | None = None
+        self._value: Any = None
 
 
 class Centre:
@@ -75,9 +89,24 @@ class Centre:
                 for g in s.segments:
                     key = (s.channel, t, g)
                     if key not in self.queues:
-                        deferred = not chans[s.channel].realtime
-                        prio = plan.segment_priority[g]
-                        self.queues[key] = Queue(s.channel, t, g, prio, deferred)
+                        ranks = plan.ranks.get((s.channel, t), [])
+                        fast = ranks[0][0] if len(ranks) == 1 and len(ranks[0]) == 1 else -1
+                        self.queues[key] = Queue(
+                            s.channel, t, g, plan.segment_priority[g],
+                            deferred=not chans[s.channel].realtime,
+                            ranks=ranks,
+                            delay=plan.overflow_delay[t],
+                            fast_group=fast if chans[s.channel].concurrency == 1 else -1,
+                        )
+        self.qlist = list(self.queues.values())
+        qindex = {key: k for k, key in enumerate(self.queues)}
+        ncode = len(plan.segment_names) * len(plan.type_names)
+        lookup = np.full(len(chans) * ncode, -1, dtype=np.int32)
+        for (ch, t, g), k in qindex.items():
+            lookup[ch * ncode + t * len(plan.segment_names) + g] = k
+        self.qid = _column(
+            "i", lookup[c.channel * ncode + c.ctype * len(plan.segment_names) + c.segment]
+        )
         ng = len(plan.groups)
         # per group: queues it may take from, with the wait needed first (overflow)
         self.group_queues: list[list[tuple[Queue, float]]] = [[] for _ in range(ng)]
@@ -111,14 +140,18 @@ class Centre:
         self.next_arrival = 0
         self.arrivals_done = n == 0
         self.done = env.event()
+        self.group_chats = [any(chans[c].concurrency > 1 for c in g.channels) for g in plan.groups]
+        # bound methods made once: the per-contact path schedules them hundreds of thousands of times
+        self._schedule = env.schedule
+        self._end_cb = self._end
+        self._talk_end_cb = self._talk_end
 
     # ------------------------------------------------------------------ scheduling
-    def _at(self, delay: float, callback: object, payload: object) -> None:
-        ev = Event(self.env)
-        ev._ok = True
+    def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
+        ev = _Timer()
         ev._value = payload
-        ev.callbacks = [callback]  # type: ignore[list-item]
-        self.env.schedule(ev, NORMAL, delay)
+        ev.callbacks = [callback]
+        self.env.schedule(ev, NORMAL, delay)  # type: ignore[arg-type]
 
     def start(self) -> None:
         """Schedule arrivals, staffing changes and opening hours."""
@@ -135,49 +168,57 @@ class Centre:
         self._at(self.plan.horizon, self._finish, None)
 
     # ------------------------------------------------------------------ contacts
-    def _arrive(self, ev: Event) -> None:
+    def _arrive(self, ev: _Timer) -> None:
         i = self.next_arrival
         self.next_arrival = i + 1
-        now = self.env._now
+        env = self.env
+        now = env._now
         if i + 1 < self.n:
             ev.callbacks = [self._arrive]  # reuse the event for the next arrival
-            self.env.schedule(ev, NORMAL, self.arrival[i + 1] - now)
+            env.schedule(ev, NORMAL, self.arrival[i + 1] - now)  # type: ignore[arg-type]
         else:
             self.arrivals_done = True
-        c = self.channel[i]
+        q = self.qlist[self.qid[i]]
+        c = q.channel
         if self.closed[i] and self.lose_closed[c]:
-            self.status[i] = DONE
-            self.outcome[i] = CLOSED
-            self._check_done()
+            self._end_at_arrival(i, CLOSED)
             return
         lines = self.lines[c]
         if lines is not None:
             if self.in_system[c] >= lines:
-                self.status[i] = DONE
-                self.outcome[i] = BLOCKED
-                self._check_done()
+                self._end_at_arrival(i, BLOCKED)
                 return
             self.in_system[c] += 1
         self.open_contacts += 1
-        if self.channel_open[c] and self._route(i, c, now):
-            return
+        if self.channel_open[c]:
+            g = q.fast_group
+            if g >= 0:  # one able group, no chat: the longest-idle agent is the deque's head
+                idle = self.idle[g]
+                if idle:
+                    self._serve(i, idle.popleft(), now)
+                    return
+            elif self._route(i, q, now):
+                return
         self.status[i] = WAITING
-        t = self.ctype[i]
-        self.queues[(c, t, self.segment[i])].items.append(i)
+        q.items.append(i)
         p = self.patience[i]
         if p != math.inf:
             self._at(p, self._abandon, i)
-        delay = self.plan.overflow_delay[t]
-        if delay:
-            for r in range(1, len(self.ranks[(c, t)])):
-                self._at(r * delay, self._overflow, (i, r))
+        if q.delay:
+            for r in range(1, len(q.ranks)):
+                self._at(r * q.delay, self._overflow, (i, r))
 
-    def _route(self, i: int, c: int, now: float, up_to: int = 0) -> bool:
+    def _end_at_arrival(self, i: int, outcome: int) -> None:
+        self.status[i] = DONE
+        self.outcome[i] = outcome
+        if self.arrivals_done:
+            self._check_done()
+
+    def _route(self, i: int, q: Queue, now: float, up_to: int = 0) -> bool:
         """Offer contact ``i`` to a free agent of its able groups; True if one took it."""
-        t = self.ctype[i]
-        ranks = self.ranks[(c, t)]
-        delayed = self.plan.overflow_delay[t] > 0
-        for r, groups in enumerate(ranks):
+        c = q.channel
+        delayed = q.delay > 0
+        for r, groups in enumerate(q.ranks):
             if r > up_to and delayed:
                 break
             a = routing.longest_idle(groups, self.idle, self.idle_since)
@@ -193,12 +234,12 @@ class Centre:
                     return True
         return False
 
-    def _overflow(self, ev: Event) -> None:
+    def _overflow(self, ev: _Timer) -> None:
         i, r = ev._value
         if self.status[i] == WAITING and self.channel_open[self.channel[i]]:
-            self._route(i, self.channel[i], self.env._now, up_to=r)
+            self._route(i, self.qlist[self.qid[i]], self.env._now, up_to=r)
 
-    def _abandon(self, ev: Event) -> None:
+    def _abandon(self, ev: _Timer) -> None:
         i = ev._value
         if self.status[i] != WAITING:
             return  # answered before its patience ran out
@@ -212,12 +253,12 @@ class Centre:
         if self.lines[c] is not None:
             self.in_system[c] -= 1
         self.open_contacts -= 1
-        self._check_done()
+        if self.arrivals_done:
+            self._check_done()
 
     def _check_done(self) -> None:
-        if self.arrivals_done and self.open_contacts == 0 and self.plan.drain:
-            if not self.done.triggered:
-                self.done.succeed()
+        if self.open_contacts == 0 and self.plan.drain and not self.done.triggered:
+            self.done.succeed()
 
     # ------------------------------------------------------------------ service
     def _serve(self, i: int, a: int, now: float) -> None:
@@ -242,17 +283,21 @@ class Centre:
         w = self.base_wrap[i]
         self.talk[i] = h
         self.wrap[i] = w
+        ev = _Timer()
+        ev._value = i
         if w > 0 and self.lines[c] is not None:
-            self._at(h, self._talk_end, i)
+            ev.callbacks = [self._talk_end_cb]
+            self._schedule(ev, NORMAL, h)
         else:
-            self._at(h + w, self._end, i)
+            ev.callbacks = [self._end_cb]
+            self._schedule(ev, NORMAL, h + w)
 
-    def _talk_end(self, ev: Event) -> None:
+    def _talk_end(self, ev: _Timer) -> None:
         i = ev._value
         self.in_system[self.channel[i]] -= 1
         self._at(self.wrap[i], self._end, i)
 
-    def _end(self, ev: Event) -> None:
+    def _end(self, ev: _Timer) -> None:
         i = ev._value
         c = self.channel[i]
         self.status[i] = DONE
@@ -263,7 +308,8 @@ class Centre:
         a = self.agent[i]
         self.load[a] -= 1
         self._free(a, self.env._now)
-        self._check_done()
+        if self.arrivals_done:
+            self._check_done()
 
     def _free(self, a: int, now: float) -> None:
         """Agent ``a`` has capacity again: take waiting work, or become idle."""
@@ -279,8 +325,9 @@ class Centre:
             if self.load[a] < self.concurrency[c]:
                 self.partial[c][g][a] = None
             return
-        for part in self.partial:
-            part[g].pop(a, None)
+        if self.group_chats[g]:
+            for part in self.partial:
+                part[g].pop(a, None)
         q = routing.choose_queue(
             self.group_queues[g],
             now,
@@ -312,7 +359,7 @@ class Centre:
             self._serve(q.items.popleft(), a, now)
 
     # ------------------------------------------------------------------ staffing, hours
-    def _staff(self, ev: Event) -> None:
+    def _staff(self, ev: _Timer) -> None:
         g, target = ev._value
         now = self.env._now
         if target > self.present[g]:
@@ -364,7 +411,7 @@ class Centre:
         self.members[g].remove(a)
         self.spans.append((g, a, self.joined[a], now))
 
-    def _open(self, ev: Event) -> None:
+    def _open(self, ev: _Timer) -> None:
         c, is_open = ev._value
         self.channel_open[c] = is_open
         if not is_open:
@@ -394,7 +441,7 @@ class Centre:
                 self._take_chats(a, g, q.channel, now)
         idle.extend(keep)
 
-    def _finish(self, ev: Event) -> None:
+    def _finish(self, ev: _Timer) -> None:
         if not self.done.triggered:
             self.done.succeed()
 

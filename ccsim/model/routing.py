@@ -18,14 +18,29 @@ class Queue:
     its head, where they are dropped: removal from the middle is never needed.
     """
 
-    __slots__ = ("channel", "ctype", "deferred", "items", "priority", "segment")
+    __slots__ = (
+        "channel", "ctype", "deferred", "delay", "fast_group", "items", "priority", "ranks", "segment",
+    )
 
-    def __init__(self, channel: int, ctype: int, segment: int, priority: int, deferred: bool):
+    def __init__(
+        self,
+        channel: int,
+        ctype: int,
+        segment: int,
+        priority: int,
+        deferred: bool,
+        ranks: list[list[int]] | None = None,
+        delay: float = 0.0,
+        fast_group: int = -1,
+    ):
         self.channel = channel
         self.ctype = ctype
         self.segment = segment
         self.priority = priority
         self.deferred = deferred
+        self.ranks = ranks or []  # able groups by rank; rank r after r x delay of waiting
+        self.delay = delay
+        self.fast_group = fast_group  # the only able group, when there is one (no chat)
         self.items: deque[int] = deque()
 
     def head(self, status: list[int]) -> int | None:
