@@ -159,9 +159,7 @@ def intervals_frame(plan: Plan, rec: Records, rule: SLRule) -> pd.DataFrame:
     keys = ["interval", "channel", "contact_type", "segment"]
     out = frame.groupby(keys, sort=True).sum().reset_index()
     # every combination that demand can produce appears in every interval, zeros included
-    combos = sorted(
-        {(s.channel, t, g) for s in plan.streams for t in s.types for g in s.segments}
-    )
+    combos = sorted({(s.channel, t, g) for s in plan.streams for t in s.types for g in s.segments})
     full = pd.MultiIndex.from_tuples(
         [(k, *cmb) for k in range(plan.clock.n_intervals) for cmb in combos], names=keys
     )

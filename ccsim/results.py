@@ -36,9 +36,7 @@ KPIS = [
 GROUPINGS = ["channel", "segment", "contact_type"]
 
 
-def replication_kpis(
-    plan: Plan, rec: Records, intervals: pd.DataFrame, agents: pd.DataFrame
-) -> pd.DataFrame:
+def replication_kpis(plan: Plan, rec: Records, intervals: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
     """KPIs of one replication: overall, by channel, by segment, by type, by agent group."""
     from ccsim.metrics import COUNTS
 

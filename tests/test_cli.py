@@ -18,8 +18,19 @@ runner = CliRunner(env={"COLUMNS": "200"})
 def test_run_writes_the_output_folder(tmp_path):
     out = tmp_path / "o"
     result = runner.invoke(
-        app, ["run", str(ROOT / "configs" / "erlang_a.toml"), "--out", str(out), "-r", "2",
-              "--set", "scenario.duration=1h", "--set", "agents.pool.count=102"],
+        app,
+        [
+            "run",
+            str(ROOT / "configs" / "erlang_a.toml"),
+            "--out",
+            str(out),
+            "-r",
+            "2",
+            "--set",
+            "scenario.duration=1h",
+            "--set",
+            "agents.pool.count=102",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "service level" in result.output and "phone" in result.output
@@ -32,14 +43,36 @@ def test_run_writes_the_output_folder(tmp_path):
     summary = pd.read_csv(out / "summary.csv")
     assert "answered within 20s" in summary["sl_definition"].dropna().iloc[0]
     contacts = pd.read_parquet(out / "contacts.parquet")
-    assert {"replication", "contact_id", "channel", "contact_type", "segment", "arrival_s", "wait_s",
-            "outcome", "handle_s", "agent_group", "agent_id"} <= set(contacts.columns)
+    assert {
+        "replication",
+        "contact_id",
+        "channel",
+        "contact_type",
+        "segment",
+        "arrival_s",
+        "wait_s",
+        "outcome",
+        "handle_s",
+        "agent_group",
+        "agent_id",
+    } <= set(contacts.columns)
 
 
 def test_quiet_run_prints_nothing(tmp_path):
     result = runner.invoke(
-        app, ["run", str(ROOT / "configs" / "erlang_a.toml"), "-q", "-o", str(tmp_path), "-r", "1",
-              "--set", "scenario.duration=30min", "--no-contacts"],
+        app,
+        [
+            "run",
+            str(ROOT / "configs" / "erlang_a.toml"),
+            "-q",
+            "-o",
+            str(tmp_path),
+            "-r",
+            "1",
+            "--set",
+            "scenario.duration=30min",
+            "--no-contacts",
+        ],
     )
     assert result.exit_code == 0 and result.output.strip() == ""
     assert not (tmp_path / "contacts.parquet").exists()

@@ -18,7 +18,8 @@ def test_durations(text, seconds):
 
 
 @pytest.mark.parametrize(
-    ("text", "per_s"), [("19.5/min", 0.325), ("1170/h", 0.325), ("8640/day", 0.1), ("3 per h", 3 / 3600), (2, 2)]
+    ("text", "per_s"),
+    [("19.5/min", 0.325), ("1170/h", 0.325), ("8640/day", 0.1), ("3 per h", 3 / 3600), (2, 2)],
 )
 def test_rates(text, per_s):
     assert parse_rate(text) == pytest.approx(per_s)
@@ -85,7 +86,10 @@ def test_skill_no_agent_has():
     raw = base_raw()
     raw["contact_types"]["general"]["skill"] = "generl"
     msg = problem(raw)
-    assert "contact_types.general: skill 'generl' is not held by any agent group (did you mean 'general'?)" in msg
+    assert (
+        "contact_types.general: skill 'generl' is not held by any agent group (did you mean 'general'?)"
+        in msg
+    )
 
 
 def test_malformed_duration():
@@ -101,7 +105,7 @@ def test_unknown_distribution():
 def test_toml_syntax_error_and_missing_file(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[scenario\nname = 1\n")
-    with pytest.raises(ccsim.ConfigError, match="TOML syntax error.*line 1"):
+    with pytest.raises(ccsim.ConfigError, match=r"TOML syntax error.*line 1"):
         ccsim.load(bad)
     with pytest.raises(ccsim.ConfigError, match="file not found"):
         ccsim.load(tmp_path / "missing.toml")

@@ -75,7 +75,9 @@ def test_email_never_abandons_and_is_answered_oldest_first():
 def test_email_only_when_no_realtime_contact_waits():
     raw = base_raw(**{"agents.pool.count": 2, "demand.0.rate": "0.5/min"})
     raw["channels"]["email"] = {"kind": "email"}
-    raw["demand"].append({"channel": "email", "contact_type": "general", "segment": "standard", "rate": "20/h"})
+    raw["demand"].append(
+        {"channel": "email", "contact_type": "general", "segment": "standard", "rate": "20/h"}
+    )
     raw["agents"]["pool"]["channels"] = ["phone", "email"]
     c = run(raw).contacts
     phone = c[c["channel"] == "phone"]
@@ -83,14 +85,18 @@ def test_email_only_when_no_realtime_contact_waits():
     p_arr = phone["arrival_s"].to_numpy()
     p_left = (phone["arrival_s"] + phone["wait_s"]).to_numpy()
     for t in email_starts:
-        assert not ((p_arr < t - 1e-9) & (p_left > t + 1e-9)).any(), f"a call waited while e-mail started at {t}"
+        assert not ((p_arr < t - 1e-9) & (p_left > t + 1e-9)).any(), (
+            f"a call waited while e-mail started at {t}"
+        )
 
 
 def test_opening_hours_close_voice_and_queue_email():
     raw = base_raw(**{"scenario.start": "08:00", "scenario.warmup": 0, "agents.pool.count": 10})
     raw["channels"]["phone"]["hours"] = "09:00-10:00"
     raw["channels"]["email"] = {"kind": "email", "hours": ["09:00-10:00"]}
-    raw["demand"].append({"channel": "email", "contact_type": "general", "segment": "standard", "rate": "20/h"})
+    raw["demand"].append(
+        {"channel": "email", "contact_type": "general", "segment": "standard", "rate": "20/h"}
+    )
     raw["agents"]["pool"]["channels"] = ["phone", "email"]
     c = run(raw).contacts
     phone = c[c["channel"] == "phone"]
@@ -127,7 +133,10 @@ def test_staffing_per_interval_and_agents_finish_the_contact_in_hand():
 def test_shifts_give_the_staffed_agents():
     raw = base_raw(**{"scenario.start": "08:00", "scenario.warmup": 0, "scenario.duration": "4h"})
     raw["agents"]["pool"] = {
-        "shifts": [{"start": "08:00", "length": "2h", "count": 4}, {"start": "09:00", "length": "3h", "count": 3}],
+        "shifts": [
+            {"start": "08:00", "length": "2h", "count": 4},
+            {"start": "09:00", "length": "3h", "count": 3},
+        ],
         "skills": ["general"],
         "channels": ["phone"],
     }

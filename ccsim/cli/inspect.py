@@ -85,9 +85,7 @@ def register(app: typer.Typer) -> None:
             spec = scenario.channels[str(ch)]
             sl = spec.service_level
             sl_text = f"SL target {sl.target:.0%} within {format_duration(sl.within)}" if sl else "no SL"
-            table = Table(
-                title=f"{ch} ({spec.kind}, {sl_text})", title_justify="left", show_edge=False
-            )
+            table = Table(title=f"{ch} ({spec.kind}, {sl_text})", title_justify="left", show_edge=False)
             for col in ("interval", "contacts/h", "AHT", "load (Erl)", "staffed", "Erlang C/A"):
                 table.add_column(col, justify="right")
             step = max(1, math.ceil(len(part) / 24))

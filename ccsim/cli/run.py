@@ -49,7 +49,8 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--out", "-o", help="output folder (default: out/<config name>)")
         ] = None,
         replications: Annotated[
-            int | None, typer.Option("--replications", "-r", min=1, help="replications (default: the config's)")
+            int | None,
+            typer.Option("--replications", "-r", min=1, help="replications (default: the config's)"),
         ] = None,
         seed: Annotated[int | None, typer.Option(help="root seed (default: the config's)")] = None,
         set_: Annotated[

@@ -43,6 +43,12 @@ def summary_table(results: Any) -> Table:
         )
     for _, r in s[s["group_by"] == "agent_group"].iterrows():
         table.add_row(
-            f"agents: {r['group']}", "", "", "", "", "", _pm(r["occupancy"] * 100, r["occupancy_ci95"] * 100, ".1f") + " %"
+            f"agents: {r['group']}",
+            "",
+            "",
+            "",
+            "",
+            "",
+            _pm(r["occupancy"] * 100, r["occupancy_ci95"] * 100, ".1f") + " %",
         )
     return table

@@ -18,9 +18,7 @@ class ConfigError(Exception):
         if len(self.problems) == 1:
             text = head + self.problems[0]
         else:
-            text = f"{head}{len(self.problems)} problems\n" + "\n".join(
-                f"  - {p}" for p in self.problems
-            )
+            text = f"{head}{len(self.problems)} problems\n" + "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(text)
 
 

@@ -134,8 +134,8 @@ class Channel(_Model):
         ge=0,
         description="chat only: handle time is multiplied by 1 + stretch x (chats held - 1)",
     )
-    hours: Annotated[list[Hours] | None, BeforeValidator(lambda v: v if v is None else _hours(v))] = (
-        Field(None, description="daily opening windows, e.g. '08:00-20:00' (default: always open)")
+    hours: Annotated[list[Hours] | None, BeforeValidator(lambda v: v if v is None else _hours(v))] = Field(
+        None, description="daily opening windows, e.g. '08:00-20:00' (default: always open)"
     )
     after_hours: Literal["lost", "queue"] | None = Field(
         None,
@@ -216,9 +216,7 @@ class Demand(_Model):
     """
 
     channel: str = Field(description="channel name")
-    contact_type: str | dict[str, float] = Field(
-        description="a contact type, or a mix {type = share, ...}"
-    )
+    contact_type: str | dict[str, float] = Field(description="a contact type, or a mix {type = share, ...}")
     segment: str | dict[str, float] = Field(description="a segment, or a mix {segment = share}")
     rate: PerSecond | None = Field(None, ge=0, description="constant rate, e.g. '19.5/min'")
     rates: list[PerSecond] | ProfileFile | None = Field(
@@ -294,11 +292,11 @@ class AgentGroup(_Model):
 
 
 class Routing(_Model):
-    """``[routing]``: how contacts and agents are matched (policies live in ccsim.model.routing)."""
+    """``[routing]``: how contacts and agents are matched (policies live in ccsim.model.routing).
 
-    agent_selection: Literal["longest_idle", "random"] = Field(
-        "longest_idle", description="which free agent a new contact goes to"
-    )
+    A new contact always goes to the agent idle the longest among the able groups (by rank).
+    """
+
     queue_selection: Literal["priority_then_longest_waiting", "longest_waiting"] = Field(
         "priority_then_longest_waiting",
         description="which waiting contact a freed agent takes",
@@ -314,7 +312,7 @@ class ScenarioConfig(_Model):
     contact_types: dict[Name, ContactType] = Field(min_length=1)
     demand: list[Demand] = Field(min_length=1)
     agents: dict[Name, AgentGroup] = Field(min_length=1)
-    routing: Routing = Field(default_factory=Routing)
+    routing: Routing = Field(default_factory=lambda: Routing())
 
 
 def model_json_schema() -> dict[str, Any]:

@@ -92,7 +92,10 @@ class Centre:
                         ranks = plan.ranks.get((s.channel, t), [])
                         fast = ranks[0][0] if len(ranks) == 1 and len(ranks[0]) == 1 else -1
                         self.queues[key] = Queue(
-                            s.channel, t, g, plan.segment_priority[g],
+                            s.channel,
+                            t,
+                            g,
+                            plan.segment_priority[g],
                             deferred=not chans[s.channel].realtime,
                             ranks=ranks,
                             delay=plan.overflow_delay[t],
@@ -104,9 +107,7 @@ class Centre:
         lookup = np.full(len(chans) * ncode, -1, dtype=np.int32)
         for (ch, t, g), k in qindex.items():
             lookup[ch * ncode + t * len(plan.segment_names) + g] = k
-        self.qid = _column(
-            "i", lookup[c.channel * ncode + c.ctype * len(plan.segment_names) + c.segment]
-        )
+        self.qid = _column("i", lookup[c.channel * ncode + c.ctype * len(plan.segment_names) + c.segment])
         ng = len(plan.groups)
         # per group: queues it may take from, with the wait needed first (overflow)
         self.group_queues: list[list[tuple[Queue, float]]] = [[] for _ in range(ng)]
@@ -130,9 +131,7 @@ class Centre:
         self.idle_since: list[float] = []
         self.joined: list[float] = []
         self.idle: list[deque[int]] = [deque() for _ in range(ng)]
-        self.partial: list[list[dict[int, None]]] = [
-            [{} for _ in range(ng)] for _ in range(len(chans))
-        ]
+        self.partial: list[list[dict[int, None]]] = [[{} for _ in range(ng)] for _ in range(len(chans))]
         self.members: list[list[int]] = [[] for _ in range(ng)]
         self.present = [0] * ng  # members not leaving
         self.spans: list[tuple[int, int, float, float]] = []  # group, agent, start, end
@@ -287,10 +286,10 @@ class Centre:
         ev._value = i
         if w > 0 and self.lines[c] is not None:
             ev.callbacks = [self._talk_end_cb]
-            self._schedule(ev, NORMAL, h)
+            self._schedule(ev, NORMAL, h)  # type: ignore[arg-type]
         else:
             ev.callbacks = [self._end_cb]
-            self._schedule(ev, NORMAL, h + w)
+            self._schedule(ev, NORMAL, h + w)  # type: ignore[arg-type]
 
     def _talk_end(self, ev: _Timer) -> None:
         i = ev._value
@@ -351,7 +350,11 @@ class Centre:
         queues = [(q, d) for q, d in self.chat_queues[g] if q.channel == c]
         while self.load[a] < conc:
             q = routing.choose_queue(
-                queues, now, self.arrival, self.status, self.channel_open,
+                queues,
+                now,
+                self.arrival,
+                self.status,
+                self.channel_open,
                 self.plan.fifo_across_priorities,
             )
             if q is None:
@@ -428,7 +431,11 @@ class Centre:
         while idle:
             a = idle.popleft()
             q = routing.choose_queue(
-                self.group_queues[g], now, self.arrival, self.status, self.channel_open,
+                self.group_queues[g],
+                now,
+                self.arrival,
+                self.status,
+                self.channel_open,
                 self.plan.fifo_across_priorities,
             )
             if q is None:

@@ -152,11 +152,9 @@ def compile_plan(scn: Scenario) -> Plan:
     group_index = {g.name: i for i, g in enumerate(groups)}
     ranks: dict[tuple[int, int], list[list[int]]] = {}
     for ci in range(len(channels)):
-        for ti, (tname, t) in enumerate(cfg.contact_types.items()):
+        for ti, t in enumerate(cfg.contact_types.values()):
             skill = type_skill[ti]
-            able = [
-                gi for gi, g in enumerate(groups) if ci in g.channels and skill in g.proficiency
-            ]
+            able = [gi for gi, g in enumerate(groups) if ci in g.channels and skill in g.proficiency]
             if t.groups:
                 # only the listed groups serve this type, in the order given
                 order = [group_index[g] for g in t.groups if group_index[g] in able]

@@ -6,7 +6,7 @@ later policies can be added beside them.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import MutableSequence, Sequence
 
 WAITING = 1
 
@@ -19,7 +19,15 @@ class Queue:
     """
 
     __slots__ = (
-        "channel", "ctype", "deferred", "delay", "fast_group", "items", "priority", "ranks", "segment",
+        "channel",
+        "ctype",
+        "deferred",
+        "delay",
+        "fast_group",
+        "items",
+        "priority",
+        "ranks",
+        "segment",
     )
 
     def __init__(
@@ -43,7 +51,7 @@ class Queue:
         self.fast_group = fast_group  # the only able group, when there is one (no chat)
         self.items: deque[int] = deque()
 
-    def head(self, status: list[int]) -> int | None:
+    def head(self, status: MutableSequence[int]) -> int | None:
         """The oldest contact still waiting, or None."""
         items = self.items
         while items and status[items[0]] != WAITING:
@@ -54,9 +62,9 @@ class Queue:
 def choose_queue(
     queues: Sequence[tuple[Queue, float]],
     now: float,
-    arrival: list[float],
-    status: list[int],
-    channel_open: list[bool],
+    arrival: Sequence[float],
+    status: MutableSequence[int],
+    channel_open: Sequence[bool],
     fifo_across_priorities: bool = False,
 ) -> Queue | None:
     """The queue whose head a freed agent takes.
@@ -84,9 +92,7 @@ def choose_queue(
     return best
 
 
-def longest_idle(
-    groups: Sequence[int], idle: Sequence[deque[int]], idle_since: list[float]
-) -> int | None:
+def longest_idle(groups: Sequence[int], idle: Sequence[deque[int]], idle_since: list[float]) -> int | None:
     """The agent idle the longest among the idle agents of ``groups`` (heads of their deques)."""
     best, best_t = None, 0.0
     for g in groups:

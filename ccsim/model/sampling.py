@@ -101,16 +101,18 @@ def sample_contacts(plan: Plan, seed: int, replication: int) -> ContactArrays:
             name = f"handle/{plan.type_names[ti]}/{plan.channels[ci].name}"
             handle[mask] = dist.sample(stream(seed, replication, name), k)
     wrap = np.zeros(n)
-    for ti, dist in enumerate(plan.wrap):
-        if dist is not None:
+    for ti, wdist in enumerate(plan.wrap):
+        if wdist is not None:
             mask = ctype == ti
-            wrap[mask] = dist.sample(stream(seed, replication, f"wrap/{plan.type_names[ti]}"), int(mask.sum()))
+            wrap[mask] = wdist.sample(
+                stream(seed, replication, f"wrap/{plan.type_names[ti]}"), int(mask.sum())
+            )
     patience = np.full(n, np.inf)
-    for si, dist in enumerate(plan.patience):
-        if dist is not None:
+    for si, pdist in enumerate(plan.patience):
+        if pdist is not None:
             mask = segment == si
             name = f"patience/{plan.segment_names[si]}"
-            patience[mask] = dist.sample(stream(seed, replication, name), int(mask.sum()))
+            patience[mask] = pdist.sample(stream(seed, replication, name), int(mask.sum()))
     for ci, ch in enumerate(plan.channels):
         if not ch.realtime:  # deferred contacts (e-mail) never abandon
             patience[channel == ci] = np.inf
