@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
-from ccsim.config.units import parse_duration
+from ccsim.units import parse_duration
 
 
 def _duration(value: object) -> object:

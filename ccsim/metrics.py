@@ -49,7 +49,7 @@ class SLRule:
         self.short = np.zeros(len(names))
         self.target = np.full(len(names), np.nan)
         self.text: dict[str, str] = {}
-        from ccsim.config.units import format_duration
+        from ccsim.units import format_duration
 
         for k, name in enumerate(names):
             sl = scenario_channels[name].service_level

@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT, base_raw
 
 import ccsim
-from ccsim.config.units import parse_clock, parse_duration, parse_rate
+from ccsim.units import parse_clock, parse_duration, parse_rate
 
 
 @pytest.mark.parametrize(

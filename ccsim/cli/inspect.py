@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from ccsim.cli.run import load_with_overrides
-        from ccsim.config.units import format_duration
+        from ccsim.units import format_duration
         from ccsim.workload import offered_load, overload_warnings
 
         scenario = load_with_overrides(config, set_)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from ccsim.config.units import parse_clock, parse_duration, parse_rate
+from ccsim.units import parse_clock, parse_duration, parse_rate
 from ccsim.distributions import Distribution, Seconds
 
 
