@@ -29,8 +29,14 @@ class Records:
     agent_group: np.ndarray
     spans: np.ndarray  # structured: group, agent, start, end (agents present)
     end_time: float  # simulated time when the run stopped
+    warmup: float
 
     outcome_names = OUTCOMES
+
+    @property
+    def measured(self) -> slice:
+        """The contacts that arrived after the warm-up (arrivals are sorted by time)."""
+        return slice(int(np.searchsorted(self.contacts.arrival, self.warmup, side="left")), None)
 
 
 def run_replication(plan: Plan, seed: int, replication: int) -> Records:
@@ -58,4 +64,5 @@ def run_replication(plan: Plan, seed: int, replication: int) -> Records:
         agent_group=group.astype(np.int32),
         spans=spans,
         end_time=float(env.now),
+        warmup=plan.clock.warmup,
     )

@@ -97,17 +97,18 @@ class SLRule:
 def contacts_frame(plan: Plan, rec: Records, rule: SLRule) -> pd.DataFrame:
     """One row per measured contact (arrived after the warm-up)."""
     c = rec.contacts
-    m = c.arrival >= plan.clock.warmup
+    m = rec.measured  # arrivals are sorted: the measured contacts are a slice (views, no copies)
     arrival = c.arrival[m] - plan.clock.warmup
     group = rec.agent_group[m]
     outcome = rec.outcome[m]
     wait = rec.wait[m]
-    within, _, _ = rule.contributions(c.channel[m], outcome, wait)
+    with np.errstate(invalid="ignore"):
+        within = (outcome == 0) & (wait <= rule.within[c.channel[m]])
     group_names = [*plan.group_names, ""]
     return pd.DataFrame(
         {
-            "replication": np.full(int(m.sum()), rec.replication, dtype=np.int32),
-            "contact_id": np.arange(int(m.sum()), dtype=np.int64),
+            "replication": np.full(len(c.arrival[m]), rec.replication, dtype=np.int32),
+            "contact_id": np.arange(len(c.arrival[m]), dtype=np.int64),
             "channel": pd.Categorical.from_codes(c.channel[m], plan.channel_names),
             "contact_type": pd.Categorical.from_codes(c.ctype[m], plan.type_names),
             "segment": pd.Categorical.from_codes(c.segment[m], plan.segment_names),
@@ -128,47 +129,62 @@ def contacts_frame(plan: Plan, rec: Records, rule: SLRule) -> pd.DataFrame:
 
 
 def intervals_frame(plan: Plan, rec: Records, rule: SLRule) -> pd.DataFrame:
-    """Counts and KPIs per interval x channel x contact type x segment (by arrival interval)."""
+    """Counts and KPIs per interval x channel x contact type x segment (by arrival interval).
+
+    Built with ``np.bincount`` over a combined key, so memory stays a few arrays of the
+    number of contacts, not a frame of them.
+    """
     c = rec.contacts
-    m = c.arrival >= plan.clock.warmup
+    m = rec.measured  # arrivals are sorted: the measured contacts are a slice (views, no copies)
     ch, ty, sg = c.channel[m], c.ctype[m], c.segment[m]
     outcome, wait = rec.outcome[m], rec.wait[m]
     within, num, den = rule.contributions(ch, outcome, wait)
     served = outcome == 0
-    iv = np.minimum(plan.clock.interval_of(c.arrival[m]), plan.clock.n_intervals - 1)
-    frame = pd.DataFrame(
+    n_iv, n_ch, n_ty, n_sg = (
+        plan.clock.n_intervals,
+        len(plan.channels),
+        len(plan.type_names),
+        len(plan.segment_names),
+    )
+    iv = np.minimum(plan.clock.interval_of(c.arrival[m]), n_iv - 1)
+    key = ((iv * n_ch + ch) * n_ty + ty) * n_sg + sg
+    size = n_iv * n_ch * n_ty * n_sg
+
+    def total(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(key, weights=weights, minlength=size)
+
+    columns: dict[str, np.ndarray] = {
+        "offered": total(),
+        "served": total(served),
+        "abandoned": total(outcome == 1),
+        "blocked": total(outcome == 2),
+        "closed": total(outcome == 3),
+        "unfinished": total(outcome == 4),
+        "served_within_sl": total(within),
+        "sl_numerator": total(num),
+        "sl_denominator": total(den),
+    }
+    columns = {k: v.astype(np.int64) for k, v in columns.items()}
+    columns["wait_served_s"] = total(np.where(served, wait, 0.0))
+    columns["wait_all_s"] = total(np.where(served | (outcome == 1), wait, 0.0))
+    columns["handle_s"] = total(np.where(served, rec.talk[m] + rec.wrap[m], 0.0))
+    # keep every combination that demand can produce, in every interval, zeros included
+    combos = sorted({(s.channel, t, g) for s in plan.streams for t in s.types for g in s.segments})
+    cmb = np.array(combos, dtype=np.int64).reshape(-1, 3)
+    k_iv = np.repeat(np.arange(n_iv), len(cmb))
+    k_ch, k_ty, k_sg = (np.tile(cmb[:, j], n_iv) for j in range(3))
+    rows = ((k_iv * n_ch + k_ch) * n_ty + k_ty) * n_sg + k_sg
+    out = pd.DataFrame(
         {
-            "interval": iv,
-            "channel": ch,
-            "contact_type": ty,
-            "segment": sg,
-            "offered": 1,
-            "served": served.astype(np.int64),
-            "abandoned": (outcome == 1).astype(np.int64),
-            "blocked": (outcome == 2).astype(np.int64),
-            "closed": (outcome == 3).astype(np.int64),
-            "unfinished": (outcome == 4).astype(np.int64),
-            "served_within_sl": within.astype(np.int64),
-            "sl_numerator": num.astype(np.int64),
-            "sl_denominator": den.astype(np.int64),
-            "wait_served_s": np.where(served, wait, 0.0),
-            "wait_all_s": np.where(served | (outcome == 1), wait, 0.0),
-            "handle_s": np.where(served, rec.talk[m] + rec.wrap[m], 0.0),
+            "replication": rec.replication,
+            "interval": k_iv,
+            "start_s": k_iv * plan.clock.interval,
+            "channel": pd.Categorical.from_codes(k_ch, plan.channel_names),
+            "contact_type": pd.Categorical.from_codes(k_ty, plan.type_names),
+            "segment": pd.Categorical.from_codes(k_sg, plan.segment_names),
+            **{k: v[rows] for k, v in columns.items()},
         }
     )
-    keys = ["interval", "channel", "contact_type", "segment"]
-    out = frame.groupby(keys, sort=True).sum().reset_index()
-    # every combination that demand can produce appears in every interval, zeros included
-    combos = sorted({(s.channel, t, g) for s in plan.streams for t in s.types for g in s.segments})
-    full = pd.MultiIndex.from_tuples(
-        [(k, *cmb) for k in range(plan.clock.n_intervals) for cmb in combos], names=keys
-    )
-    out = out.set_index(keys).reindex(full, fill_value=0).reset_index()
-    out["channel"] = pd.Categorical.from_codes(out["channel"], plan.channel_names)
-    out["contact_type"] = pd.Categorical.from_codes(out["contact_type"], plan.type_names)
-    out["segment"] = pd.Categorical.from_codes(out["segment"], plan.segment_names)
-    out.insert(0, "replication", rec.replication)
-    out.insert(2, "start_s", out["interval"] * plan.clock.interval)
     add_ratios(out)
     return out
 
@@ -190,26 +206,33 @@ def _ratio(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 def span_overlap(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Sum over spans of weight x overlap with each bin [edges[k], edges[k+1])."""
-    if len(starts) == 0:
-        return np.zeros(len(edges) - 1)
-
-    def integral(x: np.ndarray) -> np.ndarray:
-        # sum of w * clip(x - s, 0, e - s) for every x, via sorted cumulative sums
-        order_s = np.argsort(starts)
-        s_sorted, ws = starts[order_s], weights[order_s]
-        cs = np.concatenate([[0.0], np.cumsum(ws)])
-        csx = np.concatenate([[0.0], np.cumsum(ws * s_sorted)])
-        order_e = np.argsort(ends)
-        e_sorted, we = ends[order_e], weights[order_e]
-        ce = np.concatenate([[0.0], np.cumsum(we)])
-        cex = np.concatenate([[0.0], np.cumsum(we * e_sorted)])
-        ks = np.searchsorted(s_sorted, x, side="right")
-        ke = np.searchsorted(e_sorted, x, side="right")
-        # started before x: w (x - s); ended before x: minus w (x - e)
-        return (x * cs[ks] - csx[ks]) - (x * ce[ke] - cex[ke])
-
-    return np.diff(integral(edges))
+    """Sum over spans ``[start, end)`` of weight x overlap with each bin ``[edges[k], edges[k+1])``."""
+    chunk = 1 << 17  # bounded temporaries for millions of spans
+    if len(starts) > chunk:
+        return sum(
+            (
+                span_overlap(starts[i : i + chunk], ends[i : i + chunk], weights[i : i + chunk], edges)
+                for i in range(0, len(starts), chunk)
+            ),
+            np.zeros(len(edges) - 1),
+        )
+    nbins = len(edges) - 1
+    s = np.clip(starts, edges[0], edges[-1])
+    e = np.clip(ends, edges[0], edges[-1])
+    keep = e > s
+    s, e, w = s[keep], e[keep], weights[keep]
+    out = np.zeros(nbins)
+    k0 = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, nbins - 1)
+    k1 = np.clip(np.searchsorted(edges, e, side="left") - 1, 0, nbins - 1)
+    d = 0
+    while len(s):  # spans reaching d bins past their first: few beyond d = 1
+        k = k0 + d
+        overlap = np.minimum(e, edges[k + 1]) - np.maximum(s, edges[k])
+        out += np.bincount(k, weights=w * np.maximum(overlap, 0.0), minlength=nbins)
+        more = k1 > k
+        s, e, w, k0, k1 = s[more], e[more], w[more], k0[more], k1[more]
+        d += 1
+    return out
 
 
 def agents_frame(plan: Plan, rec: Records) -> pd.DataFrame:
@@ -218,16 +241,18 @@ def agents_frame(plan: Plan, rec: Records) -> pd.DataFrame:
     edges = clock.warmup + np.arange(clock.n_intervals + 1) * clock.interval
     edges[-1] = min(edges[-1], clock.end)
     c = rec.contacts
-    served = (rec.agent_group >= 0) & ~np.isnan(rec.talk)
-    start = c.arrival + np.nan_to_num(rec.wait)
-    end = start + np.nan_to_num(rec.talk) + np.nan_to_num(rec.wrap)
+    taken = np.flatnonzero(rec.agent_group >= 0)  # contacts an agent worked on
+    group = rec.agent_group[taken]
+    start = c.arrival[taken] + rec.wait[taken]
+    end = start + rec.talk[taken] + rec.wrap[taken]
     conc = np.array([ch.concurrency for ch in plan.channels], dtype=float)
+    weight = 1.0 / conc[c.channel[taken]]
     rows = []
     for g, name in enumerate(plan.group_names):
         sm = rec.spans["group"] == g
         staffed = span_overlap(rec.spans["start"][sm], rec.spans["end"][sm], np.ones(int(sm.sum())), edges)
-        bm = served & (rec.agent_group == g)
-        busy = span_overlap(start[bm], end[bm], 1.0 / conc[c.channel[bm]], edges)
+        bm = group == g
+        busy = span_overlap(start[bm], end[bm], weight[bm], edges)
         for k in range(clock.n_intervals):
             rows.append((rec.replication, k, k * clock.interval, name, staffed[k], busy[k]))
     out = pd.DataFrame(
@@ -245,6 +270,6 @@ def t_half_width(values: np.ndarray) -> float:
     v = values[~np.isnan(values)]
     if len(v) < 2:
         return math.nan
-    from scipy.stats import t
+    from scipy.special import stdtrit  # Student t quantile; lighter to import than scipy.stats
 
-    return float(t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
+    return float(stdtrit(len(v) - 1, 0.975) * v.std(ddof=1) / math.sqrt(len(v)))

@@ -41,7 +41,7 @@ def replication_kpis(plan: Plan, rec: Records, intervals: pd.DataFrame, agents: 
     from ccsim.metrics import COUNTS
 
     c = rec.contacts
-    m = c.arrival >= plan.clock.warmup
+    m = rec.measured  # arrivals are sorted: the measured contacts are a slice (views, no copies)
     served = rec.outcome[m] == 0
     wait = rec.wait[m]
     names = {
