@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -22,29 +22,37 @@ def load(path: str | Path) -> Scenario:
 
 def simulate(
     scenario: Scenario | str | Path,
-    replications: int | None = None,
+    replications: int | Sequence[int] | None = None,
     seed: int | None = None,
     contacts: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Simulate a scenario and return its ``Results``.
 
-    ``replications`` and ``seed`` default to the scenario's own. With ``contacts=False`` the
+    ``replications`` and ``seed`` default to the scenario's own. ``replications`` may also be a
+    list of replication indices: replication ``r`` of a seed is the same whichever others run
+    with it, so a sweep can spread one scenario's replications over workers. With ``contacts=False`` the
     per-contact table is not kept (intervals, agents and the summary still are). ``progress``
     is called as ``progress(done, total)`` after each replication.
     """
     if not isinstance(scenario, Scenario):
         scenario = _load(scenario)
     sc = scenario.scenario
-    reps = sc.replications if replications is None else int(replications)
+    if replications is None:
+        indices = list(range(sc.replications))
+    elif isinstance(replications, int):
+        indices = list(range(replications))
+    else:
+        indices = [int(r) for r in replications]
     root = sc.seed if seed is None else int(seed)
-    if reps < 1:
-        raise ValueError(f"replications must be >= 1 (got {reps})")
+    if not indices or min(indices) < 0 or len(set(indices)) != len(indices):
+        raise ValueError(f"replications must be >= 1, or distinct indices >= 0 (got {replications!r})")
+    reps = len(indices)
     t0 = time.perf_counter()
     plan = scenario.plan
     rule = SLRule(scenario.channels, plan.channel_names)
     contact_frames, interval_frames, agent_frames, kpi_frames = [], [], [], []
-    for r in range(reps):
+    for done, r in enumerate(indices, start=1):
         rec = run_replication(plan, root, r)
         iv = intervals_frame(plan, rec, rule)
         ag = agents_frame(plan, rec)
@@ -55,7 +63,7 @@ def simulate(
             contact_frames.append(contacts_frame(plan, rec, rule))
         del rec
         if progress is not None:
-            progress(r + 1, reps)
+            progress(done, reps)
     per_rep = pd.concat(kpi_frames, ignore_index=True)
     from ccsim.workload import overload_warnings
 

@@ -90,7 +90,7 @@ class ServiceLevel(_Model):
         5.0, ge=0, description="abandons quicker than this are ignored by 'offered_excl_short'"
     )
     abandon_cap: float | None = Field(
-        None, ge=0, le=1, description="largest acceptable abandonment rate (optional)"
+        None, gt=0, le=1, description="largest acceptable abandonment rate (optional)"
     )
 
 

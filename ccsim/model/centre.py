@@ -9,6 +9,7 @@ Routing decisions are delegated to ``ccsim.model.routing``.
 from __future__ import annotations
 
 import math
+from heapq import heappush
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -29,11 +30,11 @@ SERVED, ABANDONED, BLOCKED, CLOSED, UNFINISHED = 0, 1, 2, 3, 4
 OUTCOMES = ("served", "abandoned", "blocked", "closed", "unfinished")
 
 
-def _column(code: str, values: np.ndarray) -> memoryview:
+def _column(code: str, values: np.ndarray) -> Any:
     """A numpy column seen as a ``memoryview``: fast scalar access from Python (plain floats
     and ints, not numpy scalars), no copy, 8 bytes a value rather than a Python object each."""
     dtype = {"d": np.float64, "i": np.int32, "b": np.int8}[code]
-    return memoryview(np.ascontiguousarray(values, dtype=dtype))
+    return memoryview(np.ascontiguousarray(values, dtype=dtype))  # type: ignore[arg-type]
 
 
 class _Timer:
@@ -42,10 +43,8 @@ class _Timer:
 
     __slots__ = ("_value", "callbacks")
     _ok = True
-
-    def __init__(self) -> None:
-        self.callbacks: list[Callable[[Any], None]] | None = None
-        self._value: Any = None
+    _value: Any
+    callbacks: list[Any] | None
 
 
 class Centre:
@@ -117,8 +116,9 @@ class Centre:
             [(q, d) for q, d in gq if self.concurrency[q.channel] > 1] for gq in self.group_queues
         ]
         self.ranks = plan.ranks
-        self.prof = [
-            [g.proficiency.get(plan.type_skill[t], 1.0) for t in range(len(plan.type_names))]
+        # handle time multiplier by group and contact type: 1 / proficiency
+        self.slowness = [
+            [1.0 / g.proficiency.get(plan.type_skill[t], 1.0) for t in range(len(plan.type_names))]
             for g in plan.groups
         ]
         # agents
@@ -138,17 +138,22 @@ class Centre:
         self.arrivals_done = n == 0
         self.done = env.event()
         self.group_chats = [any(chans[c].concurrency > 1 for c in g.channels) for g in plan.groups]
-        # bound methods made once: the per-contact path schedules them hundreds of thousands of times
-        self._schedule = env.schedule
-        self._end_cb = self._end
-        self._talk_end_cb = self._talk_end
+        # The per-contact path schedules hundreds of thousands of timers: callback lists are made
+        # once and shared (SimPy only iterates them), and a timer goes straight onto the
+        # environment's event queue, exactly as ``Environment.schedule`` would put it there.
+        self._queue: Any = env._queue
+        self._eid: Any = env._eid
+        self._push: Any = heappush
+        self._arrive_cbs: list[Any] = [self._arrive]
+        self._end_cbs: list[Any] = [self._end]
+        self._talk_end_cbs: list[Any] = [self._talk_end]
 
     # ------------------------------------------------------------------ scheduling
     def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
         ev = _Timer()
         ev._value = payload
         ev.callbacks = [callback]
-        self.env.schedule(ev, NORMAL, delay)  # type: ignore[arg-type]
+        self._push(self._queue, (self.env._now + delay, NORMAL, next(self._eid), ev))
 
     def start(self) -> None:
         """Schedule arrivals, staffing changes and opening hours."""
@@ -168,11 +173,10 @@ class Centre:
     def _arrive(self, ev: _Timer) -> None:
         i = self.next_arrival
         self.next_arrival = i + 1
-        env = self.env
-        now = env._now
+        now = self.env._now
         if i + 1 < self.n:
-            ev.callbacks = [self._arrive]  # reuse the event for the next arrival
-            env.schedule(ev, NORMAL, self.arrival[i + 1] - now)  # type: ignore[arg-type]
+            ev.callbacks = self._arrive_cbs  # reuse the event for the next arrival
+            self._push(self._queue, (self.arrival[i + 1], NORMAL, next(self._eid), ev))
         else:
             self.arrivals_done = True
         q = self.qlist[self.qid[i]]
@@ -260,34 +264,38 @@ class Centre:
     # ------------------------------------------------------------------ service
     def _serve(self, i: int, a: int, now: float) -> None:
         c = self.channel[i]
-        g = self.agent_group[a]
         self.status[i] = IN_SERVICE
         self.wait[i] = now - self.arrival[i]
         self.agent[i] = a
-        load = self.load[a] + 1
-        self.load[a] = load
-        self.cur_channel[a] = c
-        h = self.base_handle[i] / self.prof[g][self.ctype[i]]
-        conc = self.concurrency[c]
-        if conc > 1:
-            if load > 1:
-                h *= 1.0 + self.stretch[c] * (load - 1)
-            part = self.partial[c][g]
-            if load < conc:
-                part[a] = None
-            else:
-                part.pop(a, None)
+        h = self.base_handle[i] * self.slowness[self.agent_group[a]][self.ctype[i]]
+        if self.concurrency[c] > 1:
+            h = self._chat_taken(a, c, h)
+        else:
+            self.load[a] = 1
         w = self.base_wrap[i]
         self.talk[i] = h
         self.wrap[i] = w
         ev = _Timer()
         ev._value = i
         if w > 0 and self.lines[c] is not None:
-            ev.callbacks = [self._talk_end_cb]
-            self._schedule(ev, NORMAL, h)  # type: ignore[arg-type]
+            ev.callbacks = self._talk_end_cbs
+            self._push(self._queue, (now + h, NORMAL, next(self._eid), ev))
         else:
-            ev.callbacks = [self._end_cb]
-            self._schedule(ev, NORMAL, h + w)  # type: ignore[arg-type]
+            ev.callbacks = self._end_cbs
+            self._push(self._queue, (now + h + w, NORMAL, next(self._eid), ev))
+
+    def _chat_taken(self, a: int, c: int, h: float) -> float:
+        """Agent ``a`` takes one more chat: its load, partial-load set and stretched handle time."""
+        load = self.load[a] + 1
+        self.load[a] = load
+        self.cur_channel[a] = c
+        g = self.agent_group[a]
+        part = self.partial[c][g]
+        if load < self.concurrency[c]:
+            part[a] = None
+        else:
+            part.pop(a, None)
+        return h * (1.0 + self.stretch[c] * (load - 1)) if load > 1 else h
 
     def _talk_end(self, ev: _Timer) -> None:
         i = ev._value
@@ -453,9 +461,10 @@ class Centre:
     def close(self) -> None:
         """At the end: contacts still open are 'unfinished'; agents' spans are closed."""
         now = self.env._now
-        for i in range(self.next_arrival):
-            if self.status[i] in (WAITING, IN_SERVICE):
-                self.outcome[i] = UNFINISHED
+        status = np.asarray(self.status)
+        outcome = np.asarray(self.outcome)
+        open_ = (status == WAITING) | (status == IN_SERVICE)
+        outcome[open_] = UNFINISHED
         for g in range(len(self.members)):
             for a in list(self.members[g]):
                 self._depart(a, now)
