@@ -9,9 +9,9 @@ Routing decisions are delegated to ``ccsim.model.routing``.
 from __future__ import annotations
 
 import math
-from heapq import heappush
 from collections import deque
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import numpy as np
@@ -63,7 +63,9 @@ class Centre:
         self.base_handle = _column("d", c.handle)
         self.base_wrap = _column("d", c.wrap)
         self.patience = _column("d", c.patience)
-        self.closed = _column("b", c.closed)
+        # arrived while the channel was closed, and the channel loses such contacts
+        lose = np.array([ch.lose_when_closed for ch in plan.channels], dtype=bool)
+        self.lost_closed = _column("b", c.closed & lose[c.channel] if n else c.closed)
         # per contact results
         self.status = _column("b", np.full(n, PENDING, dtype=np.int8))
         self.outcome = _column("b", np.full(n, UNFINISHED, dtype=np.int8))
@@ -99,6 +101,8 @@ class Centre:
                             fast_group=fast if chans[s.channel].concurrency == 1 else -1,
                         )
         self.qlist = list(self.queues.values())
+        for q in self.qlist:
+            q.lines = chans[q.channel].lines
         qindex = {key: k for k, key in enumerate(self.queues)}
         ncode = len(plan.segment_names) * len(plan.type_names)
         lookup = np.full(len(chans) * ncode, -1, dtype=np.int32)
@@ -179,12 +183,12 @@ class Centre:
             self._push(self._queue, (self.arrival[i + 1], NORMAL, next(self._eid), ev))
         else:
             self.arrivals_done = True
-        q = self.qlist[self.qid[i]]
-        c = q.channel
-        if self.closed[i] and self.lose_closed[c]:
+        if self.lost_closed[i]:
             self._end_at_arrival(i, CLOSED)
             return
-        lines = self.lines[c]
+        q = self.qlist[self.qid[i]]
+        c = q.channel
+        lines = q.lines
         if lines is not None:
             if self.in_system[c] >= lines:
                 self._end_at_arrival(i, BLOCKED)

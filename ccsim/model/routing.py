@@ -25,6 +25,7 @@ class Queue:
         "delay",
         "fast_group",
         "items",
+        "lines",
         "priority",
         "ranks",
         "segment",
@@ -50,6 +51,7 @@ class Queue:
         self.delay = delay
         self.fast_group = fast_group  # the only able group, when there is one (no chat)
         self.items: deque[int] = deque()
+        self.lines: int | None = None  # the channel's trunk lines, if limited
 
     def head(self, status: MutableSequence[int]) -> int | None:
         """The oldest contact still waiting, or None."""

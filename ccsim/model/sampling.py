@@ -88,10 +88,15 @@ def sample_contacts(plan: Plan, seed: int, replication: int) -> ContactArrays:
                 _choose(mix, s.segments, s.segment_shares, len(t)),
             )
         )
-    arrival = np.concatenate([p[0] for p in parts])
-    order = np.argsort(arrival, kind="stable")
-    arrival = arrival[order]
-    stream_i, channel, ctype, segment = (np.concatenate([p[j] for p in parts])[order] for j in range(1, 5))
+    if len(parts) == 1:  # one stream: already in time order
+        arrival, stream_i, channel, ctype, segment = parts[0]
+    else:
+        arrival = np.concatenate([p[0] for p in parts])
+        order = np.argsort(arrival, kind="stable")
+        arrival = arrival[order]
+        stream_i, channel, ctype, segment = (
+            np.concatenate([p[j] for p in parts])[order] for j in range(1, 5)
+        )
     n = len(arrival)
     handle = np.zeros(n)
     for (ti, ci), dist in plan.handle.items():
