@@ -38,7 +38,11 @@ def test_empirical_from_csv_and_profiles_from_csv(tmp_path):
     (tmp_path / "rates.csv").write_text("calls_per_hour\n" + "\n".join(["120"] * 4) + "\n")
     (tmp_path / "staff.csv").write_text("agents\n3\n4\n5\n6\n")
     raw = base_raw()
-    raw["contact_types"]["general"]["handle"] = {"dist": "empirical", "file": "handle.csv", "column": "seconds"}
+    raw["contact_types"]["general"]["handle"] = {
+        "dist": "empirical",
+        "file": "handle.csv",
+        "column": "seconds",
+    }
     del raw["demand"][0]["rate"]
     raw["demand"][0]["rates"] = {"file": "rates.csv", "column": "calls_per_hour"}
     raw["agents"]["pool"] = {"staffing": {"file": "staff.csv"}, "skills": ["general"], "channels": ["phone"]}
