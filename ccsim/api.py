@@ -11,7 +11,7 @@ import pandas as pd
 from ccsim.config.loader import Scenario
 from ccsim.config.loader import load as _load
 from ccsim.engine import run_replication
-from ccsim.metrics import SLRule, agents_frame, contacts_frame, intervals_frame
+from ccsim.metrics import Accumulator, SLRule
 from ccsim.results import Results, replication_kpis, summarise
 
 
@@ -53,15 +53,16 @@ def simulate(
     rule = SLRule(scenario.channels, plan.channel_names)
     contact_frames, interval_frames, agent_frames, kpi_frames = [], [], [], []
     for done, r in enumerate(indices, start=1):
-        rec = run_replication(plan, root, r)
-        iv = intervals_frame(plan, rec, rule)
-        ag = agents_frame(plan, rec)
+        acc = Accumulator(plan, rule, r, keep_contacts=contacts)
+        info = run_replication(plan, root, r, acc)
+        iv = acc.intervals()
+        ag = acc.agents(info.spans)
         interval_frames.append(iv)
         agent_frames.append(ag)
-        kpi_frames.append(replication_kpis(plan, rec, iv, ag))
+        kpi_frames.append(replication_kpis(plan, r, acc.served_waits(), iv, ag))
         if contacts:
-            contact_frames.append(contacts_frame(plan, rec, rule))
-        del rec
+            contact_frames.append(acc.contacts())
+        del acc
         if progress is not None:
             progress(done, reps)
     per_rep = pd.concat(kpi_frames, ignore_index=True)

@@ -1,4 +1,4 @@
-"""Records -> tidy DataFrames and KPIs; confidence intervals across replications.
+"""Finished contacts -> tidy DataFrames and KPIs; confidence intervals across replications.
 
 Columns are defined once, here, and documented in ``docs/reference/results.md``.
 Ratios (service level, ASA, abandonment, occupancy) are always recomputed from additive
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ccsim.engine import Records
+from ccsim.model.centre import OUTCOMES
 from ccsim.model.plan import Plan
 
 SL_TEXT = {
@@ -94,99 +94,182 @@ class SLRule:
         return served & within, num, den
 
 
-def contacts_frame(plan: Plan, rec: Records, rule: SLRule) -> pd.DataFrame:
-    """One row per measured contact (arrived after the warm-up)."""
-    c = rec.contacts
-    m = rec.measured  # arrivals are sorted: the measured contacts are a slice (views, no copies)
-    arrival = c.arrival[m] - plan.clock.warmup
-    group = rec.agent_group[m]
-    outcome = rec.outcome[m]
-    wait = rec.wait[m]
-    with np.errstate(invalid="ignore"):
-        within = (outcome == 0) & (wait <= rule.within[c.channel[m]])
-    group_names = [*plan.group_names, ""]
-    return pd.DataFrame(
-        {
-            "replication": np.full(len(c.arrival[m]), rec.replication, dtype=np.int32),
-            "contact_id": np.arange(len(c.arrival[m]), dtype=np.int64),
-            "channel": pd.Categorical.from_codes(c.channel[m], plan.channel_names),
-            "contact_type": pd.Categorical.from_codes(c.ctype[m], plan.type_names),
-            "segment": pd.Categorical.from_codes(c.segment[m], plan.segment_names),
-            "arrival_s": arrival,
-            "interval": plan.clock.interval_of(c.arrival[m]).astype(np.int32),
-            "day": plan.clock.day_of(c.arrival[m]).astype(np.int32),
-            "wait_s": wait,
-            "outcome": pd.Categorical.from_codes(outcome, list(rec.outcome_names)),
-            "handle_s": rec.talk[m],
-            "wrap_s": rec.wrap[m],
-            "agent_group": pd.Categorical.from_codes(
-                np.where(group >= 0, group, len(group_names) - 1), group_names
-            ),
-            "agent_id": rec.agent[m],
-            "within_sl": within,
-        }
-    )
+class Accumulator:
+    """The statistics of one replication, accumulated batch by batch as contacts finish.
 
-
-def intervals_frame(plan: Plan, rec: Records, rule: SLRule) -> pd.DataFrame:
-    """Counts and KPIs per interval x channel x contact type x segment (by arrival interval).
-
-    Built with ``np.bincount`` over a combined key, so memory stays a few arrays of the
-    number of contacts, not a frame of them.
+    Memory stays bounded for long runs: counts per interval x channel x type x segment and busy
+    time per group x interval are sums; waits of answered contacts are kept as float32 for the
+    percentiles (a few bytes a contact); the per-contact table only when asked for.
     """
-    c = rec.contacts
-    m = rec.measured  # arrivals are sorted: the measured contacts are a slice (views, no copies)
-    ch, ty, sg = c.channel[m], c.ctype[m], c.segment[m]
-    outcome, wait = rec.outcome[m], rec.wait[m]
-    within, num, den = rule.contributions(ch, outcome, wait)
-    served = outcome == 0
-    n_iv, n_ch, n_ty, n_sg = (
-        plan.clock.n_intervals,
-        len(plan.channels),
-        len(plan.type_names),
-        len(plan.segment_names),
-    )
-    iv = np.minimum(plan.clock.interval_of(c.arrival[m]), n_iv - 1)
-    key = ((iv * n_ch + ch) * n_ty + ty) * n_sg + sg
-    size = n_iv * n_ch * n_ty * n_sg
 
-    def total(weights: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(key, weights=weights, minlength=size)
+    def __init__(self, plan: Plan, rule: SLRule, replication: int, keep_contacts: bool):
+        self.plan, self.rule, self.replication, self.keep = plan, rule, replication, keep_contacts
+        clock = plan.clock
+        self.dims = (clock.n_intervals, len(plan.channels), len(plan.type_names), len(plan.segment_names))
+        size = int(np.prod(self.dims))
+        self.counts = {name: np.zeros(size) for name in COUNTS}
+        self.edges = clock.warmup + np.arange(clock.n_intervals + 1) * clock.interval
+        self.edges[-1] = min(self.edges[-1], clock.end)
+        self.busy = np.zeros((len(plan.groups), clock.n_intervals))
+        self.conc = np.array([ch.concurrency for ch in plan.channels], dtype=float)
+        self.waits: list[tuple[np.ndarray, ...]] = []
+        self.chunks: list[pd.DataFrame] = []
 
-    columns: dict[str, np.ndarray] = {
-        "offered": total(),
-        "served": total(served),
-        "abandoned": total(outcome == 1),
-        "blocked": total(outcome == 2),
-        "closed": total(outcome == 3),
-        "unfinished": total(outcome == 4),
-        "served_within_sl": total(within),
-        "sl_numerator": total(num),
-        "sl_denominator": total(den),
-    }
-    columns = {k: v.astype(np.int64) for k, v in columns.items()}
-    columns["wait_served_s"] = total(np.where(served, wait, 0.0))
-    columns["wait_all_s"] = total(np.where(served | (outcome == 1), wait, 0.0))
-    columns["handle_s"] = total(np.where(served, rec.talk[m] + rec.wrap[m], 0.0))
-    # keep every combination that demand can produce, in every interval, zeros included
-    combos = sorted({(s.channel, t, g) for s in plan.streams for t in s.types for g in s.segments})
-    cmb = np.array(combos, dtype=np.int64).reshape(-1, 3)
-    k_iv = np.repeat(np.arange(n_iv), len(cmb))
-    k_ch, k_ty, k_sg = (np.tile(cmb[:, j], n_iv) for j in range(3))
-    rows = ((k_iv * n_ch + k_ch) * n_ty + k_ty) * n_sg + k_sg
-    out = pd.DataFrame(
-        {
-            "replication": rec.replication,
-            "interval": k_iv,
-            "start_s": k_iv * plan.clock.interval,
-            "channel": pd.Categorical.from_codes(k_ch, plan.channel_names),
-            "contact_type": pd.Categorical.from_codes(k_ty, plan.type_names),
-            "segment": pd.Categorical.from_codes(k_sg, plan.segment_names),
-            **{k: v[rows] for k, v in columns.items()},
-        }
-    )
-    add_ratios(out)
-    return out
+    def __call__(self, b: dict[str, np.ndarray]) -> None:
+        self.add(b)
+
+    def add(self, b: dict[str, np.ndarray]) -> None:
+        """Take a batch of finished contacts (columns as produced by the engine)."""
+        # busy time of every contact an agent worked on, warm-up arrivals included
+        taken = b["agent_group"] >= 0
+        start = b["arrival"][taken] + b["wait"][taken]
+        end = start + b["talk"][taken] + b["wrap"][taken]
+        weight = 1.0 / self.conc[b["channel"][taken]]
+        group = b["agent_group"][taken]
+        for g in np.unique(group):
+            gm = group == g
+            self.busy[g] += span_overlap(start[gm], end[gm], weight[gm], self.edges)
+        m = b["arrival"] >= self.plan.clock.warmup
+        if not m.any():
+            return
+        b = {k: v[m] for k, v in b.items()}
+        ch, ty, sg, outcome, wait = b["channel"], b["ctype"], b["segment"], b["outcome"], b["wait"]
+        within, num, den = self.rule.contributions(ch, outcome, wait)
+        served = outcome == 0
+        n_iv, n_ch, n_ty, n_sg = self.dims
+        iv = np.minimum(self.plan.clock.interval_of(b["arrival"]), n_iv - 1)
+        key = ((iv * n_ch + ch) * n_ty + ty) * n_sg + sg
+        size = len(self.counts["offered"])
+
+        def add(name: str, weights: np.ndarray | None = None) -> None:
+            self.counts[name] += np.bincount(key, weights=weights, minlength=size)
+
+        add("offered")
+        add("served", served)
+        for code, name in enumerate(OUTCOME_COLUMNS):
+            if code:
+                add(name, outcome == code)
+        add("served_within_sl", within)
+        add("sl_numerator", num)
+        add("sl_denominator", den)
+        add("wait_served_s", np.where(served, wait, 0.0))
+        add("wait_all_s", np.where(served | (outcome == 1), wait, 0.0))
+        add("handle_s", np.where(served, b["talk"] + b["wrap"], 0.0))
+        self.waits.append(
+            (
+                wait[served].astype(np.float32),
+                ch[served].astype(np.int8),
+                ty[served].astype(np.int16),
+                sg[served].astype(np.int16),
+            )
+        )
+        if self.keep:
+            self.chunks.append(self._contacts(b, within))
+
+    def _contacts(self, b: dict[str, np.ndarray], within: np.ndarray) -> pd.DataFrame:
+        plan = self.plan
+        group_names = [*plan.group_names, ""]
+        group = b["agent_group"]
+        return pd.DataFrame(
+            {
+                "replication": np.full(len(b["cid"]), self.replication, dtype=np.int32),
+                "contact_id": b["cid"],
+                "channel": pd.Categorical.from_codes(b["channel"], plan.channel_names),
+                "contact_type": pd.Categorical.from_codes(b["ctype"], plan.type_names),
+                "segment": pd.Categorical.from_codes(b["segment"], plan.segment_names),
+                "arrival_s": b["arrival"] - plan.clock.warmup,
+                "interval": plan.clock.interval_of(b["arrival"]).astype(np.int32),
+                "day": plan.clock.day_of(b["arrival"]).astype(np.int32),
+                "wait_s": b["wait"],
+                "outcome": pd.Categorical.from_codes(b["outcome"], list(OUTCOME_NAMES)),
+                "handle_s": b["talk"],
+                "wrap_s": b["wrap"],
+                "agent_group": pd.Categorical.from_codes(
+                    np.where(group >= 0, group, len(group_names) - 1), group_names
+                ),
+                "agent_id": b["agent"],
+                "within_sl": within,
+            }
+        )
+
+    def contacts(self) -> pd.DataFrame | None:
+        """One row per measured contact, in arrival order (``contact_id`` counts all arrivals)."""
+        if not self.keep:
+            return None
+        if not self.chunks:
+            return self._contacts({k: np.zeros(0, dtype=d) for k, d in _EMPTY.items()}, np.zeros(0, bool))
+        frame = pd.concat(self.chunks, ignore_index=True)
+        self.chunks = []
+        return frame.sort_values("contact_id", kind="stable", ignore_index=True)
+
+    def served_waits(self) -> tuple[np.ndarray, ...]:
+        """(wait, channel, type, segment) of every measured answered contact."""
+        if not self.waits:
+            return (np.zeros(0, np.float32), *(np.zeros(0, np.int16) for _ in range(3)))
+        return tuple(np.concatenate([w[j] for w in self.waits]) for j in range(4))
+
+    def intervals(self) -> pd.DataFrame:
+        """Counts and KPIs per interval x channel x contact type x segment (by arrival interval);
+        every combination that demand can produce appears in every interval, zeros included."""
+        plan = self.plan
+        n_iv, n_ch, n_ty, n_sg = self.dims
+        combos = sorted({(s.channel, t, g) for s in plan.streams for t in s.types for g in s.segments})
+        cmb = np.array(combos, dtype=np.int64).reshape(-1, 3)
+        k_iv = np.repeat(np.arange(n_iv), len(cmb))
+        k_ch, k_ty, k_sg = (np.tile(cmb[:, j], n_iv) for j in range(3))
+        rows = ((k_iv * n_ch + k_ch) * n_ty + k_ty) * n_sg + k_sg
+        out = pd.DataFrame(
+            {
+                "replication": self.replication,
+                "interval": k_iv,
+                "start_s": k_iv * plan.clock.interval,
+                "channel": pd.Categorical.from_codes(k_ch, plan.channel_names),
+                "contact_type": pd.Categorical.from_codes(k_ty, plan.type_names),
+                "segment": pd.Categorical.from_codes(k_sg, plan.segment_names),
+                **{
+                    k: v[rows] if k in FLOAT_COUNTS else v[rows].astype(np.int64)
+                    for k, v in self.counts.items()
+                },
+            }
+        )
+        add_ratios(out)
+        return out
+
+    def agents(self, spans: np.ndarray) -> pd.DataFrame:
+        """Staffed and busy time per interval x agent group (a chat weighs 1/concurrency)."""
+        plan, clock = self.plan, self.plan.clock
+        rows = []
+        for g, name in enumerate(plan.group_names):
+            sm = spans["group"] == g
+            staffed = span_overlap(spans["start"][sm], spans["end"][sm], np.ones(int(sm.sum())), self.edges)
+            for k in range(clock.n_intervals):
+                rows.append((self.replication, k, k * clock.interval, name, staffed[k], self.busy[g, k]))
+        out = pd.DataFrame(
+            rows, columns=["replication", "interval", "start_s", "agent_group", "staffed_s", "busy_s"]
+        )
+        out["agent_group"] = pd.Categorical(out["agent_group"], categories=plan.group_names)
+        width = np.diff(self.edges)[out["interval"].to_numpy()]
+        out["agents"] = out["staffed_s"] / width
+        out["occupancy"] = _ratio(out["busy_s"], out["staffed_s"])
+        return out
+
+
+OUTCOME_NAMES = OUTCOMES  # served, abandoned, blocked, closed, unfinished (codes 0..4)
+OUTCOME_COLUMNS = OUTCOME_NAMES  # the count column of each outcome code in the intervals table
+FLOAT_COUNTS = {"wait_served_s", "wait_all_s", "handle_s"}
+_EMPTY = {
+    "cid": np.int64,
+    "arrival": float,
+    "channel": np.int32,
+    "ctype": np.int32,
+    "segment": np.int32,
+    "outcome": np.int8,
+    "wait": float,
+    "talk": float,
+    "wrap": float,
+    "agent": np.int32,
+    "agent_group": np.int32,
+}
 
 
 def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
@@ -232,36 +315,6 @@ def span_overlap(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, edge
         more = k1 > k
         s, e, w, k0, k1 = s[more], e[more], w[more], k0[more], k1[more]
         d += 1
-    return out
-
-
-def agents_frame(plan: Plan, rec: Records) -> pd.DataFrame:
-    """Staffed and busy time per interval x agent group (chats weigh 1/concurrency)."""
-    clock = plan.clock
-    edges = clock.warmup + np.arange(clock.n_intervals + 1) * clock.interval
-    edges[-1] = min(edges[-1], clock.end)
-    c = rec.contacts
-    taken = np.flatnonzero(rec.agent_group >= 0)  # contacts an agent worked on
-    group = rec.agent_group[taken]
-    start = c.arrival[taken] + rec.wait[taken]
-    end = start + rec.talk[taken] + rec.wrap[taken]
-    conc = np.array([ch.concurrency for ch in plan.channels], dtype=float)
-    weight = 1.0 / conc[c.channel[taken]]
-    rows = []
-    for g, name in enumerate(plan.group_names):
-        sm = rec.spans["group"] == g
-        staffed = span_overlap(rec.spans["start"][sm], rec.spans["end"][sm], np.ones(int(sm.sum())), edges)
-        bm = group == g
-        busy = span_overlap(start[bm], end[bm], weight[bm], edges)
-        for k in range(clock.n_intervals):
-            rows.append((rec.replication, k, k * clock.interval, name, staffed[k], busy[k]))
-    out = pd.DataFrame(
-        rows, columns=["replication", "interval", "start_s", "agent_group", "staffed_s", "busy_s"]
-    )
-    out["agent_group"] = pd.Categorical(out["agent_group"], categories=plan.group_names)
-    width = np.diff(edges)[out["interval"].to_numpy()]
-    out["agents"] = out["staffed_s"] / width
-    out["occupancy"] = _ratio(out["busy_s"], out["staffed_s"])
     return out
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.engine import Records
 from ccsim.metrics import SLRule, add_ratios, t_half_width
 from ccsim.model.plan import Plan
 
@@ -36,23 +35,27 @@ KPIS = [
 GROUPINGS = ["channel", "segment", "contact_type"]
 
 
-def replication_kpis(plan: Plan, rec: Records, intervals: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
-    """KPIs of one replication: overall, by channel, by segment, by type, by agent group."""
+def replication_kpis(
+    plan: Plan, replication: int, waits: tuple[np.ndarray, ...], intervals: pd.DataFrame, agents: pd.DataFrame
+) -> pd.DataFrame:
+    """KPIs of one replication: overall, by channel, by segment, by type, by agent group.
+
+    ``waits`` are (wait, channel, type, segment) of the measured answered contacts.
+    """
     from ccsim.metrics import COUNTS
 
-    c = rec.contacts
-    m = rec.measured  # arrivals are sorted: the measured contacts are a slice (views, no copies)
-    served = rec.outcome[m] == 0
-    wait = rec.wait[m]
+    wait, ch, ty, sg = waits
+    wait = wait.astype(float)
+    served = np.ones(len(wait), dtype=bool)
     names = {
-        "channel": (c.channel[m], plan.channel_names),
-        "segment": (c.segment[m], plan.segment_names),
-        "contact_type": (c.ctype[m], plan.type_names),
+        "channel": (ch, plan.channel_names),
+        "segment": (sg, plan.segment_names),
+        "contact_type": (ty, plan.type_names),
     }
     rows: list[dict[str, Any]] = []
 
     def add(group_by: str, group: str, sums: pd.Series, waits: np.ndarray) -> None:
-        row: dict[str, Any] = {"replication": rec.replication, "group_by": group_by, "group": group}
+        row: dict[str, Any] = {"replication": replication, "group_by": group_by, "group": group}
         row.update({k: sums[k] for k in COUNTS})
         if len(waits):
             p = np.percentile(waits, [50, 90, 99])
@@ -74,7 +77,7 @@ def replication_kpis(plan: Plan, rec: Records, intervals: pd.DataFrame, agents: 
     out.loc[out["group_by"] == "all", "occupancy"] = _div(total["busy_s"], total["staffed_s"])
     group_rows = [
         {
-            "replication": rec.replication,
+            "replication": replication,
             "group_by": "agent_group",
             "group": g,
             "occupancy": _div(occ.loc[g, "busy_s"], occ.loc[g, "staffed_s"]),

@@ -21,20 +21,13 @@ from simpy.events import NORMAL
 from ccsim.model import routing
 from ccsim.model.plan import Plan
 from ccsim.model.routing import Queue
-from ccsim.model.sampling import ContactArrays
+from ccsim.model.sampling import blocks, busyness_factors, sample_contacts
 
 # contact status
 PENDING, WAITING, IN_SERVICE, DONE = 0, 1, 2, 3
 # outcome codes (names in OUTCOMES)
 SERVED, ABANDONED, BLOCKED, CLOSED, UNFINISHED = 0, 1, 2, 3, 4
 OUTCOMES = ("served", "abandoned", "blocked", "closed", "unfinished")
-
-
-def _column(code: str, values: np.ndarray) -> Any:
-    """A numpy column seen as a ``memoryview``: fast scalar access from Python (plain floats
-    and ints, not numpy scalars), no copy, 8 bytes a value rather than a Python object each."""
-    dtype = {"d": np.float64, "i": np.int32, "b": np.int8}[code]
-    return memoryview(np.ascontiguousarray(values, dtype=dtype))  # type: ignore[arg-type]
 
 
 class _Timer:
@@ -50,29 +43,43 @@ class _Timer:
 class Centre:
     """Agents, queues and lines of one replication, driven by ``simpy.Environment``."""
 
-    def __init__(self, env: simpy.Environment, plan: Plan, c: ContactArrays):
+    # per-contact columns (see COLUMNS): memoryviews of the current block's numpy arrays
+    arrival: Any
+    channel: Any
+    ctype: Any
+    segment: Any
+    base_handle: Any
+    base_wrap: Any
+    patience: Any
+    lost_closed: Any
+    qid: Any
+    cid: Any
+    status: Any
+    outcome: Any
+    wait: Any
+    talk: Any
+    wrap: Any
+    agent: Any
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        plan: Plan,
+        seed: int,
+        replication: int,
+        sink: Callable[[dict[str, np.ndarray]], None],
+    ):
         self.env = env
         self.plan = plan
-        n = len(c)
-        self.n = n
-        # per-contact columns as compact arrays (8 bytes a value, not a Python object each)
-        self.arrival = _column("d", c.arrival)
-        self.channel = _column("i", c.channel)
-        self.ctype = _column("i", c.ctype)
-        self.segment = _column("i", c.segment)
-        self.base_handle = _column("d", c.handle)
-        self.base_wrap = _column("d", c.wrap)
-        self.patience = _column("d", c.patience)
-        # arrived while the channel was closed, and the channel loses such contacts
-        lose = np.array([ch.lose_when_closed for ch in plan.channels], dtype=bool)
-        self.lost_closed = _column("b", c.closed & lose[c.channel] if n else c.closed)
-        # per contact results
-        self.status = _column("b", np.full(n, PENDING, dtype=np.int8))
-        self.outcome = _column("b", np.full(n, UNFINISHED, dtype=np.int8))
-        self.wait = _column("d", np.full(n, np.nan))
-        self.talk = _column("d", np.full(n, np.nan))
-        self.wrap = _column("d", np.full(n, np.nan))
-        self.agent = _column("i", np.full(n, -1, dtype=np.int32))
+        self.seed = seed
+        self.replication = replication
+        self.sink = sink  # receives finished contacts, a batch at a time
+        self.blocks = blocks(plan)
+        self.block = 0
+        self.factors = busyness_factors(plan, seed, replication)
+        self.n = 0
+        self.n_seen = 0  # contacts drawn so far (their global ids)
+        self.cols: dict[str, np.ndarray] = {}
         # channels
         chans = plan.channels
         self.lines = [ch.lines for ch in chans]
@@ -80,7 +87,10 @@ class Centre:
         self.concurrency = [ch.concurrency for ch in chans]
         self.stretch = [ch.stretch for ch in chans]
         self.lose_closed = [ch.lose_when_closed for ch in chans]
-        self.channel_open = [ch.open.at(0.0) > 0.5 for ch in chans]
+        # A channel's queue is worked while it is open; one that loses after-hours arrivals also
+        # answers, after closing, the contacts already waiting (they arrived while it was open).
+        # One that queues after-hours arrivals keeps them for the next opening.
+        self.channel_open = [ch.open.at(0.0) > 0.5 or ch.lose_when_closed for ch in chans]
         # queues: one per (channel, type, segment) that demand can produce
         self.queues: dict[tuple[int, int, int], Queue] = {}
         for s in plan.streams:
@@ -103,12 +113,11 @@ class Centre:
         self.qlist = list(self.queues.values())
         for q in self.qlist:
             q.lines = chans[q.channel].lines
-        qindex = {key: k for k, key in enumerate(self.queues)}
         ncode = len(plan.segment_names) * len(plan.type_names)
-        lookup = np.full(len(chans) * ncode, -1, dtype=np.int32)
-        for (ch, t, g), k in qindex.items():
-            lookup[ch * ncode + t * len(plan.segment_names) + g] = k
-        self.qid = _column("i", lookup[c.channel * ncode + c.ctype * len(plan.segment_names) + c.segment])
+        self.qlookup = np.full(len(chans) * ncode, -1, dtype=np.int32)
+        for k, (ch, t, g) in enumerate(self.queues):
+            self.qlookup[ch * ncode + t * len(plan.segment_names) + g] = k
+        self.lose = np.array([ch.lose_when_closed for ch in chans], dtype=bool)
         ng = len(plan.groups)
         # per group: queues it may take from, with the wait needed first (overflow)
         self.group_queues: list[list[tuple[Queue, float]]] = [[] for _ in range(ng)]
@@ -139,7 +148,7 @@ class Centre:
         self.spans: list[tuple[int, int, float, float]] = []  # group, agent, start, end
         self.open_contacts = 0
         self.next_arrival = 0
-        self.arrivals_done = n == 0
+        self.arrivals_done = False
         self.done = env.event()
         self.group_chats = [any(chans[c].concurrency > 1 for c in g.channels) for g in plan.groups]
         # The per-contact path schedules hundreds of thousands of timers: callback lists are made
@@ -151,6 +160,8 @@ class Centre:
         self._arrive_cbs: list[Any] = [self._arrive]
         self._end_cbs: list[Any] = [self._end]
         self._talk_end_cbs: list[Any] = [self._talk_end]
+        self._noop_cbs: list[Any] = [_noop]
+        self._load_block(0)
 
     # ------------------------------------------------------------------ scheduling
     def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
@@ -169,9 +180,91 @@ class Centre:
             for t, v in ch.open.changes()[1:]:
                 if t < self.plan.horizon:
                     self._at(t, self._open, (c, v > 0.5))
-        if self.n:
-            self._at(self.arrival[0], self._arrive, None)
+        self._schedule_block()
         self._at(self.plan.horizon, self._finish, None)
+
+    # ------------------------------------------------------------------ blocks of contacts
+    def _load_block(self, k: int, carry: dict[str, np.ndarray] | None = None) -> None:
+        """Columns for the contacts still in the system (``carry``) followed by block k's arrivals."""
+        t0, t1 = self.blocks[k]
+        c = sample_contacts(self.plan, self.seed, self.replication, k, (t0, t1), self.factors)
+        nb = len(c)
+        ns, nt = len(self.plan.segment_names), len(self.plan.type_names)
+        new = {
+            "arrival": c.arrival,
+            "channel": c.channel,
+            "ctype": c.ctype,
+            "segment": c.segment,
+            "base_handle": c.handle,
+            "base_wrap": c.wrap,
+            "patience": c.patience,
+            # arrived while the channel was closed, and the channel loses such contacts
+            "lost_closed": (c.closed & self.lose[c.channel]).astype(np.int8),
+            "qid": self.qlookup[c.channel * ns * nt + c.ctype * ns + c.segment],
+            "cid": np.arange(self.n_seen, self.n_seen + nb, dtype=np.int64),
+            "status": np.full(nb, PENDING, dtype=np.int8),
+            "outcome": np.full(nb, UNFINISHED, dtype=np.int8),
+            "wait": np.full(nb, np.nan),
+            "talk": np.full(nb, np.nan),
+            "wrap": np.full(nb, np.nan),
+            "agent": np.full(nb, -1, dtype=np.int32),
+        }
+        self.n_seen += nb
+        live = 0 if carry is None else len(carry["arrival"])
+        for name, code in COLUMNS.items():
+            col = new[name] if carry is None else np.concatenate([carry[name], new[name]])
+            arr = np.ascontiguousarray(col, dtype=DTYPES[code])
+            self.cols[name] = arr
+            setattr(self, name, memoryview(arr))  # type: ignore[arg-type]
+        self.n = live + nb
+        self.next_arrival = live
+        self.block = k
+
+    def _schedule_block(self) -> None:
+        """The first arrival of the loaded block, and the switch to the next block."""
+        if self.next_arrival < self.n:
+            self._at(self.arrival[self.next_arrival] - self.env._now, self._arrive, None)
+        if self.block + 1 < len(self.blocks):
+            self._at(self.blocks[self.block][1] - self.env._now, self._switch, None)
+        elif self.next_arrival >= self.n:
+            self.arrivals_done = True
+            self._check_done()
+
+    def _switch(self, ev: _Timer) -> None:
+        """At a block's end: hand finished contacts to the sink and carry the others over,
+        renumbered, into the next block (timers and queues are renumbered with them)."""
+        status = self.cols["status"]
+        done = status == DONE
+        self.sink(self._batch(done))
+        live = np.flatnonzero(~done)
+        remap = {int(old): new for new, old in enumerate(live.tolist())}
+        carry = {name: self.cols[name][live] for name in COLUMNS}
+        per_contact = (self._abandon, self._end, self._talk_end, self._overflow)
+        for entry in self._queue:
+            timer = entry[3]
+            if not isinstance(timer, _Timer) or not timer.callbacks:
+                continue
+            cb = timer.callbacks[0]
+            if cb not in per_contact:
+                continue
+            value = timer._value
+            i = value if isinstance(value, int) else value[0]
+            if i in remap:
+                timer._value = remap[i] if isinstance(value, int) else (remap[i], value[1])
+            else:  # a patience or overflow timer of a contact that has left: now a no-op
+                timer.callbacks = self._noop_cbs
+        for q in self.qlist:
+            q.items = deque(remap[i] for i in q.items if i in remap)
+        self._load_block(self.block + 1, carry)
+        self._schedule_block()
+
+    def _batch(self, mask: np.ndarray) -> dict[str, np.ndarray]:
+        """Result columns of the contacts selected by ``mask`` (copies)."""
+        out = {name: self.cols[name][mask] for name in RESULT_COLUMNS}
+        groups = np.asarray(self.agent_group, dtype=np.int32)
+        agent = out["agent"]
+        out["agent_group"] = np.where(agent >= 0, groups[np.maximum(agent, 0)] if len(groups) else -1, -1)
+        return out
 
     # ------------------------------------------------------------------ contacts
     def _arrive(self, ev: _Timer) -> None:
@@ -181,7 +274,7 @@ class Centre:
         if i + 1 < self.n:
             ev.callbacks = self._arrive_cbs  # reuse the event for the next arrival
             self._push(self._queue, (self.arrival[i + 1], NORMAL, next(self._eid), ev))
-        else:
+        elif self.block + 1 == len(self.blocks):
             self.arrivals_done = True
         if self.lost_closed[i]:
             self._end_at_arrival(i, CLOSED)
@@ -426,7 +519,7 @@ class Centre:
 
     def _open(self, ev: _Timer) -> None:
         c, is_open = ev._value
-        self.channel_open[c] = is_open
+        self.channel_open[c] = is_open or self.plan.channels[c].lose_when_closed
         if not is_open:
             return
         now = self.env._now
@@ -463,12 +556,40 @@ class Centre:
             self.done.succeed()
 
     def close(self) -> None:
-        """At the end: contacts still open are 'unfinished'; agents' spans are closed."""
+        """At the end: contacts still open are 'unfinished'; all go to the sink; agents' spans
+        are closed."""
         now = self.env._now
-        status = np.asarray(self.status)
-        outcome = np.asarray(self.outcome)
+        status = self.cols["status"]
         open_ = (status == WAITING) | (status == IN_SERVICE)
-        outcome[open_] = UNFINISHED
+        self.cols["outcome"][open_] = UNFINISHED
+        self.sink(self._batch(status != PENDING))
         for g in range(len(self.members)):
             for a in list(self.members[g]):
                 self._depart(a, now)
+
+
+def _noop(ev: _Timer) -> None:
+    pass
+
+
+# per-contact columns and their array codes
+COLUMNS = {
+    "arrival": "d",
+    "channel": "i",
+    "ctype": "i",
+    "segment": "i",
+    "base_handle": "d",
+    "base_wrap": "d",
+    "patience": "d",
+    "lost_closed": "b",
+    "qid": "i",
+    "cid": "q",
+    "status": "b",
+    "outcome": "b",
+    "wait": "d",
+    "talk": "d",
+    "wrap": "d",
+    "agent": "i",
+}
+DTYPES = {"d": np.float64, "i": np.int32, "b": np.int8, "q": np.int64}
+RESULT_COLUMNS = ("cid", "arrival", "channel", "ctype", "segment", "outcome", "wait", "talk", "wrap", "agent")

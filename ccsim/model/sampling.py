@@ -9,6 +9,7 @@ random numbers.
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from dataclasses import dataclass
 
@@ -48,10 +49,12 @@ class ContactArrays:
         return len(self.arrival)
 
 
-def _arrivals(plan: Plan, rate: Step, factors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _arrivals(
+    plan: Plan, rate: Step, factors: np.ndarray, rng: np.random.Generator, t0: float, t1: float
+) -> np.ndarray:
     clock = plan.clock
-    cuts = np.unique(np.concatenate([clock.cut_points(), rate.times[rate.times < clock.end]]))
-    cuts = cuts[(cuts >= 0) & (cuts <= clock.end)]
+    cuts = np.unique(np.concatenate([clock.cut_points(), rate.times[rate.times < clock.end], [t0, t1]]))
+    cuts = cuts[(cuts >= t0) & (cuts <= t1)]
     a, b = cuts[:-1], cuts[1:]
     lam = step_values(rate, a)
     day = np.maximum(clock.day_of(a), 0)
@@ -68,17 +71,39 @@ def _choose(rng: np.random.Generator, options: list[int], shares: list[float], n
     return np.asarray(options, dtype=np.int32)[rng.choice(len(options), size=n, p=shares)]
 
 
-def sample_contacts(plan: Plan, seed: int, replication: int) -> ContactArrays:
+def busyness_factors(plan: Plan, seed: int, replication: int) -> np.ndarray:
+    """One demand factor per day of the run (index 0 = the first measured day)."""
+    n_days = max(int(plan.clock.day_of(plan.clock.end - 1e-9)) + 1, 1)
+    if plan.busyness is None:
+        return np.ones(n_days)
+    return np.asarray(plan.busyness.sample(stream(seed, replication, "busyness"), n_days), dtype=float)
+
+
+def blocks(plan: Plan) -> list[tuple[float, float]]:
+    """The run's arrival time cut at each midnight: contacts are drawn and simulated a day
+    at a time, so memory does not grow with the length of the run."""
     clock = plan.clock
-    n_days = int(clock.day_of(clock.end - 1e-9)) + 1
-    if plan.busyness is not None:
-        factors = plan.busyness.sample(stream(seed, replication, "busyness"), max(n_days, 1))
-    else:
-        factors = np.ones(max(n_days, 1))
+    edges = [t for t in clock.cut_points() if 0 < t < clock.end and clock.time_of_day(t) < 1e-6]
+    points = [0.0, *edges, clock.end]
+    return list(itertools.pairwise(points))
+
+
+def sample_contacts(
+    plan: Plan,
+    seed: int,
+    replication: int,
+    block: int = 0,
+    window: tuple[float, float] | None = None,
+    factors: np.ndarray | None = None,
+) -> ContactArrays:
+    """The contacts arriving in ``window`` (default: the whole run), from the block's streams."""
+    t0, t1 = window if window is not None else (0.0, plan.clock.end)
+    if factors is None:
+        factors = busyness_factors(plan, seed, replication)
     parts = []
     for s in plan.streams:
-        t = _arrivals(plan, s.rate, factors, stream(seed, replication, f"arrivals/{s.index}"))
-        mix = stream(seed, replication, f"mix/{s.index}")
+        t = _arrivals(plan, s.rate, factors, stream(seed, replication, f"arrivals/{s.index}/{block}"), t0, t1)
+        mix = stream(seed, replication, f"mix/{s.index}/{block}")
         parts.append(
             (
                 t,
@@ -103,20 +128,20 @@ def sample_contacts(plan: Plan, seed: int, replication: int) -> ContactArrays:
         mask = (ctype == ti) & (channel == ci)
         k = int(mask.sum())
         if k:
-            name = f"handle/{plan.type_names[ti]}/{plan.channels[ci].name}"
+            name = f"handle/{plan.type_names[ti]}/{plan.channels[ci].name}/{block}"
             handle[mask] = dist.sample(stream(seed, replication, name), k)
     wrap = np.zeros(n)
     for ti, wdist in enumerate(plan.wrap):
         if wdist is not None:
             mask = ctype == ti
             wrap[mask] = wdist.sample(
-                stream(seed, replication, f"wrap/{plan.type_names[ti]}"), int(mask.sum())
+                stream(seed, replication, f"wrap/{plan.type_names[ti]}/{block}"), int(mask.sum())
             )
     patience = np.full(n, np.inf)
     for si, pdist in enumerate(plan.patience):
         if pdist is not None:
             mask = segment == si
-            name = f"patience/{plan.segment_names[si]}"
+            name = f"patience/{plan.segment_names[si]}/{block}"
             patience[mask] = pdist.sample(stream(seed, replication, name), int(mask.sum()))
     for ci, ch in enumerate(plan.channels):
         if not ch.realtime:  # deferred contacts (e-mail) never abandon
