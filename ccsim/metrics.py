@@ -36,7 +36,7 @@ COUNTS = [
     "sl_denominator",
     "wait_served_s",
     "wait_all_s",
-    "handle_s",
+    "work_s",
 ]
 
 
@@ -154,7 +154,7 @@ class Accumulator:
         add("sl_denominator", den)
         add("wait_served_s", np.where(served, wait, 0.0))
         add("wait_all_s", np.where(served | (outcome == 1), wait, 0.0))
-        add("handle_s", np.where(served, b["talk"] + b["wrap"], 0.0))
+        add("work_s", np.where(served, b["talk"] + b["wrap"], 0.0))
         self.waits.append(
             (
                 wait[served].astype(np.float32),
@@ -256,7 +256,7 @@ class Accumulator:
 
 OUTCOME_NAMES = OUTCOMES  # served, abandoned, blocked, closed, unfinished (codes 0..4)
 OUTCOME_COLUMNS = OUTCOME_NAMES  # the count column of each outcome code in the intervals table
-FLOAT_COUNTS = {"wait_served_s", "wait_all_s", "handle_s"}
+FLOAT_COUNTS = {"wait_served_s", "wait_all_s", "work_s"}
 _EMPTY = {
     "cid": np.int64,
     "arrival": float,
@@ -279,7 +279,7 @@ def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
         frame["asa_s"] = _ratio(frame["wait_served_s"], frame["served"])
         frame["abandon_rate"] = _ratio(frame["abandoned"], frame["served"] + frame["abandoned"])
         frame["mean_wait_s"] = _ratio(frame["wait_all_s"], frame["served"] + frame["abandoned"])
-        frame["aht_s"] = _ratio(frame["handle_s"], frame["served"])
+        frame["aht_s"] = _ratio(frame["work_s"], frame["served"])
         frame["block_rate"] = _ratio(frame["blocked"], frame["offered"] - frame["closed"])
     return frame
 

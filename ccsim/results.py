@@ -167,5 +167,8 @@ class Results:
             "warnings": self.warnings,
             "wall_time_s": round(self.wall_time_s, 3),
             "config": getattr(self.scenario, "raw", None),
+            "resolved_config": self.scenario.config.model_dump(mode="json", by_alias=True)
+            if hasattr(self.scenario, "config")
+            else None,
             **versions(),
         }

@@ -36,6 +36,15 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- scenario
 
 
+def _plain_numbers(value: object) -> object:
+    """The busyness factor is a number, not a duration: refuse values written with units."""
+    if isinstance(value, dict):
+        for key, v in value.items():
+            if key != "dist" and isinstance(v, str):
+                raise ValueError(f"{key}: the busyness factor is a plain number, e.g. mean = 1 (got {v!r})")
+    return value
+
+
 class ScenarioSection(_Model):
     """``[scenario]``: the run's horizon, reporting step and randomness."""
 
@@ -56,7 +65,7 @@ class ScenarioSection(_Model):
     drain_limit: Seconds = Field(
         7 * 86400.0, gt=0, description="longest drain; contacts left after it are 'unfinished'"
     )
-    busyness: Distribution | None = Field(
+    busyness: Annotated[Distribution | None, BeforeValidator(_plain_numbers)] = Field(
         None,
         description="day-level busyness factor (for example gamma with mean 1 and cv 0.1): each "
         "day's demand rates of every stream are multiplied by one draw",

@@ -51,7 +51,10 @@ def read_profile(spec: ProfileFile, base_dir: Path, path: str) -> list[float]:
     if col not in frame.columns:
         cols = ", ".join(map(str, frame.columns))
         raise ConfigError([f"{path}.column: {col!r} is not a column of {spec.file!r} ({cols})"])
-    values = frame[col].to_numpy(dtype=float)
+    try:
+        values = frame[col].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError([f"{path}: {spec.file!r} column {col!r} must hold numbers (got text)"]) from None
     if np.isnan(values).any() or (values < 0).any():
         raise ConfigError([f"{path}: {spec.file!r} column {col!r} must hold numbers >= 0"])
     return values.tolist()
@@ -85,12 +88,14 @@ class Clock:
         span = n * self.interval
         if n == 0:
             raise ConfigError([f"{path}: the list is empty"])
-        need = min(self.duration, DAY)
+        # one day or less: a daily pattern, which must cover a run of up to a day (in longer runs
+        # it is zero for the rest of each day); longer: it must cover the whole run
+        need = self.duration if (self.duration <= DAY or span > DAY + 1e-6) else span
         if span < need - 1e-6:
             raise ConfigError(
                 [
                     f"{path}: {n} values of {self.interval:g}s cover {span / 3600:g}h, but the "
-                    f"measured {'day' if self.duration > DAY else 'time'} is {need / 3600:g}h long"
+                    f"measured time is {need / 3600:g}h long"
                 ]
             )
         times = [0.0]
