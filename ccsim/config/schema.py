@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from ccsim.units import parse_clock, parse_duration, parse_rate
 from ccsim.distributions import Distribution, Seconds
+from ccsim.units import parse_clock, parse_duration, parse_rate
 
 
 def _rate(value: object) -> object:
