@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfigError", "Results", "Scenario", "__version__", "from_dict", "load", "simulate"]
+__all__ = ["ConfigError", "Results", "Scenario", "__version__", "from_dict", "load", "report", "simulate"]
 
 if TYPE_CHECKING:
+    from ccsim import report
     from ccsim.api import load, simulate
     from ccsim.config import ConfigError, Scenario, from_dict
     from ccsim.results import Results
@@ -30,6 +31,10 @@ def __getattr__(name: str) -> Any:
         from ccsim import config
 
         return getattr(config, name)
+    if name == "report":
+        import importlib
+
+        return importlib.import_module("ccsim.report")
     if name == "Results":
         from ccsim.results import Results
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ccsim.model.centre import OUTCOMES
 from ccsim.model.plan import Plan
+from ccsim.model.store import ORIGINS, OUTCOMES, SERVED_BY
 
 SL_TEXT = {
     "offered": "answered within {t} / (answered + abandoned)",
@@ -37,6 +38,29 @@ COUNTS = [
     "wait_served_s",
     "wait_all_s",
     "work_s",
+    # the customer's journey
+    "balked",
+    "self_served",
+    "passed_through",
+    "declined",
+    "callback",
+    "voicemail",
+    "fallback",
+    "first_contacts",  # contacts that are a customer's first about an issue
+    "first_resolved",  # ... resolved at that first contact
+    "resolved",
+    "escalated",
+    "retrials",
+    "repeats",
+    "served_personal",
+    "served_deputy",
+    "served_pool",
+    "served_partner",
+    "wait_personal_s",  # wait of those answered by their personal agent or deputy
+    "promised",  # contacts given a promise (acknowledgement, callback)
+    "promise_kept",
+    "announced",  # contacts told a predicted wait and answered
+    "announce_error_s",  # sum of (actual - predicted) wait of those
 ]
 
 
@@ -113,7 +137,7 @@ class Accumulator:
         self.busy = np.zeros((len(plan.groups), clock.n_intervals))
         self.conc = np.array([ch.concurrency for ch in plan.channels], dtype=float)
         self.waits: list[tuple[np.ndarray, ...]] = []
-        self.chunks: list[pd.DataFrame] = []
+        self.chunks: list[dict[str, np.ndarray]] = []
 
     def __call__(self, b: dict[str, np.ndarray]) -> None:
         self.add(b)
@@ -121,7 +145,7 @@ class Accumulator:
     def add(self, b: dict[str, np.ndarray]) -> None:
         """Take a batch of finished contacts (columns as produced by the engine)."""
         # busy time of every contact an agent worked on, warm-up arrivals included
-        taken = b["agent_group"] >= 0
+        taken = (b["agent_group"] >= 0) & (b["agent_group"] < len(self.plan.groups))  # partners: no agents
         start = b["arrival"][taken] + b["wait"][taken]
         end = start + b["talk"][taken] + b["wrap"][taken]
         weight = 1.0 / self.conc[b["channel"][taken]]
@@ -155,6 +179,30 @@ class Accumulator:
         add("wait_served_s", np.where(served, wait, 0.0))
         add("wait_all_s", np.where(served | (outcome == 1), wait, 0.0))
         add("work_s", np.where(served, b["talk"] + b["wrap"], 0.0))
+        first = (b["attempt"] == 1) & (b["origin"] == 0)
+        add("first_contacts", first)
+        add("first_resolved", first & (b["resolved"] == 1))
+        add("resolved", b["resolved"] == 1)
+        add("escalated", b["escalated"] == 1)
+        add("retrials", b["origin"] == 1)
+        add("repeats", b["origin"] == 2)
+        by = b["served_by"]
+        for code, name in (
+            (2, "served_personal"),
+            (3, "served_deputy"),
+            (1, "served_pool"),
+            (4, "served_partner"),
+        ):
+            add(name, served & (by == code))
+        add("wait_personal_s", np.where(served & ((by == 2) | (by == 3)), wait, 0.0))
+        promised = ~np.isnan(b["promised"])
+        start = b["arrival"] + wait
+        kept = promised & (outcome == 0) & (start <= b["promised"] + 1e-9)
+        add("promised", promised)
+        add("promise_kept", kept)
+        announced = ~np.isnan(b["predicted"]) & served
+        add("announced", announced)
+        add("announce_error_s", np.where(announced, wait - np.nan_to_num(b["predicted"]), 0.0))
         self.waits.append(
             (
                 wait[served].astype(np.float32),
@@ -164,43 +212,76 @@ class Accumulator:
             )
         )
         if self.keep:
-            self.chunks.append(self._contacts(b, within))
+            self.chunks.append(self._contacts(b, within, kept))
 
-    def _contacts(self, b: dict[str, np.ndarray], within: np.ndarray) -> pd.DataFrame:
+    def _contacts(
+        self, b: dict[str, np.ndarray], within: np.ndarray, kept: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The contacts-table columns of a batch, as compact numpy arrays (codes for categories)."""
         plan = self.plan
-        group_names = [*plan.group_names, ""]
-        group = b["agent_group"]
-        return pd.DataFrame(
-            {
-                "replication": np.full(len(b["cid"]), self.replication, dtype=np.int32),
-                "contact_id": b["cid"],
-                "channel": pd.Categorical.from_codes(b["channel"], plan.channel_names),
-                "contact_type": pd.Categorical.from_codes(b["ctype"], plan.type_names),
-                "segment": pd.Categorical.from_codes(b["segment"], plan.segment_names),
-                "arrival_s": b["arrival"] - plan.clock.warmup,
-                "interval": plan.clock.interval_of(b["arrival"]).astype(np.int32),
-                "day": plan.clock.day_of(b["arrival"]).astype(np.int32),
-                "wait_s": b["wait"],
-                "outcome": pd.Categorical.from_codes(b["outcome"], list(OUTCOME_NAMES)),
-                "handle_s": b["talk"],
-                "wrap_s": b["wrap"],
-                "agent_group": pd.Categorical.from_codes(
-                    np.where(group >= 0, group, len(group_names) - 1), group_names
-                ),
-                "agent_id": b["agent"],
-                "within_sl": within,
-            }
-        )
+        n_groups = len(plan.group_names) + len(plan.config.partners)
+        promised = (b["promised"] - b["arrival"]).astype(np.float32)
+        return {
+            "contact_id": b["cid"],
+            "channel": b["channel"].astype(np.int8),
+            "contact_type": b["ctype"].astype(np.int16),
+            "segment": b["segment"].astype(np.int16),
+            "arrival_s": b["arrival"] - plan.clock.warmup,
+            "interval": plan.clock.interval_of(b["arrival"]).astype(np.int32),
+            "day": plan.clock.day_of(b["arrival"]).astype(np.int32),
+            "wait_s": b["wait"],
+            "outcome": b["outcome"],
+            "handle_s": b["talk"],
+            "wrap_s": b["wrap"],
+            "agent_group": np.where(b["agent_group"] >= 0, b["agent_group"], n_groups).astype(np.int16),
+            "agent_id": b["agent"],
+            "within_sl": within,
+            "customer_id": b["customer"],
+            "attempt": b["attempt"].astype(np.int16),
+            "parent_id": b["parent"],
+            "origin": b["origin"],
+            "served_by": b["served_by"],
+            "resolved": b["resolved"].astype(bool),
+            "escalated": b["escalated"].astype(bool),
+            "identified": b["identified"].astype(bool),
+            "predicted_wait_s": b["predicted"].astype(np.float32),
+            "promised_s": promised,
+            "promise_kept": np.where(np.isnan(promised), -1, kept).astype(np.int8),
+        }
 
     def contacts(self) -> pd.DataFrame | None:
-        """One row per measured contact, in arrival order (``contact_id`` counts all arrivals)."""
+        """One row per measured contact, in arrival order (``contact_id`` counts all arrivals).
+
+        Built column by column from the batches, so memory peaks at the table plus one column.
+        """
         if not self.keep:
             return None
-        if not self.chunks:
-            return self._contacts({k: np.zeros(0, dtype=d) for k, d in _EMPTY.items()}, np.zeros(0, bool))
-        frame = pd.concat(self.chunks, ignore_index=True)
-        self.chunks = []
-        return frame.sort_values("contact_id", kind="stable", ignore_index=True)
+        plan = self.plan
+        chunks, self.chunks = self.chunks, []
+        if not chunks:
+            empty = {k: np.zeros(0, dtype=d) for k, d in _EMPTY.items()}
+            chunks = [self._contacts(empty, np.zeros(0, bool), np.zeros(0, bool))]
+        order = np.argsort(np.concatenate([c["contact_id"] for c in chunks]), kind="stable")
+        columns: dict[str, Any] = {"replication": np.full(len(order), self.replication, dtype=np.int32)}
+        categories = {
+            "channel": plan.channel_names,
+            "contact_type": plan.type_names,
+            "segment": plan.segment_names,
+            "outcome": list(OUTCOME_NAMES),
+            "agent_group": [*plan.group_names, *(f"partner:{p}" for p in plan.config.partners), ""],
+            "origin": list(ORIGINS),
+            "served_by": list(SERVED_BY),
+        }
+        for name in list(chunks[0]):
+            col = np.concatenate([c.pop(name) for c in chunks])[order]
+            _return_freed_memory()
+            if name in categories:
+                columns[name] = pd.Categorical.from_codes(col, categories[name])
+            elif name == "promise_kept":
+                columns[name] = pd.array(np.where(col < 0, None, col == 1), dtype="boolean")
+            else:
+                columns[name] = col
+        return pd.DataFrame(columns, copy=False)
 
     def served_waits(self) -> tuple[np.ndarray, ...]:
         """(wait, channel, type, segment) of every measured answered contact."""
@@ -256,7 +337,7 @@ class Accumulator:
 
 OUTCOME_NAMES = OUTCOMES  # served, abandoned, blocked, closed, unfinished (codes 0..4)
 OUTCOME_COLUMNS = OUTCOME_NAMES  # the count column of each outcome code in the intervals table
-FLOAT_COUNTS = {"wait_served_s", "wait_all_s", "work_s"}
+FLOAT_COUNTS = {"wait_served_s", "wait_all_s", "work_s", "wait_personal_s", "announce_error_s"}
 _EMPTY = {
     "cid": np.int64,
     "arrival": float,
@@ -272,6 +353,24 @@ _EMPTY = {
 }
 
 
+def _return_freed_memory() -> None:
+    """Hand memory freed by the batches back to the operating system (glibc keeps small freed
+    blocks otherwise, and the table would need their size again on top)."""
+    global _LIBC
+    if _LIBC is None:
+        try:
+            import ctypes
+
+            _LIBC = ctypes.CDLL("libc.so.6")
+        except OSError:
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+
+
+_LIBC: Any = None
+
+
 def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     """KPI columns from the additive counts (in place; also returned)."""
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -281,6 +380,17 @@ def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
         frame["mean_wait_s"] = _ratio(frame["wait_all_s"], frame["served"] + frame["abandoned"])
         frame["aht_s"] = _ratio(frame["work_s"], frame["served"])
         frame["block_rate"] = _ratio(frame["blocked"], frame["offered"] - frame["closed"])
+        frame["balk_rate"] = _ratio(frame["balked"], frame["offered"] - frame["closed"])
+        frame["fcr"] = _ratio(frame["first_resolved"], frame["first_contacts"])
+        frame["resolution_rate"] = _ratio(frame["resolved"], frame["served"])
+        frame["contacts_per_resolved"] = _ratio(frame["served"], frame["resolved"])
+        frame["escalation_rate"] = _ratio(frame["escalated"], frame["served"])
+        personal = frame["served_personal"] + frame["served_deputy"]
+        frame["personal_share"] = _ratio(frame["served_personal"], personal + frame["served_pool"])
+        frame["asa_personal_s"] = _ratio(frame["wait_personal_s"], personal)
+        frame["partner_share"] = _ratio(frame["served_partner"], frame["served"])
+        frame["promise_kept_rate"] = _ratio(frame["promise_kept"], frame["promised"])
+        frame["announce_bias_s"] = _ratio(frame["announce_error_s"], frame["announced"])
     return frame
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from ccsim.cli import erlang, inspect, run
+from ccsim.cli import erlang, inspect, report, run
 
 app = typer.Typer(
     name="ccsim",
@@ -22,6 +22,7 @@ app = typer.Typer(
 run.register(app)
 inspect.register(app)
 erlang.register(app)
+report.register(app)
 
 
 def main() -> None:

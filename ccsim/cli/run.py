@@ -94,10 +94,11 @@ def register(app: typer.Typer) -> None:
                     progress=lambda done, total: bar.update(task, completed=done),
                 )
         folder = out or Path("out") / config.stem
-        results.write(
-            folder,
-            manifest={"command": " ".join(["ccsim", *sys.argv[1:]]), "started": time.ctime(started)},
-        )
+        facts = {"command": " ".join(["ccsim", *sys.argv[1:]]), "started": time.ctime(started)}
+        results.write(folder, manifest=facts)
+        from ccsim.report import render
+
+        render(results, folder / "report.html", manifest=facts)
         if not quiet:
             out_console = Console()
             out_console.print(summary_table(results))
@@ -105,4 +106,4 @@ def register(app: typer.Typer) -> None:
                 out_console.print(f"service level, {line[0]}: {line[1]}", style="dim")
             for w in results.warnings:
                 out_console.print(f"warning: {w}", style="yellow")
-            out_console.print(f"tables written to {folder}/ ({results.wall_time_s:.1f}s)")
+            out_console.print(f"tables and report.html written to {folder}/ ({results.wall_time_s:.1f}s)")

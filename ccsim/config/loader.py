@@ -180,17 +180,18 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
             _check_name(problems, f"contact_types.{tname}.handle_by_channel", ch, cfg.channels, "channel")
         for j, g in enumerate(ctype.groups or []):
             _check_name(problems, f"contact_types.{tname}.groups[{j}]", g, cfg.agents, "agent group")
-    served: set[tuple[str, str]] = set()
     for i, d in enumerate(cfg.demand):
         _check_name(problems, f"demand[{i}].channel", d.channel, cfg.channels, "channel")
         types = d.contact_type if isinstance(d.contact_type, dict) else {d.contact_type: 1.0}
         segs = d.segment if isinstance(d.segment, dict) else {d.segment: 1.0}
         for t in types:
             _check_name(problems, f"demand[{i}].contact_type", t, cfg.contact_types, "contact type")
-            if t in cfg.contact_types:
-                served.add((d.channel, t))
         for s in segs:
             _check_name(problems, f"demand[{i}].segment", s, cfg.segments, "segment")
+    policy_names(cfg, problems)
+    if problems:
+        return problems
+    served = {(ch, t) for ch, t, _ in reachable(cfg)}
     for ch, t in sorted(served):
         if ch not in cfg.channels:
             continue
@@ -212,6 +213,84 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
             else:
                 problems.append(
                     f"contact_types.{t}: no agent group has skill {skill!r} on channel {ch!r}, "
-                    f"so its {ch} demand would never be served"
+                    f"so its {ch} contacts would never be served"
                 )
     return problems
+
+
+def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
+    """Names used by the journey policies must exist."""
+    chans, types, segs, groups = cfg.channels, cfg.contact_types, cfg.segments, cfg.agents
+    for name, chan in chans.items():
+        if chan.fallback_channel is not None:
+            _check_name(
+                problems, f"channels.{name}.fallback_channel", chan.fallback_channel, chans, "channel"
+            )
+    for name, seg in segs.items():
+        if seg.personal is not None:
+            _check_name(
+                problems, f"segments.{name}.personal.group", seg.personal.group, groups, "agent group"
+            )
+        if seg.identification is not None:
+            other = seg.identification.otherwise
+            _check_name(problems, f"segments.{name}.identification.otherwise", other, segs, "segment")
+        if seg.retrial is not None:
+            for cname in seg.retrial.channels or {}:
+                _check_name(problems, f"segments.{name}.retrial.channels", cname, chans, "channel")
+    for name, t in types.items():
+        if t.repeat is not None:
+            for cname in t.repeat.channels or {}:
+                _check_name(problems, f"contact_types.{name}.repeat.channels", cname, chans, "channel")
+        if t.escalation is not None:
+            _check_name(
+                problems, f"contact_types.{name}.escalation.to", t.escalation.to, types, "contact type"
+            )
+            if t.escalation.channel is not None:
+                _check_name(
+                    problems,
+                    f"contact_types.{name}.escalation.channel",
+                    t.escalation.channel,
+                    chans,
+                    "channel",
+                )
+        if not t.in_scope and cfg.routing.out_of_scope == "decline" and t.decline is None:
+            problems.append(
+                f"contact_types.{name}.decline: required for a type outside the scope when "
+                "routing.out_of_scope = 'decline' (the agent time to decline it)"
+            )
+    for name, p in cfg.partners.items():
+        for j, tname in enumerate(p.contact_types):
+            _check_name(problems, f"partners.{name}.contact_types[{j}]", tname, types, "contact type")
+        for j, cname in enumerate(p.channels):
+            _check_name(problems, f"partners.{name}.channels[{j}]", cname, chans, "channel")
+
+
+def reachable(cfg: S.ScenarioConfig) -> set[tuple[str, str, str]]:
+    """Every (channel, contact type, queue segment) a contact can be in: from the demand, and
+    from what contacts lead to (retrials, repeats, escalations, fallbacks, identification)."""
+    found: set[tuple[str, str, str]] = set()
+    todo: list[tuple[str, str, str]] = []
+    for d in cfg.demand:
+        types = d.contact_type if isinstance(d.contact_type, dict) else {d.contact_type: 1.0}
+        segs = d.segment if isinstance(d.segment, dict) else {d.segment: 1.0}
+        todo += [(d.channel, t, s) for t in types for s in segs]
+    while todo:
+        item = todo.pop()
+        if item in found:
+            continue
+        found.add(item)
+        ch, t, s = item
+        seg, ctype, chan = cfg.segments[s], cfg.contact_types[t], cfg.channels[ch]
+        nxt: list[tuple[str, str, str]] = []
+        if seg.identification is not None:
+            nxt.append((ch, t, seg.identification.otherwise))
+        if seg.retrial is not None:
+            nxt += [(c, t, s) for c in seg.retrial.channels or {}]
+        if ctype.repeat is not None:
+            nxt += [(c, t, s) for c in ctype.repeat.channels or {}]
+        if ctype.escalation is not None:
+            nxt.append((ctype.escalation.channel or ch, ctype.escalation.to, s))
+        if chan.fallback_channel is not None:
+            nxt.append((chan.fallback_channel, t, s))
+        todo += [x for x in nxt if x not in found]
+    return found

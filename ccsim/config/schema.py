@@ -12,6 +12,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from ccsim.config.policies import (
+    Acknowledgement,
+    Announcement,
+    Callback,
+    Escalation,
+    Identification,
+    NonService,
+    Partner,
+    Personal,
+    Repeat,
+    Retrial,
+    SelfService,
+)
 from ccsim.distributions import Distribution, Seconds
 from ccsim.units import parse_clock, parse_duration, parse_rate
 
@@ -128,8 +141,9 @@ def _hours(value: object) -> object:
 class Channel(_Model):
     """``[channels.NAME]``: a way customers reach the centre."""
 
-    kind: Literal["voice", "chat", "email"] = Field(
-        description="voice and chat are real-time (abandonment possible); email is deferred"
+    kind: Literal["voice", "chat", "email", "walk_in", "social"] = Field(
+        description="voice, chat and walk_in (a desk with its own queue) are real-time; email and "
+        "social are deferred (no abandonment, answered oldest first)"
     )
     service_level: ServiceLevel | None = Field(
         None, description="threshold, target and definition of the service level"
@@ -146,10 +160,22 @@ class Channel(_Model):
     hours: Annotated[list[Hours] | None, BeforeValidator(lambda v: v if v is None else _hours(v))] = Field(
         None, description="daily opening windows, e.g. '08:00-20:00' (default: always open)"
     )
-    after_hours: Literal["lost", "queue"] | None = Field(
+    after_hours: Literal["lost", "queue", "voicemail", "fallback"] | None = Field(
         None,
-        description="what happens to a contact arriving while closed: 'lost' (counted as outcome "
-        "'closed'; default for voice and chat) or 'queue' (waits for opening; default for email)",
+        description="what happens to a contact arriving while closed: 'lost' (outcome 'closed'; "
+        "default for real-time channels), 'queue' (waits for opening; default for deferred ones), "
+        "'voicemail' (a message that becomes a callback when the channel opens) or 'fallback' "
+        "(moves to 'fallback_channel', e.g. chat falls back to e-mail)",
+    )
+    fallback_channel: str | None = Field(None, description="with after_hours = 'fallback'")
+    patience: Distribution | None = Field(
+        None, description="patience on this channel, overriding the segment's (e.g. at a walk-in desk)"
+    )
+    non_service: NonService | None = Field(None, description="calls that are not service calls")
+    announcement: Announcement | None = Field(None, description="wait-time announcement")
+    callback: Callback | None = Field(None, description="callback offer (virtual hold)")
+    acknowledgement: Acknowledgement | None = Field(
+        None, description="deferred channels: receipt with a promised response time"
     )
 
     @model_validator(mode="after")
@@ -158,17 +184,21 @@ class Channel(_Model):
             raise ValueError(f"lines only apply to voice channels (this one is {self.kind!r})")
         if self.concurrency != 1 and self.kind != "chat":
             raise ValueError(f"concurrency only applies to chat channels (this one is {self.kind!r})")
+        if (self.after_hours == "fallback") != (self.fallback_channel is not None):
+            raise ValueError("after_hours = 'fallback' and fallback_channel go together")
+        if self.acknowledgement is not None and self.realtime:
+            raise ValueError(f"acknowledgement applies to deferred channels (this one is {self.kind!r})")
         return self
 
     @property
     def realtime(self) -> bool:
-        return self.kind != "email"
+        return self.kind in ("voice", "chat", "walk_in")
 
     @property
     def closed_policy(self) -> str:
         if self.after_hours is not None:
             return self.after_hours
-        return "queue" if self.kind == "email" else "lost"
+        return "lost" if self.realtime else "queue"
 
 
 # --------------------------------------------------------------------------- customers
@@ -178,9 +208,18 @@ class Segment(_Model):
     """``[segments.NAME]``: a customer tier."""
 
     priority: int = Field(1, ge=0, description="smaller is served first")
+    head_start: Seconds = Field(
+        0.0,
+        ge=0,
+        description="with routing.priority = 'head_start': the segment's contacts count as having "
+        "waited this much longer",
+    )
     patience: Distribution | None = Field(
         None, description="time a contact waits before abandoning (omitted: never abandons)"
     )
+    personal: Personal | None = Field(None, description="personal agent, then deputy, then pool")
+    identification: Identification | None = Field(None, description="caller identification")
+    retrial: Retrial | None = Field(None, description="attempts again after abandoning or a busy signal")
 
 
 class ContactType(_Model):
@@ -200,6 +239,17 @@ class ContactType(_Model):
         ge=0,
         description="with 'groups': a contact goes to a later group only when no earlier group "
         "has a free agent and it has waited at least this long",
+    )
+
+    priority: int | None = Field(
+        None, ge=0, description="queue priority of this type, overriding the segment's (e.g. level 2)"
+    )
+    resolution: float = Field(1.0, ge=0, le=1, description="first-contact resolution: share resolved")
+    repeat: Repeat | None = Field(None, description="unresolved contacts come back as repeats")
+    escalation: Escalation | None = Field(None, description="escalation to a higher support level")
+    in_scope: bool = Field(True, description="inside the agreed service scope")
+    decline: Distribution | None = Field(
+        None, description="agent time to decline it briefly (with routing.out_of_scope = 'decline')"
     )
 
     def handle_on(self, channel: str) -> Distribution:
@@ -235,6 +285,7 @@ class Demand(_Model):
     profile: list[float] | ProfileFile | None = Field(
         None, description="weights per interval of the day (normalised to sum 1)"
     )
+    self_service: SelfService | None = Field(None, description="share resolved by self-service or IVR")
 
     @model_validator(mode="after")
     def _one_form(self) -> Demand:
@@ -310,6 +361,14 @@ class Routing(_Model):
         "priority_then_longest_waiting",
         description="which waiting contact a freed agent takes",
     )
+    priority: Literal["strict", "head_start"] = Field(
+        "strict",
+        description="'strict': a smaller priority is always served first; 'head_start': contacts "
+        "are taken longest-waiting first, each segment's head_start added to its waits",
+    )
+    out_of_scope: Literal["serve", "decline"] = Field(
+        "serve", description="contact types outside the scope are served in full or declined briefly"
+    )
 
 
 class ScenarioConfig(_Model):
@@ -322,6 +381,7 @@ class ScenarioConfig(_Model):
     demand: list[Demand] = Field(min_length=1)
     agents: dict[Name, AgentGroup] = Field(min_length=1)
     routing: Routing = Field(default_factory=lambda: Routing())
+    partners: dict[Name, Partner] = Field(default_factory=dict, description="outsourcing partners")
 
 
 def model_json_schema() -> dict[str, Any]:

@@ -19,15 +19,27 @@ import simpy
 from simpy.events import NORMAL
 
 from ccsim.model import routing
+from ccsim.model.journeys import LANE_CALLBACK, LANE_NORMAL, LANE_URGENT, Journeys
 from ccsim.model.plan import Plan
+from ccsim.model.relationship import Relationship
 from ccsim.model.routing import Queue
-from ccsim.model.sampling import blocks, busyness_factors, sample_contacts
+from ccsim.model.sampling import blocks, busyness_factors, stream
+from ccsim.model.store import (
+    ABANDONED,
+    BLOCKED,
+    DONE,
+    IN_SERVICE,
+    NOBODY,
+    OUTCOMES,
+    PENDING,
+    POOL,
+    SERVED,
+    UNFINISHED,
+    WAITING,
+    ContactStore,
+)
 
-# contact status
-PENDING, WAITING, IN_SERVICE, DONE = 0, 1, 2, 3
-# outcome codes (names in OUTCOMES)
-SERVED, ABANDONED, BLOCKED, CLOSED, UNFINISHED = 0, 1, 2, 3, 4
-OUTCOMES = ("served", "abandoned", "blocked", "closed", "unfinished")
+__all__ = ["OUTCOMES", "Centre"]
 
 
 class _Timer:
@@ -40,26 +52,8 @@ class _Timer:
     callbacks: list[Any] | None
 
 
-class Centre:
+class Centre(ContactStore, Journeys, Relationship):
     """Agents, queues and lines of one replication, driven by ``simpy.Environment``."""
-
-    # per-contact columns (see COLUMNS): memoryviews of the current block's numpy arrays
-    arrival: Any
-    channel: Any
-    ctype: Any
-    segment: Any
-    base_handle: Any
-    base_wrap: Any
-    patience: Any
-    lost_closed: Any
-    qid: Any
-    cid: Any
-    status: Any
-    outcome: Any
-    wait: Any
-    talk: Any
-    wrap: Any
-    agent: Any
 
     def __init__(
         self,
@@ -91,37 +85,15 @@ class Centre:
         # answers, after closing, the contacts already waiting (they arrived while it was open).
         # One that queues after-hours arrivals keeps them for the next opening.
         self.channel_open = [ch.open.at(0.0) > 0.5 or ch.lose_when_closed for ch in chans]
-        # queues: one per (channel, type, segment) that demand can produce
-        self.queues: dict[tuple[int, int, int], Queue] = {}
-        for s in plan.streams:
-            for t in s.types:
-                for g in s.segments:
-                    key = (s.channel, t, g)
-                    if key not in self.queues:
-                        ranks = plan.ranks.get((s.channel, t), [])
-                        fast = ranks[0][0] if len(ranks) == 1 and len(ranks[0]) == 1 else -1
-                        self.queues[key] = Queue(
-                            s.channel,
-                            t,
-                            g,
-                            plan.segment_priority[g],
-                            deferred=not chans[s.channel].realtime,
-                            ranks=ranks,
-                            delay=plan.overflow_delay[t],
-                            fast_group=fast if chans[s.channel].concurrency == 1 else -1,
-                        )
-        self.qlist = list(self.queues.values())
-        for q in self.qlist:
-            q.lines = chans[q.channel].lines
-        ncode = len(plan.segment_names) * len(plan.type_names)
-        self.qlookup = np.full(len(chans) * ncode, -1, dtype=np.int32)
-        for k, (ch, t, g) in enumerate(self.queues):
-            self.qlookup[ch * ncode + t * len(plan.segment_names) + g] = k
-        self.lose = np.array([ch.lose_when_closed for ch in chans], dtype=bool)
+        self.channel_patience = [plan.config.channels[ch.name].patience for ch in chans]
+        self._init_journeys()
+        self._init_relationship()
+        self._make_queues()
         ng = len(plan.groups)
         # per group: queues it may take from, with the wait needed first (overflow)
         self.group_queues: list[list[tuple[Queue, float]]] = [[] for _ in range(ng)]
-        for (ch, t, _seg), q in self.queues.items():
+        for q in self.qlist:
+            ch, t = q.channel, q.ctype
             for r, groups in enumerate(plan.ranks.get((ch, t), [])):
                 for g in groups:
                     self.group_queues[g].append((q, r * plan.overflow_delay[t]))
@@ -161,7 +133,90 @@ class Centre:
         self._end_cbs: list[Any] = [self._end]
         self._talk_end_cbs: list[Any] = [self._talk_end]
         self._noop_cbs: list[Any] = [_noop]
+        # timers whose payload names a contact: renumbered when a block's contacts are carried over
+        self.per_contact_callbacks = (
+            self._abandon,
+            self._end,
+            self._talk_end,
+            self._overflow,
+            self._arrive_created,
+            self._offer_callback,
+            self._urgent,
+            self._personal_timeout,
+            self._partner_after,
+            self._partner_end,
+        )
+        self.has_personal = bool(self.personal_groups)
         self._load_block(0)
+
+    def _make_queues(self) -> None:
+        """One queue per (channel, type, routing segment, lane) a contact can be in: lane 0 the
+        ordinary queue, lane 1 callbacks (after real-time contacts), lane 2 urgent callbacks."""
+        plan, cfg = self.plan, self.plan.config
+        head_start = cfg.routing.priority == "head_start"
+        segs = list(cfg.segments.values())
+        with_callbacks = {
+            c for c, ch in enumerate(cfg.channels.values()) if ch.callback or ch.after_hours == "voicemail"
+        }
+        self.queues: dict[tuple[int, int, int, int], Queue] = {}
+        for ch, t, g in plan.combos:
+            ranks = plan.ranks.get((ch, t), [])
+            fast = ranks[0][0] if len(ranks) == 1 and len(ranks[0]) == 1 else -1
+            prio = self.type_priority[t] if self.type_priority[t] is not None else plan.segment_priority[g]
+            for lane in (LANE_NORMAL, LANE_CALLBACK, LANE_URGENT):
+                if lane != LANE_NORMAL and ch not in with_callbacks:
+                    continue
+                q = Queue(
+                    ch,
+                    t,
+                    g,
+                    -1 if lane == LANE_URGENT else (0 if head_start else prio),
+                    deferred=(lane == LANE_CALLBACK) or not plan.channels[ch].realtime,
+                    ranks=ranks,
+                    delay=plan.overflow_delay[t],
+                    fast_group=fast if plan.channels[ch].concurrency == 1 else -1,
+                )
+                q.head_start = segs[g].head_start if head_start and lane == LANE_NORMAL else 0.0
+                q.lines = plan.channels[ch].lines
+                self.queues[(ch, t, g, lane)] = q
+        self.qlist = list(self.queues.values())
+        self.qindex = {key: k for k, key in enumerate(self.queues)}
+        ns, nt = len(plan.segment_names), len(plan.type_names)
+        self.qlookup = np.full(len(plan.channels) * nt * ns, -1, dtype=np.int32)
+        for (ch, t, g, lane), k in self.qindex.items():
+            if lane == LANE_NORMAL:
+                self.qlookup[(ch * nt + t) * ns + g] = k
+        ident = [s.identification for s in segs]
+        self.otherwise = [plan.segment_index(x.otherwise) if x else -1 for x in ident]
+        self.ident_share = [x.share if x else 1.0 for x in ident]
+
+    def route_segment(self, seg: int, identified: bool) -> int:
+        """The segment a contact is routed as: an unrecognised one as its 'otherwise' segment."""
+        return seg if identified or self.otherwise[seg] < 0 else self.otherwise[seg]
+
+    def queue_of(self, channel: np.ndarray, ctype: np.ndarray, segment: np.ndarray, block: int) -> tuple:
+        """Queue index and identification of a block's arrivals (caller identification drawn)."""
+        identified = np.ones(len(channel), dtype=bool)
+        route = segment.copy()
+        for s, share in enumerate(self.ident_share):
+            if share < 1.0:
+                mask = segment == s
+                u = stream(self.seed, self.replication, f"identify/{s}/{block}").random(int(mask.sum()))
+                identified[mask] = u < share
+                route[mask & ~identified] = self.otherwise[s]
+        ns, nt = len(self.plan.segment_names), len(self.plan.type_names)
+        return self.qlookup[(channel * nt + ctype) * ns + route], identified
+
+    def customers_of(self, segment: np.ndarray, block: int) -> np.ndarray:
+        """Customer ids of a block's arrivals: each a new customer, except in segments with
+        personal agents, whose contacts come from the segment's customer base."""
+        ids = np.arange(self.n_seen, self.n_seen + len(segment), dtype=np.int64)
+        for s, p in enumerate(self.personal):
+            if p is not None:
+                mask = segment == s
+                rng = stream(self.seed, self.replication, f"customer/{s}/{block}")
+                ids[mask] = (s + 1) * 10**12 + rng.integers(0, p.customers, int(mask.sum()))
+        return ids
 
     # ------------------------------------------------------------------ scheduling
     def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
@@ -183,128 +238,80 @@ class Centre:
         self._schedule_block()
         self._at(self.plan.horizon, self._finish, None)
 
-    # ------------------------------------------------------------------ blocks of contacts
-    def _load_block(self, k: int, carry: dict[str, np.ndarray] | None = None) -> None:
-        """Columns for the contacts still in the system (``carry``) followed by block k's arrivals."""
-        t0, t1 = self.blocks[k]
-        c = sample_contacts(self.plan, self.seed, self.replication, k, (t0, t1), self.factors)
-        nb = len(c)
-        ns, nt = len(self.plan.segment_names), len(self.plan.type_names)
-        new = {
-            "arrival": c.arrival,
-            "channel": c.channel,
-            "ctype": c.ctype,
-            "segment": c.segment,
-            "base_handle": c.handle,
-            "base_wrap": c.wrap,
-            "patience": c.patience,
-            # arrived while the channel was closed, and the channel loses such contacts
-            "lost_closed": (c.closed & self.lose[c.channel]).astype(np.int8),
-            "qid": self.qlookup[c.channel * ns * nt + c.ctype * ns + c.segment],
-            "cid": np.arange(self.n_seen, self.n_seen + nb, dtype=np.int64),
-            "status": np.full(nb, PENDING, dtype=np.int8),
-            "outcome": np.full(nb, UNFINISHED, dtype=np.int8),
-            "wait": np.full(nb, np.nan),
-            "talk": np.full(nb, np.nan),
-            "wrap": np.full(nb, np.nan),
-            "agent": np.full(nb, -1, dtype=np.int32),
-        }
-        self.n_seen += nb
-        live = 0 if carry is None else len(carry["arrival"])
-        for name, code in COLUMNS.items():
-            col = new[name] if carry is None else np.concatenate([carry[name], new[name]])
-            arr = np.ascontiguousarray(col, dtype=DTYPES[code])
-            self.cols[name] = arr
-            setattr(self, name, memoryview(arr))  # type: ignore[arg-type]
-        self.n = live + nb
-        self.next_arrival = live
-        self.block = k
-
-    def _schedule_block(self) -> None:
-        """The first arrival of the loaded block, and the switch to the next block."""
-        if self.next_arrival < self.n:
-            self._at(self.arrival[self.next_arrival] - self.env._now, self._arrive, None)
-        if self.block + 1 < len(self.blocks):
-            self._at(self.blocks[self.block][1] - self.env._now, self._switch, None)
-        elif self.next_arrival >= self.n:
-            self.arrivals_done = True
-            self._check_done()
-
-    def _switch(self, ev: _Timer) -> None:
-        """At a block's end: hand finished contacts to the sink and carry the others over,
-        renumbered, into the next block (timers and queues are renumbered with them)."""
-        status = self.cols["status"]
-        done = status == DONE
-        self.sink(self._batch(done))
-        live = np.flatnonzero(~done)
-        remap = {int(old): new for new, old in enumerate(live.tolist())}
-        carry = {name: self.cols[name][live] for name in COLUMNS}
-        per_contact = (self._abandon, self._end, self._talk_end, self._overflow)
-        for entry in self._queue:
-            timer = entry[3]
-            if not isinstance(timer, _Timer) or not timer.callbacks:
-                continue
-            cb = timer.callbacks[0]
-            if cb not in per_contact:
-                continue
-            value = timer._value
-            i = value if isinstance(value, int) else value[0]
-            if i in remap:
-                timer._value = remap[i] if isinstance(value, int) else (remap[i], value[1])
-            else:  # a patience or overflow timer of a contact that has left: now a no-op
-                timer.callbacks = self._noop_cbs
-        for q in self.qlist:
-            q.items = deque(remap[i] for i in q.items if i in remap)
-        self._load_block(self.block + 1, carry)
-        self._schedule_block()
-
-    def _batch(self, mask: np.ndarray) -> dict[str, np.ndarray]:
-        """Result columns of the contacts selected by ``mask`` (copies)."""
-        out = {name: self.cols[name][mask] for name in RESULT_COLUMNS}
-        groups = np.asarray(self.agent_group, dtype=np.int32)
-        agent = out["agent"]
-        out["agent_group"] = np.where(agent >= 0, groups[np.maximum(agent, 0)] if len(groups) else -1, -1)
-        return out
-
     # ------------------------------------------------------------------ contacts
     def _arrive(self, ev: _Timer) -> None:
+        """The next arrival of the block (one timer, reused along the chain)."""
         i = self.next_arrival
         self.next_arrival = i + 1
-        now = self.env._now
-        if i + 1 < self.n:
-            ev.callbacks = self._arrive_cbs  # reuse the event for the next arrival
+        if i + 1 < self.block_end:
+            ev.callbacks = self._arrive_cbs
             self._push(self._queue, (self.arrival[i + 1], NORMAL, next(self._eid), ev))
         elif self.block + 1 == len(self.blocks):
             self.arrivals_done = True
-        if self.lost_closed[i]:
-            self._end_at_arrival(i, CLOSED)
-            return
+        self._accept(i, self.env._now)
+
+    def _arrive_created(self, ev: _Timer) -> None:
+        """A contact created during the run (retrial, repeat, callback, ...) arrives."""
+        self._accept(ev._value, self.env._now)
+
+    def _accept(self, i: int, now: float) -> None:
         q = self.qlist[self.qid[i]]
         c = q.channel
+        if (self.closed[i] or self.journeys_on) and self._arrival_policies(i, c, now):
+            return
         lines = q.lines
         if lines is not None:
             if self.in_system[c] >= lines:
                 self._end_at_arrival(i, BLOCKED)
+                if self.journeys_on:
+                    self._gave_up(i, BLOCKED)
                 return
             self.in_system[c] += 1
         self.open_contacts += 1
-        if self.channel_open[c]:
-            g = q.fast_group
-            if g >= 0:  # one able group, no chat: the longest-idle agent is the deque's head
-                idle = self.idle[g]
-                if idle:
-                    self._serve(i, idle.popleft(), now)
+        if not self.journeys_on:
+            if self.channel_open[c]:
+                g = q.fast_group
+                if g >= 0:  # one able group, no chat: the longest-idle agent is the deque's head
+                    idle = self.idle[g]
+                    if idle:
+                        self._serve(i, idle.popleft(), now)
+                        return
+                elif self._route(i, q, now):
                     return
-            elif self._route(i, q, now):
+            self._enqueue(i, q, now)
+            return
+        if self.channel_open[c]:
+            if (
+                self.has_personal
+                and self.personal_group[self.segment[i]] >= 0
+                and self.identified[i]
+                and self.origin[i] not in (3, 6)  # not a callback: those go to the pool
+                and self._personal_arrival(i, now)
+            ):
+                self._start_patience(i)
                 return
+            if self._route(i, q, now):
+                return
+        self._enqueue(i, q, now)
+        if self.status[i] == WAITING and not self._queued_policies(i, c, now):
+            self._partner_check(i, q, now)
+
+    def _enqueue(self, i: int, q: Queue, now: float, patience_set: bool = False) -> None:
+        """Contact ``i`` waits in queue ``q``."""
         self.status[i] = WAITING
         q.items.append(i)
-        p = self.patience[i]
-        if p != math.inf:
-            self._at(p, self._abandon, i)
+        q.waiting += 1
+        if not patience_set:
+            self._start_patience(i)
         if q.delay:
             for r in range(1, len(q.ranks)):
                 self._at(r * q.delay, self._overflow, (i, r))
+
+    def _start_patience(self, i: int) -> None:
+        if self.status[i] == WAITING:
+            p = self.patience[i]
+            if p != math.inf:
+                self._at(p, self._abandon, i)
 
     def _end_at_arrival(self, i: int, outcome: int) -> None:
         self.status[i] = DONE
@@ -334,17 +341,23 @@ class Centre:
 
     def _overflow(self, ev: _Timer) -> None:
         i, r = ev._value
-        if self.status[i] == WAITING and self.channel_open[self.channel[i]]:
-            self._route(i, self.qlist[self.qid[i]], self.env._now, up_to=r)
+        if self.status[i] == WAITING and self.target[i] < 0 and self.channel_open[self.channel[i]]:
+            q = self.qlist[self.qid[i]]
+            if self._route(i, q, self.env._now, up_to=r):
+                q.waiting -= 1  # it stays in the deque until it reaches the head (not waiting)
 
     def _abandon(self, ev: _Timer) -> None:
         i = ev._value
         if self.status[i] != WAITING:
             return  # answered before its patience ran out
+        if self.target[i] < 0:  # in the ordinary queue (not waiting for a personal agent)
+            self.qlist[self.qid[i]].waiting -= 1
         self.status[i] = DONE
         self.outcome[i] = ABANDONED
         self.wait[i] = self.env._now - self.arrival[i]
         self._leave_system(i)
+        if self.journeys_on:
+            self._gave_up(i, ABANDONED)
 
     def _leave_system(self, i: int) -> None:
         c = self.channel[i]
@@ -365,6 +378,12 @@ class Centre:
         self.wait[i] = now - self.arrival[i]
         self.agent[i] = a
         h = self.base_handle[i] * self.slowness[self.agent_group[a]][self.ctype[i]]
+        if self.served_by[i] == NOBODY:
+            self.served_by[i] = POOL
+        if self.journeys_on:
+            h, fate = self._handle_time(i, h)
+            if fate >= 0:
+                self.outcome[i] = fate  # declined, or a non-service call transferred
         if self.concurrency[c] > 1:
             h = self._chat_taken(a, c, h)
         else:
@@ -403,7 +422,12 @@ class Centre:
         i = ev._value
         c = self.channel[i]
         self.status[i] = DONE
-        self.outcome[i] = SERVED
+        if self.outcome[i] == UNFINISHED:
+            self.outcome[i] = SERVED
+            if self.journeys_on:
+                self._service_ended(i, self.resolution[self.ctype[i]])
+            else:
+                self.resolved[i] = 1
         if self.lines[c] is not None and not (self.wrap[i] > 0):
             self.in_system[c] -= 1
         self.open_contacts -= 1
@@ -430,6 +454,8 @@ class Centre:
         if self.group_chats[g]:
             for part in self.partial:
                 part[g].pop(a, None)
+        if self.has_personal and self.personal_queues[a] and self._take_personal(a, now):
+            return
         q = routing.choose_queue(
             self.group_queues[g],
             now,
@@ -443,6 +469,7 @@ class Centre:
             self.idle[g].append(a)
             return
         i = q.items.popleft()
+        q.waiting -= 1
         self._serve(i, a, now)
         c = q.channel
         if self.concurrency[c] > 1:
@@ -462,6 +489,7 @@ class Centre:
             )
             if q is None:
                 return
+            q.waiting -= 1
             self._serve(q.items.popleft(), a, now)
 
     # ------------------------------------------------------------------ staffing, hours
@@ -487,6 +515,7 @@ class Centre:
                 self.leaving.append(False)
                 self.idle_since.append(now)
                 self.joined.append(now)
+                self._seat_joined(a, g)
                 self.members[g].append(a)
                 self.present[g] += 1
                 self._free(a, now)
@@ -516,6 +545,7 @@ class Centre:
         g = self.agent_group[a]
         self.members[g].remove(a)
         self.spans.append((g, a, self.joined[a], now))
+        self._seat_left(a, now)
 
     def _open(self, ev: _Timer) -> None:
         c, is_open = ev._value
@@ -546,6 +576,7 @@ class Centre:
                 keep.extend(idle)
                 idle.clear()
                 break
+            q.waiting -= 1
             self._serve(q.items.popleft(), a, now)
             if self.concurrency[q.channel] > 1:
                 self._take_chats(a, g, q.channel, now)
@@ -559,37 +590,14 @@ class Centre:
         """At the end: contacts still open are 'unfinished'; all go to the sink; agents' spans
         are closed."""
         now = self.env._now
-        status = self.cols["status"]
-        open_ = (status == WAITING) | (status == IN_SERVICE)
-        self.cols["outcome"][open_] = UNFINISHED
-        self.sink(self._batch(status != PENDING))
         for g in range(len(self.members)):
             for a in list(self.members[g]):
                 self._depart(a, now)
+        status = self._np("status")
+        open_ = (status == WAITING) | (status == IN_SERVICE)
+        self._np("outcome")[open_] = UNFINISHED
+        self.sink(self._batch(status != PENDING))
 
 
 def _noop(ev: _Timer) -> None:
     pass
-
-
-# per-contact columns and their array codes
-COLUMNS = {
-    "arrival": "d",
-    "channel": "i",
-    "ctype": "i",
-    "segment": "i",
-    "base_handle": "d",
-    "base_wrap": "d",
-    "patience": "d",
-    "lost_closed": "b",
-    "qid": "i",
-    "cid": "q",
-    "status": "b",
-    "outcome": "b",
-    "wait": "d",
-    "talk": "d",
-    "wrap": "d",
-    "agent": "i",
-}
-DTYPES = {"d": np.float64, "i": np.int32, "b": np.int8, "q": np.int64}
-RESULT_COLUMNS = ("cid", "arrival", "channel", "ctype", "segment", "outcome", "wait", "talk", "wrap", "agent")

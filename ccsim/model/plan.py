@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ccsim.config.loader import Scenario
+from ccsim.config.loader import Scenario, reachable
+from ccsim.config.schema import ScenarioConfig
 from ccsim.distributions import Distribution
 from ccsim.model import timeline
 from ccsim.model.timeline import Clock, Step
-
-KIND_REALTIME = {"voice": True, "chat": True, "email": False}
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,22 @@ class Plan:
     overflow_delay: list[float]  # per type
     busyness: Distribution | None
     fifo_across_priorities: bool
+    # every (channel, type, queue segment) a contact can be in, demand and journeys included
+    combos: list[tuple[int, int, int]]
+    config: ScenarioConfig  # the policies of the customer's journey are read from here
     meta: dict[str, object] = field(default_factory=dict)
+
+    def channel_index(self, name: str) -> int:
+        return self.channel_names.index(name)
+
+    def type_index(self, name: str) -> int:
+        return self.type_names.index(name)
+
+    def segment_index(self, name: str) -> int:
+        return self.segment_names.index(name)
+
+    def group_index(self, name: str) -> int:
+        return self.group_names.index(name)
 
     @property
     def channel_names(self) -> list[str]:
@@ -180,5 +194,7 @@ def compile_plan(scn: Scenario) -> Plan:
         overflow_delay=[t.overflow_delay for t in cfg.contact_types.values()],
         busyness=sc.busyness,
         fifo_across_priorities=cfg.routing.queue_selection == "longest_waiting",
+        combos=sorted((ch_index[c], type_index[t], seg_index[g]) for c, t, g in reachable(cfg)),
+        config=cfg,
         meta={"name": sc.name},
     )

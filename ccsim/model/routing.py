@@ -24,11 +24,13 @@ class Queue:
         "deferred",
         "delay",
         "fast_group",
+        "head_start",
         "items",
         "lines",
         "priority",
         "ranks",
         "segment",
+        "waiting",
     )
 
     def __init__(
@@ -52,6 +54,8 @@ class Queue:
         self.fast_group = fast_group  # the only able group, when there is one (no chat)
         self.items: deque[int] = deque()
         self.lines: int | None = None  # the channel's trunk lines, if limited
+        self.head_start = 0.0  # with head-start priority: counted as waiting this much longer
+        self.waiting = 0  # contacts waiting in it (the deque may also hold some that left)
 
     def head(self, status: MutableSequence[int]) -> int | None:
         """The oldest contact still waiting, or None."""
@@ -88,7 +92,7 @@ def choose_queue(
         t = arrival[i]
         if delay and now - t < delay:
             continue
-        key = (q.deferred, 0 if fifo_across_priorities else q.priority, t)
+        key = (q.deferred, 0 if fifo_across_priorities else q.priority, t - q.head_start)
         if best_key is None or key < best_key:
             best, best_key = q, key
     return best

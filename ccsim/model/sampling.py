@@ -44,6 +44,7 @@ class ContactArrays:
     patience: np.ndarray  # s (inf: never abandons)
     closed: np.ndarray  # arrived while its channel was closed
     busyness: np.ndarray  # factor per day (index 0 = first measured day)
+    self_service: np.ndarray  # 1: resolved by self-service, 2: failed, reaches an agent later
 
     def __len__(self) -> int:
         return len(self.arrival)
@@ -144,8 +145,21 @@ def sample_contacts(
             name = f"patience/{plan.segment_names[si]}/{block}"
             patience[mask] = pdist.sample(stream(seed, replication, name), int(mask.sum()))
     for ci, ch in enumerate(plan.channels):
+        override = plan.config.channels[ch.name].patience
+        if override is not None and ch.realtime:  # e.g. a walk-in desk: the channel's patience
+            mask = channel == ci
+            name = f"patience/channel/{ch.name}/{block}"
+            patience[mask] = override.sample(stream(seed, replication, name), int(mask.sum()))
         if not ch.realtime:  # deferred contacts (e-mail) never abandon
             patience[channel == ci] = np.inf
+    self_service = np.zeros(n, dtype=np.int8)  # 1: resolved by self-service, 2: it failed
+    for si, d in enumerate(plan.config.demand):
+        if d.self_service is not None:
+            mask = stream_i == si
+            k = int(mask.sum())
+            u = stream(seed, replication, f"self_service/{si}/{block}").random((2, k))
+            code = np.where(u[0] < d.self_service.share, np.where(u[1] < d.self_service.fail, 2, 1), 0)
+            self_service[mask] = code
     closed = np.zeros(n, dtype=bool)
     for ci, ch in enumerate(plan.channels):
         mask = channel == ci
@@ -161,4 +175,5 @@ def sample_contacts(
         patience=patience,
         closed=closed,
         busyness=np.asarray(factors, dtype=float),
+        self_service=self_service,
     )

@@ -1,0 +1,184 @@
+"""Schema of the service policies and customer behaviour a planner can switch on (the
+customer's journey): personal agents, caller identification, announcements, callbacks,
+acknowledgements, retrials, repeat contacts, escalation, self-service, outsourcing partners.
+
+Each table here is optional; leaving it out leaves the behaviour off. What the model does with
+each is described in ``docs/explanation/journeys.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ccsim.distributions import Distribution, Seconds
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _check_mix(mix: dict[str, float] | None) -> None:
+    if mix is not None and (not mix or any(v < 0 for v in mix.values()) or sum(mix.values()) <= 0):
+        raise ValueError(f"mix shares must be >= 0 and not all zero (got {mix})")
+
+
+class Personal(_Model):
+    """``segments.NAME.personal``: each customer of the segment belongs to a personal agent of
+    ``group``; every agent has a deputy (the next seat of the group). A contact waits for its
+    personal agent up to ``wait``, then for the deputy up to ``deputy_wait``, then goes to any
+    agent able to serve it (the pool)."""
+
+    group: str = Field(description="agent group of the personal agents")
+    wait: Seconds = Field(60.0, ge=0, description="longest wait for the personal agent")
+    deputy_wait: Seconds = Field(30.0, ge=0, description="then the longest wait for the deputy")
+    customers: int = Field(
+        1000, ge=1, description="customers of the segment, spread evenly over the group's seats"
+    )
+
+
+class Identification(_Model):
+    """``segments.NAME.identification``: caller identification on arrival."""
+
+    share: float = Field(ge=0, le=1, description="share of the segment's contacts recognised")
+    otherwise: str = Field(description="segment an unrecognised contact is routed as, e.g. 'standard'")
+
+
+class Retrial(_Model):
+    """``segments.NAME.retrial``: customers who abandon or are blocked try again."""
+
+    abandoned: float = Field(0.0, ge=0, le=1, description="share of those who abandon who try again")
+    blocked: float = Field(0.0, ge=0, le=1, description="share of those blocked who try again")
+    delay: Distribution = Field(description="time until the next attempt")
+    channels: dict[str, float] | None = Field(
+        None, description="channel of the next attempt, as shares (default: the same channel)"
+    )
+    max_attempts: int = Field(3, ge=1, description="attempts in all, the first included")
+
+    @model_validator(mode="after")
+    def _mix(self) -> Retrial:
+        _check_mix(self.channels)
+        return self
+
+
+class Repeat(_Model):
+    """``contact_types.NAME.repeat``: an unresolved contact comes back as a repeat contact."""
+
+    delay: Distribution = Field(description="time from the end of the contact to the repeat")
+    channels: dict[str, float] | None = Field(
+        None, description="channel of the repeat, as shares (default: the same channel)"
+    )
+    max_contacts: int = Field(4, ge=1, description="contacts about one issue at most")
+
+    @model_validator(mode="after")
+    def _mix(self) -> Repeat:
+        _check_mix(self.channels)
+        return self
+
+
+class Escalation(_Model):
+    """``contact_types.NAME.escalation``: a share of contacts is escalated to a higher support
+    level, a contact of another type (other skill, handle time, priority) created at the end."""
+
+    share: float = Field(ge=0, le=1, description="share of served contacts escalated")
+    to: str = Field(description="contact type of the next support level")
+    channel: str | None = Field(None, description="channel it is worked on (default: the same)")
+
+
+class SelfService(_Model):
+    """``demand.self_service``: a share of the stream is resolved by self-service or IVR."""
+
+    share: float = Field(ge=0, le=1, description="share resolved by self-service")
+    fail: float = Field(0.0, ge=0, le=1, description="share of those that fail and reach an agent")
+    delay: Distribution | None = Field(None, description="time until a failed session reaches an agent")
+
+    @model_validator(mode="after")
+    def _delay(self) -> SelfService:
+        if self.fail > 0 and self.delay is None:
+            raise ValueError("give 'delay' when 'fail' > 0")
+        return self
+
+
+class NonService(_Model):
+    """``channels.NAME.non_service``: calls to the service line that are not service calls."""
+
+    share: float = Field(ge=0, le=1, description="share of arrivals that are not service calls")
+    handling: Literal["telephony", "agent"] = Field(
+        "telephony",
+        description="'telephony': recognised and passed through without agent time; 'agent': an "
+        "agent answers and transfers them",
+    )
+    time: Distribution | None = Field(None, description="agent time to answer and transfer ('agent')")
+
+    @model_validator(mode="after")
+    def _time(self) -> NonService:
+        if self.handling == "agent" and self.time is None:
+            raise ValueError("give 'time' (the agent's transfer time) with handling = 'agent'")
+        return self
+
+
+class Announcement(_Model):
+    """``channels.NAME.announcement``: callers who must wait hear a predicted wait (queue
+    length x mean handle time / agents able); of those hearing more than ``threshold``, a
+    share ``balk`` leaves at once."""
+
+    threshold: Seconds = Field(0.0, ge=0, description="predictions above this may make callers balk")
+    balk: float = Field(0.0, ge=0, le=1, description="share of those hearing a long prediction who leave")
+
+
+class Callback(_Model):
+    """``channels.NAME.callback``: virtual hold. Callers still waiting after ``offer_after`` (or
+    on arrival, when the predicted wait exceeds ``offer_if_predicted_over``) are offered a call
+    back; a share ``accept`` takes it and leaves the queue. The callback is worked by an agent
+    when no real-time contact waits ('when_free'), or at the latest ``promise`` after the
+    request ('by_promise': it becomes urgent when the promise is near)."""
+
+    offer_after: Seconds | None = Field(None, gt=0, description="offer to those who waited this long")
+    offer_if_predicted_over: Seconds | None = Field(
+        None, gt=0, description="offer on arrival when the predicted wait is longer"
+    )
+    accept: float = Field(ge=0, le=1, description="share of those offered who accept")
+    promise: Seconds = Field(3600.0, gt=0, description="promised time to the call back")
+    mode: Literal["when_free", "by_promise"] = Field("by_promise", description="when callbacks are made")
+    urgent_before: Seconds = Field(
+        600.0, ge=0, description="'by_promise': the callback becomes urgent this long before the promise"
+    )
+
+    @model_validator(mode="after")
+    def _trigger(self) -> Callback:
+        if self.offer_after is None and self.offer_if_predicted_over is None:
+            raise ValueError("give 'offer_after' and/or 'offer_if_predicted_over'")
+        return self
+
+
+class Acknowledgement(_Model):
+    """``channels.NAME.acknowledgement``: deferred channels send a receipt with a promised
+    response time: fixed, or from the backlog (contacts waiting x mean handle / agents able,
+    times ``factor``, at least ``minimum``)."""
+
+    promise: Seconds | Literal["backlog"] = Field(description="a fixed time, e.g. '24h', or 'backlog'")
+    factor: float = Field(1.5, gt=0, description="'backlog': safety factor on the estimate")
+    minimum: Seconds = Field(3600.0, ge=0, description="'backlog': shortest promise")
+
+
+class Partner(_Model):
+    """``[partners.NAME]``: an outsourcing partner that takes contacts the centre cannot
+    answer in time, up to ``capacity`` at once, at a price per contact."""
+
+    capacity: int = Field(ge=1, description="contacts the partner handles at once")
+    contact_types: list[str] = Field(min_length=1, description="contact types it takes")
+    channels: list[str] = Field(min_length=1, description="channels it takes them on")
+    after: Seconds | None = Field(None, ge=0, description="send contacts that waited this long")
+    queue_over: int | None = Field(
+        None, ge=0, description="send arrivals that find more than this many waiting on the channel"
+    )
+    handle_factor: float = Field(1.0, gt=0, description="handle time relative to the centre's")
+    resolution: float = Field(1.0, ge=0, le=1, description="share of its contacts resolved")
+    price: float = Field(0.0, ge=0, description="price per contact (currency units)")
+
+    @model_validator(mode="after")
+    def _rule(self) -> Partner:
+        if self.after is None and self.queue_over is None:
+            raise ValueError("give the rule that sends contacts: 'after' and/or 'queue_over'")
+        return self

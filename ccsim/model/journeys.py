@@ -1,0 +1,322 @@
+"""The customer's journey: what happens around a contact besides waiting and being served.
+
+A mixin of ``Centre``. On arrival: after-hours handling (lost, queue, voicemail, fallback),
+calls that are not service calls, self-service, wait-time announcements (balking), callback
+offers, e-mail acknowledgements with a promised response. At the end: first-contact
+resolution, repeat contacts, escalation to the next support level; after abandoning or a busy
+signal: retrials. Contacts created this way are linked to the one that led to them (``parent``)
+and carry the customer and the attempt number, so a customer's journey can be followed.
+
+Decisions are drawn from named random streams of the replication (``journey/...``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ccsim.model.sampling import stream
+from ccsim.model.store import (
+    ABANDONED,
+    BALKED,
+    CALLBACK,
+    CALLBACK_MADE,
+    CLOSED,
+    DECLINED,
+    DONE,
+    ESCALATION,
+    FALLBACK,
+    MOVED,
+    PASSED_THROUGH,
+    REPEAT,
+    RETRIAL,
+    SELF_SERVED,
+    SELF_SERVICE_FAIL,
+    VOICEMAIL,
+    VOICEMAIL_CALLBACK,
+    WAITING,
+)
+
+LANE_NORMAL, LANE_CALLBACK, LANE_URGENT = 0, 1, 2
+
+
+class Journeys:
+    """Mixin: journey policies, read from ``plan.config`` and kept per channel, segment, type."""
+
+    def _init_journeys(self: Any) -> None:
+        plan, cfg = self.plan, self.plan.config
+        chans = list(cfg.channels.values())
+        self.rng = {
+            name: stream(self.seed, self.replication, f"journey/{name}")
+            for name in ("decide", "delay", "handle", "channel")
+        }
+        self.after_hours = [ch.closed_policy for ch in chans]
+        self.fallback = [
+            plan.channel_index(ch.fallback_channel) if ch.fallback_channel else -1 for ch in chans
+        ]
+        self.non_service = [ch.non_service for ch in chans]
+        self.announce = [ch.announcement for ch in chans]
+        self.callback = [ch.callback for ch in chans]
+        self.ack = [ch.acknowledgement for ch in chans]
+        segs = list(cfg.segments.values())
+        self.retrial = [s.retrial for s in segs]
+        types = list(cfg.contact_types.values())
+        self.resolution = [t.resolution for t in types]
+        self.repeat = [t.repeat for t in types]
+        self.escalation = [t.escalation for t in types]
+        decline = cfg.routing.out_of_scope == "decline"
+        self.decline = [t.decline if (decline and not t.in_scope) else None for t in types]
+        self.type_priority = [t.priority for t in types]
+        self.self_service = [d.self_service for d in cfg.demand]
+        self.mean_work = {
+            (c, t): plan.handle[(t, c)].mean + (plan.wrap[t].mean if plan.wrap[t] else 0.0)
+            for c in range(len(chans))
+            for t in range(len(types))
+        }
+        self.journeys_on = (
+            any(x is not None for x in [*self.non_service, *self.announce, *self.callback, *self.ack])
+            or any(p != "lost" and p != "queue" for p in self.after_hours)
+            or any(x is not None for x in [*self.retrial, *self.repeat, *self.escalation, *self.decline])
+            or any(r < 1.0 for r in self.resolution)
+            or bool(cfg.partners)
+            or any(s.personal is not None for s in segs)
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def _u(self: Any) -> float:
+        return float(self.rng["decide"].random())
+
+    def _pick(self: Any, mix: dict[str, float] | None, default: int) -> int:
+        if not mix:
+            return default
+        names = list(mix)
+        p = np.asarray([mix[n] for n in names], dtype=float)
+        k = int(self.rng["channel"].choice(len(names), p=p / p.sum()))
+        return int(self.plan.channel_index(names[k]))
+
+    def _create(
+        self: Any, delay: float, i: int | None, channel: int, ctype: int, origin: int, **values: Any
+    ) -> int:
+        """A contact created by contact ``i`` (or by nobody): it arrives after ``delay``."""
+        plan = self.plan
+        now = self.env._now
+        seg = values.pop("segment", self.segment[i] if i is not None else 0)
+        handle = float(plan.handle[(ctype, channel)].sample(self.rng["handle"], 1)[0])
+        wrap_d = plan.wrap[ctype]
+        wrap = float(wrap_d.sample(self.rng["handle"], 1)[0]) if wrap_d is not None else 0.0
+        patience = math.inf
+        if plan.channels[channel].realtime and origin not in (CALLBACK_MADE, VOICEMAIL_CALLBACK):
+            dist = self.channel_patience[channel] or plan.patience[seg]
+            if dist is not None:
+                patience = float(dist.sample(self.rng["handle"], 1)[0])
+        arrival = now + delay
+        row = {
+            "arrival": arrival,
+            "channel": channel,
+            "ctype": ctype,
+            "segment": seg,
+            "base_handle": max(handle, 0.0),
+            "base_wrap": max(wrap, 0.0),
+            "patience": patience,
+            "closed": int(plan.channels[channel].open.at(arrival) < 0.5),
+            "qid": values.pop(
+                "qid", self.qindex[(channel, ctype, self.route_segment(seg, True), LANE_NORMAL)]
+            ),
+            "customer": self.customer[i] if i is not None else -1,
+            "attempt": self.attempt[i] + 1 if i is not None else 1,
+            "parent": self.cid[i] if i is not None else -1,
+            "origin": origin,
+        }
+        row.update(values)
+        j = self._new_contact(row)
+        self._at(delay, self._arrive_created, j)
+        return j
+
+    # ------------------------------------------------------------------ on arrival
+    def _arrival_policies(self: Any, i: int, c: int, now: float) -> bool:
+        """Policies applied as a contact arrives; True if it ended or moved on."""
+        if self.closed[i]:
+            policy = self.after_hours[c]
+            if policy == "lost":
+                self._end_at_arrival(i, CLOSED)
+                return True
+            if policy == "voicemail":
+                self._end_at_arrival(i, VOICEMAIL)
+                opening = self._next_opening(c, now)
+                cb = self.callback[c]
+                promise = cb.promise if cb is not None else 3600.0
+                self._create(
+                    opening - now,
+                    i,
+                    c,
+                    self.ctype[i],
+                    VOICEMAIL_CALLBACK,
+                    qid=self._callback_queue(i),
+                    promised=opening + promise,
+                    attempt=self.attempt[i],
+                )
+                return True
+            if policy == "fallback":
+                self._end_at_arrival(i, FALLBACK)
+                self._create(0.0, i, self.fallback[c], self.ctype[i], MOVED, attempt=self.attempt[i])
+                return True
+        ns = self.non_service[c]
+        if ns is not None and self.origin[i] == 0 and self._u() < ns.share:
+            if ns.handling == "telephony":
+                self._end_at_arrival(i, PASSED_THROUGH)
+                return True
+            self.nonservice_flag[i] = True  # an agent answers and transfers it
+        ss = self.self_service_code[i]
+        if ss:
+            self._end_at_arrival(i, SELF_SERVED)
+            if ss == 2:  # self-service failed: the customer reaches an agent later
+                spec = self.self_service[self.stream_of[i]]
+                delay = float(spec.delay.sample(self.rng["delay"], 1)[0])
+                self._create(delay, i, c, self.ctype[i], SELF_SERVICE_FAIL)
+            return True
+        return False
+
+    def _next_opening(self: Any, c: int, now: float) -> float:
+        step = self.plan.channels[c].open
+        later = [t for t, v in step.changes() if t > now and v > 0.5]
+        return later[0] if later else now
+
+    def _callback_queue(self: Any, i: int) -> int:
+        c, t = self.channel[i], self.ctype[i]
+        return self.qindex[(c, t, self.route_segment(self.segment[i], True), LANE_CALLBACK)]
+
+    def _queued_policies(self: Any, i: int, c: int, now: float) -> bool:
+        """Policies for a contact that has to wait; True if it left (balked, took a callback)."""
+        q = self.qlist[self.qid[i]]
+        ann = self.announce[c]
+        cb = self.callback[c]
+        if ann is not None or (cb is not None and cb.offer_if_predicted_over is not None):
+            predicted = self._predicted_wait(i, q)
+            self.predicted[i] = predicted
+            if ann is not None and predicted > ann.threshold and self._u() < ann.balk:
+                self._leave_queue(i, BALKED, now)
+                return True
+            if (
+                cb is not None
+                and cb.offer_if_predicted_over is not None
+                and predicted > cb.offer_if_predicted_over
+                and self._u() < cb.accept
+            ):
+                self._take_callback(i, now)
+                return True
+        if (
+            cb is not None
+            and cb.offer_after is not None
+            and self.origin[i] not in (CALLBACK_MADE, VOICEMAIL_CALLBACK)
+        ):
+            self._at(cb.offer_after, self._offer_callback, i)
+        ack = self.ack[c]
+        if ack is not None:
+            if ack.promise == "backlog":
+                waiting = sum(qq.waiting for qq in self.qlist if qq.channel == c)
+                estimate = waiting * self.mean_work[(c, self.ctype[i])] / max(self._able_present(q), 1)
+                promise = max(ack.minimum, ack.factor * estimate)
+            else:
+                promise = float(ack.promise)
+            self.promised[i] = now + promise
+        return False
+
+    def _predicted_wait(self: Any, i: int, q: Any) -> float:
+        """Queue-length predictor: (contacts ahead + 1) x mean handle / agents able and present."""
+        ahead = q.waiting - 1
+        return (ahead + 1) * self.mean_work[(q.channel, q.ctype)] / max(self._able_present(q), 1)
+
+    def _able_present(self: Any, q: Any) -> int:
+        return sum(self.present[g] for groups in q.ranks for g in groups)
+
+    def _leave_queue(self: Any, i: int, outcome: int, now: float) -> None:
+        """Contact ``i`` stops waiting (balks, abandons, takes a callback)."""
+        if self.status[i] == WAITING:
+            self.qlist[self.qid[i]].waiting -= 1
+        self.status[i] = DONE
+        self.outcome[i] = outcome
+        self.wait[i] = now - self.arrival[i]
+        self._leave_system(i)
+
+    def _offer_callback(self: Any, ev: Any) -> None:
+        i = ev._value
+        if self.status[i] != WAITING:
+            return
+        cb = self.callback[self.channel[i]]
+        if self._u() < cb.accept:
+            self._take_callback(i, self.env._now)
+
+    def _take_callback(self: Any, i: int, now: float) -> None:
+        """The caller leaves the queue; a callback is created and queued."""
+        cb = self.callback[self.channel[i]]
+        self._leave_queue(i, CALLBACK, now)
+        j = self._create(
+            0.0,
+            i,
+            self.channel[i],
+            self.ctype[i],
+            CALLBACK_MADE,
+            qid=self._callback_queue(i),
+            promised=now + cb.promise,
+            attempt=self.attempt[i],
+        )
+        if cb.mode == "by_promise":
+            self._at(max(cb.promise - cb.urgent_before, 0.0), self._urgent, j)
+
+    def _urgent(self: Any, ev: Any) -> None:
+        """A callback near its promise moves to the urgent lane (before real-time contacts)."""
+        j = ev._value
+        if self.status[j] != WAITING:
+            return
+        old = self.qlist[self.qid[j]]
+        old.items.remove(j)
+        old.waiting -= 1
+        c, t = self.channel[j], self.ctype[j]
+        k = self.qindex[(c, t, self.route_segment(self.segment[j], True), LANE_URGENT)]
+        self.qid[j] = k
+        new = self.qlist[k]
+        new.items.append(j)
+        new.waiting += 1
+        for g in {g for groups in new.ranks for g in groups}:
+            self._dispatch_idle(g, self.env._now)
+
+    # ------------------------------------------------------------------ after the contact
+    def _service_ended(self: Any, i: int, resolution: float) -> None:
+        """Resolution, escalation and repeat of a contact an agent (or partner) finished."""
+        t = self.ctype[i]
+        esc = self.escalation[t]
+        if esc is not None and self._u() < esc.share:
+            self.escalated[i] = 1
+            self.resolved[i] = 0
+            channel = self.plan.channel_index(esc.channel) if esc.channel else self.channel[i]
+            self._create(0.0, i, channel, self.plan.type_index(esc.to), ESCALATION)
+            return
+        if self._u() < resolution:
+            self.resolved[i] = 1
+            return
+        rep = self.repeat[t]
+        if rep is not None and self.attempt[i] < rep.max_contacts:
+            delay = float(rep.delay.sample(self.rng["delay"], 1)[0])
+            self._create(delay, i, self._pick(rep.channels, self.channel[i]), t, REPEAT)
+
+    def _gave_up(self: Any, i: int, outcome: int) -> None:
+        """Retrial after abandoning or a busy signal."""
+        spec = self.retrial[self.segment[i]]
+        if spec is None or self.attempt[i] >= spec.max_attempts:
+            return
+        share = spec.abandoned if outcome == ABANDONED else spec.blocked
+        if self._u() < share:
+            delay = float(spec.delay.sample(self.rng["delay"], 1)[0])
+            self._create(delay, i, self._pick(spec.channels, self.channel[i]), self.ctype[i], RETRIAL)
+
+    def _handle_time(self: Any, i: int, base: float) -> tuple[float, int]:
+        """Talk time and final outcome of a contact an agent answers (declines, transfers)."""
+        if self.nonservice_flag[i]:
+            spec = self.non_service[self.channel[i]]
+            return float(spec.time.sample(self.rng["handle"], 1)[0]), PASSED_THROUGH
+        dec = self.decline[self.ctype[i]]
+        if dec is not None:
+            return float(dec.sample(self.rng["handle"], 1)[0]), DECLINED
+        return base, -1

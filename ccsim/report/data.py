@@ -1,0 +1,410 @@
+"""What the report draws: the run's tables, its metadata, and small aggregates of the contacts.
+
+``from_results`` and ``from_folder`` both return a ``ReportData``. Figures read the aggregated
+tables (intervals, agents, replications, summary) directly; of the contacts table only small
+aggregates are kept here (wait quantiles, percentiles, e-mail backlog per interval), so the page
+stays small however many contacts a run had.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# probabilities at which wait quantiles are kept for the ECDF (0.5% steps)
+ECDF_PROBS = np.linspace(0.0, 1.0, 201)
+REQUIRED_FILES = [
+    "summary.csv",
+    "intervals.parquet",
+    "agents.parquet",
+    "replications.parquet",
+    "manifest.json",
+]
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    """A channel as the report needs it: kind and service-level rule."""
+
+    name: str
+    kind: str
+    within_s: float | None = None
+    target: float | None = None
+    definition: str | None = None  # the SL definition in words
+    abandon_cap: float | None = None
+
+    @property
+    def deferred(self) -> bool:
+        return self.kind == "email"
+
+
+@dataclass
+class ReportData:
+    """Everything the page shows, already loaded (see the module docstring)."""
+
+    name: str
+    manifest: dict[str, Any]
+    channels: list[ChannelInfo]
+    interval_s: float
+    start_s: float  # time of day at which the measured time starts
+    intervals: pd.DataFrame
+    agents: pd.DataFrame
+    per_replication: pd.DataFrame
+    summary: pd.DataFrame
+    workload: pd.DataFrame | None = None  # interval x channel: load, staffed, required agents
+    waits: pd.DataFrame | None = None  # channel x segment x prob: wait quantile (answered)
+    percentiles: pd.DataFrame | None = None  # replication x channel x segment: p50/p90/p99
+    backlog: pd.DataFrame | None = None  # replication x interval x channel: waiting at the end
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def replications(self) -> int:
+        return int(self.intervals["replication"].nunique())
+
+    @property
+    def n_intervals(self) -> int:
+        return int(self.intervals["interval"].max()) + 1 if len(self.intervals) else 0
+
+    @property
+    def labels(self) -> list[str]:
+        return interval_labels(self.start_s, self.interval_s, self.n_intervals)
+
+    def channel(self, name: str) -> ChannelInfo:
+        return next(c for c in self.channels if c.name == name)
+
+
+def outcome_columns(frame: pd.DataFrame) -> list[str]:
+    """The outcome count columns of a table (served, abandoned, blocked, ...), in the core's order."""
+    from ccsim.metrics import OUTCOME_COLUMNS
+
+    return [o for o in OUTCOME_COLUMNS if o in frame.columns]
+
+
+def interval_labels(start_s: float, interval_s: float, n: int) -> list[str]:
+    """Clock time at which each interval starts: '08:00', and 'd2 08:00' from the second day on."""
+    out = []
+    for k in range(n):
+        t = start_s + k * interval_s
+        day, tod = divmod(t, 86400.0)
+        label = f"{int(tod // 3600):02d}:{int(tod % 3600 // 60):02d}"
+        out.append(f"d{int(day) + 1} {label}" if day >= 1 else label)
+    return out
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def from_results(results: Any, manifest: dict[str, Any] | None = None) -> ReportData:
+    """The report data of a ``Results`` object (``manifest`` adds to its own, e.g. ``started``)."""
+    info = results.manifest()
+    info.update(manifest or {})
+    info.setdefault("wall_time_s", round(getattr(results, "wall_time_s", 0.0), 3))
+    return _build(
+        info,
+        results.scenario,
+        results.intervals,
+        results.agents,
+        results.per_replication,
+        results.summary,
+        results.contacts,
+    )
+
+
+def from_folder(folder: str | Path) -> ReportData:
+    """The report data of an output folder written by ``ccsim run`` or ``Results.write``."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such output folder")
+    missing = [f for f in REQUIRED_FILES if not (path / f).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{path}: not a ccsim output folder (missing {', '.join(missing)}); write one with "
+            "`ccsim run CONFIG --out DIR`"
+        )
+    info = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    contacts = None
+    if (path / "contacts.parquet").exists():
+        cols = ["replication", "channel", "segment", "arrival_s", "wait_s", "outcome"]
+        contacts = pd.read_parquet(path / "contacts.parquet", columns=cols)
+    return _build(
+        info,
+        _scenario_from_manifest(info, path),
+        pd.read_parquet(path / "intervals.parquet"),
+        pd.read_parquet(path / "agents.parquet"),
+        pd.read_parquet(path / "replications.parquet"),
+        pd.read_csv(path / "summary.csv"),
+        contacts,
+    )
+
+
+def _scenario_from_manifest(info: dict[str, Any], folder: Path) -> Any:
+    """Re-validate the config of a manifest (for staffing and the Erlang estimate); None if it fails."""
+    raw = info.get("config")
+    if not isinstance(raw, dict):
+        return None
+    from ccsim.config import ConfigError, from_dict
+
+    source = info.get("source")
+    bases = [Path(source).parent] if source else []
+    for base in [*bases, folder, Path(".")]:
+        try:
+            return from_dict(raw, base_dir=base)
+        except (ConfigError, OSError, ValueError):
+            continue
+    return None
+
+
+def _build(
+    info: dict[str, Any],
+    scenario: Any,
+    intervals: pd.DataFrame,
+    agents: pd.DataFrame,
+    per_rep: pd.DataFrame,
+    summary: pd.DataFrame,
+    contacts: pd.DataFrame | None,
+) -> ReportData:
+    raw = info.get("config") or {}
+    channel_names = _categories(intervals, "channel")
+    channels = _channels(scenario, raw, channel_names, summary, info)
+    interval_s, start_s = _clock(scenario, raw)
+    data = ReportData(
+        name=str(info.get("scenario") or raw.get("scenario", {}).get("name") or "ccsim run"),
+        manifest=info,
+        channels=channels,
+        interval_s=interval_s,
+        start_s=start_s,
+        intervals=intervals,
+        agents=agents,
+        per_replication=per_rep,
+        summary=summary,
+    )
+    if scenario is not None:
+        data.workload = workload(scenario)
+    else:
+        data.notes.append(
+            "The config in manifest.json could not be re-validated here, so staffing and the "
+            "Erlang estimate are not shown."
+        )
+    if contacts is not None and len(contacts):
+        data.waits = wait_quantiles(contacts)
+        data.percentiles = wait_percentiles(contacts)
+        deferred = [c.name for c in channels if c.deferred]
+        if deferred:
+            data.backlog = backlog(contacts, deferred, interval_s, data.n_intervals)
+    else:
+        data.notes.append(
+            "The run kept no contacts table (--no-contacts), so the wait distributions and the "
+            "e-mail backlog are not shown; percentiles come from the per-channel summary."
+        )
+    return data
+
+
+def _categories(frame: pd.DataFrame, column: str) -> list[str]:
+    col = frame[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return [str(c) for c in col.cat.categories if (col == c).any()]
+    return [str(c) for c in pd.unique(col)]
+
+
+def _channels(
+    scenario: Any, raw: dict[str, Any], names: list[str], summary: pd.DataFrame, info: dict[str, Any]
+) -> list[ChannelInfo]:
+    texts = info.get("service_level_definitions") or {}
+    out = []
+    for name in names:
+        if scenario is not None:
+            spec = scenario.channels[name]
+            sl = spec.service_level
+            out.append(
+                ChannelInfo(
+                    name,
+                    spec.kind,
+                    sl.within if sl else None,
+                    sl.target if sl else None,
+                    texts.get(name),
+                    sl.abandon_cap if sl else None,
+                )
+            )
+            continue
+        from ccsim.units import parse_duration
+
+        spec_raw = raw.get("channels", {}).get(name, {})
+        sl_raw = spec_raw.get("service_level") or {}
+        row = summary[(summary["group_by"] == "channel") & (summary["group"] == name)]
+        target = float(row["sl_target"].iloc[0]) if "sl_target" in row and len(row) else math.nan
+        out.append(
+            ChannelInfo(
+                name,
+                str(spec_raw.get("kind", "voice")),
+                parse_duration(sl_raw["within"]) if "within" in sl_raw else None,
+                None if math.isnan(target) else target,
+                texts.get(name),
+                sl_raw.get("abandon_cap"),
+            )
+        )
+    return out
+
+
+def _clock(scenario: Any, raw: dict[str, Any]) -> tuple[float, float]:
+    if scenario is not None:
+        return float(scenario.scenario.interval), float(scenario.scenario.start)
+    from ccsim.units import parse_clock, parse_duration
+
+    sc = raw.get("scenario", {})
+    return parse_duration(sc.get("interval", "30min")), parse_clock(sc["start"]) if "start" in sc else 0.0
+
+
+# --------------------------------------------------------------------------- aggregates
+
+
+def workload(scenario: Any) -> pd.DataFrame:
+    """Offered load, staffed agents and the Erlang C/A requirement per interval and channel."""
+    from ccsim.workload import erlang_estimate, offered_load
+
+    frame = offered_load(scenario, scenario.plan)
+    frame["required"] = erlang_estimate(scenario, scenario.plan, frame)
+    return frame
+
+
+def _answered(contacts: pd.DataFrame) -> pd.DataFrame:
+    served = contacts[contacts["outcome"].astype(str) == "served"]
+    return served[["replication", "channel", "segment", "wait_s"]]
+
+
+def wait_quantiles(contacts: pd.DataFrame) -> pd.DataFrame:
+    """Quantiles of the waits of answered contacts (all replications pooled) at ``ECDF_PROBS``.
+
+    One row per channel x segment x probability, plus ``n`` (contacts behind the curve); plotted
+    as (wait, probability) it is the ECDF, exact at every 0.5%.
+    """
+    rows = []
+    answered = _answered(contacts)
+    for (ch, seg), part in answered.groupby(["channel", "segment"], observed=True, sort=True):
+        waits = part["wait_s"].to_numpy(dtype=float)
+        if not len(waits):
+            continue
+        q = np.quantile(waits, ECDF_PROBS, method="inverted_cdf")
+        rows.append(
+            pd.DataFrame(
+                {"channel": str(ch), "segment": str(seg), "prob": ECDF_PROBS, "wait_s": q, "n": len(waits)}
+            )
+        )
+    if not rows:
+        return pd.DataFrame(columns=["channel", "segment", "prob", "wait_s", "n"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def share_within(waits: pd.DataFrame, channel: str, segment: str, threshold: float) -> float:
+    """Share of answered contacts waiting at most ``threshold``, read off the kept quantiles."""
+    part = waits[(waits["channel"] == channel) & (waits["segment"] == segment)]
+    if part.empty:
+        return math.nan
+    below = part.loc[part["wait_s"] <= threshold, "prob"]
+    return float(below.max()) if len(below) else 0.0
+
+
+def wait_percentiles(contacts: pd.DataFrame) -> pd.DataFrame:
+    """p50, p90 and p99 of answered waits per replication, channel and segment."""
+    answered = _answered(contacts)
+    grouped = answered.groupby(["replication", "channel", "segment"], observed=True)["wait_s"]
+    out = grouped.quantile([0.5, 0.9, 0.99]).unstack()
+    out.columns = ["wait_p50_s", "wait_p90_s", "wait_p99_s"]
+    out = out.reset_index()
+    for col in ("channel", "segment"):
+        out[col] = out[col].astype(str)
+    return out
+
+
+def percentiles_from_summary(per_rep: pd.DataFrame) -> pd.DataFrame:
+    """The same frame as ``wait_percentiles``, per channel only (segment 'all'), for runs without contacts."""
+    rows = per_rep[per_rep["group_by"] == "channel"]
+    out = rows[["replication", "group", "wait_p50_s", "wait_p90_s", "wait_p99_s"]].rename(
+        columns={"group": "channel"}
+    )
+    out.insert(2, "segment", "all")
+    return out.reset_index(drop=True)
+
+
+def backlog(contacts: pd.DataFrame, channels: list[str], interval_s: float, n_intervals: int) -> pd.DataFrame:
+    """Contacts waiting (arrived, not yet answered or gone) at the end of each interval.
+
+    Counts only contacts that arrived in the measured time: ones left over from the warm-up
+    are not in the contacts table.
+    """
+    ends = (np.arange(n_intervals) + 1) * interval_s
+    rows = []
+    for (rep, ch), part in contacts[contacts["channel"].astype(str).isin(channels)].groupby(
+        ["replication", "channel"], observed=True
+    ):
+        arrival = part["arrival_s"].to_numpy(dtype=float)
+        wait = np.nan_to_num(part["wait_s"].to_numpy(dtype=float), nan=0.0)
+        leave = np.where(part["outcome"].astype(str) == "unfinished", np.inf, arrival + wait)
+        arrived = np.searchsorted(np.sort(arrival), ends, side="right")
+        left = np.searchsorted(np.sort(leave), ends, side="right")
+        for k in range(n_intervals):
+            rows.append((int(rep), k, str(ch), int(arrived[k] - left[k])))
+    return pd.DataFrame(rows, columns=["replication", "interval", "channel", "waiting"])
+
+
+# --------------------------------------------------------------------------- config as TOML
+
+
+def to_toml(raw: dict[str, Any]) -> str:
+    """A config as TOML text (tables as headers, arrays of tables as [[...]]; None left out)."""
+    raw = _drop_none(raw)
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return repr(v)
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{key(k)} = {value(x)}" for k, x in v.items()) + " }"
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return json.dumps(str(v), ensure_ascii=False)
+
+    def key(k: str) -> str:
+        return k if k.replace("_", "").replace("-", "").isalnum() else json.dumps(k)
+
+    lines: list[str] = []
+
+    def table(path: list[str], node: dict[str, Any]) -> None:
+        sections = [k for k, v in node.items() if _is_section(path, v)]
+        plain = [k for k in node if k not in sections]
+        if path and (plain or not sections):
+            lines.append(f"\n[{'.'.join(key(p) for p in path)}]")
+        lines.extend(f"{key(k)} = {value(node[k])}" for k in plain)
+        for k in sections:
+            v = node[k]
+            if isinstance(v, dict):
+                table([*path, k], v)
+                continue
+            for item in v:
+                lines.append(f"\n[[{key(k)}]]")
+                lines.extend(f"{key(a)} = {value(b)}" for a, b in item.items())
+
+    table([], raw)
+    return "\n".join(lines).strip() + "\n"
+
+
+def _drop_none(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _drop_none(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list | tuple):
+        return [_drop_none(x) for x in v if x is not None]
+    return v
+
+
+def _is_section(path: list[str], v: Any) -> bool:
+    """Top-level tables and arrays of tables, and the named tables inside top-level tables
+    (``[channels.phone]``), get headers; everything deeper is written inline."""
+    if isinstance(v, list):
+        return not path and bool(v) and all(isinstance(x, dict) for x in v)
+    return isinstance(v, dict) and len(path) <= 1 and "dist" not in v
