@@ -46,7 +46,7 @@ COUNTS = [
     "callback",
     "voicemail",
     "fallback",
-    "first_contacts",  # contacts that are a customer's first about an issue
+    "first_contacts",  # answered contacts that are a customer's first about an issue
     "first_resolved",  # ... resolved at that first contact
     "resolved",
     "escalated",
@@ -179,7 +179,7 @@ class Accumulator:
         add("wait_served_s", np.where(served, wait, 0.0))
         add("wait_all_s", np.where(served | (outcome == 1), wait, 0.0))
         add("work_s", np.where(served, b["talk"] + b["wrap"], 0.0))
-        first = (b["attempt"] == 1) & (b["origin"] == 0)
+        first = (b["attempt"] == 1) & (b["origin"] == 0) & served
         add("first_contacts", first)
         add("first_resolved", first & (b["resolved"] == 1))
         add("resolved", b["resolved"] == 1)
@@ -294,7 +294,7 @@ class Accumulator:
         every combination that demand can produce appears in every interval, zeros included."""
         plan = self.plan
         n_iv, n_ch, n_ty, n_sg = self.dims
-        combos = sorted({(s.channel, t, g) for s in plan.streams for t in s.types for g in s.segments})
+        combos = plan.combos
         cmb = np.array(combos, dtype=np.int64).reshape(-1, 3)
         k_iv = np.repeat(np.arange(n_iv), len(cmb))
         k_ch, k_ty, k_sg = (np.tile(cmb[:, j], n_iv) for j in range(3))

@@ -280,6 +280,8 @@ class Centre(ContactStore, Journeys, Relationship):
                     return
             self._enqueue(i, q, now)
             return
+        if self.ack[c] is not None:
+            self._acknowledge(i, c, q, now)
         if self.channel_open[c]:
             if (
                 self.has_personal

@@ -81,6 +81,7 @@ class Journeys:
             or any(x is not None for x in [*self.retrial, *self.repeat, *self.escalation, *self.decline])
             or any(r < 1.0 for r in self.resolution)
             or bool(cfg.partners)
+            or any(x is not None for x in self.self_service)
             or any(s.personal is not None for s in segs)
         )
 
@@ -212,16 +213,18 @@ class Journeys:
             and self.origin[i] not in (CALLBACK_MADE, VOICEMAIL_CALLBACK)
         ):
             self._at(cb.offer_after, self._offer_callback, i)
-        ack = self.ack[c]
-        if ack is not None:
-            if ack.promise == "backlog":
-                waiting = sum(qq.waiting for qq in self.qlist if qq.channel == c)
-                estimate = waiting * self.mean_work[(c, self.ctype[i])] / max(self._able_present(q), 1)
-                promise = max(ack.minimum, ack.factor * estimate)
-            else:
-                promise = float(ack.promise)
-            self.promised[i] = now + promise
         return False
+
+    def _acknowledge(self: Any, i: int, c: int, q: Any, now: float) -> None:
+        """Deferred channels: the receipt's promised response time, fixed or from the backlog."""
+        ack = self.ack[c]
+        if ack.promise == "backlog":
+            waiting = sum(qq.waiting for qq in self.qlist if qq.channel == c)
+            estimate = (waiting + 1) * self.mean_work[(c, self.ctype[i])] / max(self._able_present(q), 1)
+            promise = max(ack.minimum, ack.factor * estimate)
+        else:
+            promise = float(ack.promise)
+        self.promised[i] = now + promise
 
     def _predicted_wait(self: Any, i: int, q: Any) -> float:
         """Queue-length predictor: (contacts ahead + 1) x mean handle / agents able and present."""
