@@ -137,6 +137,7 @@ class Accumulator:
         self.busy = np.zeros((len(plan.groups), clock.n_intervals))
         self.conc = np.array([ch.concurrency for ch in plan.channels], dtype=float)
         self.waits: list[tuple[np.ndarray, ...]] = []
+        self.backlog = np.zeros(size)
         self.chunks: list[dict[str, np.ndarray]] = []
 
     def __call__(self, b: dict[str, np.ndarray]) -> None:
@@ -153,6 +154,7 @@ class Accumulator:
         for g in np.unique(group):
             gm = group == g
             self.busy[g] += span_overlap(start[gm], end[gm], weight[gm], self.edges)
+        self._add_backlog(b)
         m = b["arrival"] >= self.plan.clock.warmup
         if not m.any():
             return
@@ -213,6 +215,27 @@ class Accumulator:
         )
         if self.keep:
             self.chunks.append(self._contacts(b, within, kept))
+
+    def _add_backlog(self, b: dict[str, np.ndarray]) -> None:
+        """Contacts waiting at the end of each interval (a state, counted by the contact's
+        channel, type and segment): those that arrived before the end and left the queue after."""
+        a = b["arrival"]
+        left = a + b["wait"]
+        keep = np.isfinite(left) & (left > a)
+        a, left = a[keep], left[keep]
+        ends = self.edges[1:]
+        first = np.searchsorted(ends, a, side="right")  # the first interval end after arrival
+        last = np.searchsorted(ends, left, side="left") - 1  # the last one before leaving
+        n_iv, n_ch, n_ty, n_sg = self.dims
+        combo = (b["channel"][keep] * n_ty + b["ctype"][keep]) * n_sg + b["segment"][keep]
+        k = first
+        while len(k):
+            ok = (k <= last) & (k < n_iv)
+            if not ok.any():
+                break
+            key = k[ok] * (n_ch * n_ty * n_sg) + combo[ok]
+            self.backlog += np.bincount(key, minlength=len(self.backlog))
+            k, last, combo = k[ok] + 1, last[ok], combo[ok]
 
     def _contacts(
         self, b: dict[str, np.ndarray], within: np.ndarray, kept: np.ndarray
@@ -311,6 +334,7 @@ class Accumulator:
                     k: v[rows] if k in FLOAT_COUNTS else v[rows].astype(np.int64)
                     for k, v in self.counts.items()
                 },
+                "waiting_at_end": self.backlog[rows].astype(np.int64),
             }
         )
         add_ratios(out)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ccsim.config import policies as P
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, from_validation_error, suggest
 
@@ -39,6 +40,19 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "agents.*.shifts": _fields(S.Shift),
     "agents.*.staffing": _fields(S.ProfileFile),
     "routing": _fields(S.Routing),
+    "channels.*.non_service": _fields(P.NonService),
+    "channels.*.announcement": _fields(P.Announcement),
+    "channels.*.callback": _fields(P.Callback),
+    "channels.*.acknowledgement": _fields(P.Acknowledgement),
+    "channels.*.patience": _DIST_KEYS,
+    "segments.*.personal": _fields(P.Personal),
+    "segments.*.identification": _fields(P.Identification),
+    "segments.*.retrial": _fields(P.Retrial),
+    "contact_types.*.repeat": _fields(P.Repeat),
+    "contact_types.*.escalation": _fields(P.Escalation),
+    "contact_types.*.decline": _DIST_KEYS,
+    "demand.self_service": _fields(P.SelfService),
+    "partners.*": _fields(P.Partner),
 }
 
 
