@@ -18,10 +18,11 @@ import ccsim
 from ccsim.report import figures as F
 from ccsim.report import render, render_folder
 from ccsim.report.data import ReportData, backlog, from_folder, from_results, interval_labels, to_toml
-from ccsim.report.page import status
+from ccsim.report.page import build, status
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ["summary", "intervals", "waiting", "agents", "outcomes", "run"]
+JOURNEY_FIGURES = {"fig-tiers", "fig-callbacks", "fig-repeats", "fig-escalations", "fig-announcement"}
 LIMIT = 10_000_000  # bytes: the issue's ceiling for the examples
 
 
@@ -273,6 +274,7 @@ def test_page_has_every_section_figure_and_the_config(page: str, quick: Any) -> 
         assert f'<div class="figure" id="{fig_id}" style="height:' in page
     text = html.unescape(page)
     assert "Quickstart: small multichannel centre" in text
+    assert 'id="journeys"' not in page, "no journey section without journey policies"
     assert "<details><summary>" in page and '[channels.phone]\nkind = "voice"' in text
     for definition in quick.sl_definitions.values():
         assert definition in text
@@ -341,3 +343,267 @@ def test_docs_screenshot_is_small() -> None:
     assert png.exists(), "take it with CCSIM_UPDATE_DOCS_IMG=1 pytest tests/browser"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size < 500_000
+
+
+# --------------------------------------------------------------------------- customer journeys
+
+
+def journey_raw() -> dict[str, Any]:
+    """A small two-channel centre with journey policies: VIPs with personal agents, a wait
+    announcement and callbacks on the phone, acknowledged e-mails, retrials, first-contact
+    resolution below 1 with repeats, and escalation to a second level."""
+    return {
+        "scenario": {
+            "name": "Journeys: personal agents, callbacks, repeats",
+            "start": "08:00",
+            "duration": "3h",
+            "warmup": "15min",
+            "interval": "30min",
+            "replications": 3,
+            "seed": 7,
+        },
+        "channels": {
+            "phone": {
+                "kind": "voice",
+                "service_level": {"within": "20s", "target": 0.8},
+                "announcement": {"threshold": "1min", "balk": 0.2},
+                "callback": {"offer_after": "90s", "accept": 0.5, "promise": "30min"},
+            },
+            "email": {
+                "kind": "email",
+                "service_level": {"within": "2h", "target": 0.9, "definition": "answered"},
+                "acknowledgement": {"promise": "2h"},
+            },
+        },
+        "segments": {
+            "vip": {
+                "priority": 0,
+                "patience": {"dist": "exponential", "mean": "5min"},
+                "personal": {"group": "advisers", "wait": "60s", "deputy_wait": "30s", "customers": 200},
+            },
+            "standard": {
+                "priority": 1,
+                "patience": {"dist": "exponential", "mean": "3min"},
+                "retrial": {"abandoned": 0.5, "delay": {"dist": "exponential", "mean": "10min"}},
+            },
+        },
+        "contact_types": {
+            "general": {
+                "handle": {"dist": "exponential", "mean": "4min"},
+                "resolution": 0.8,
+                "repeat": {"delay": {"dist": "exponential", "mean": "30min"}},
+                "escalation": {"share": 0.1, "to": "second_level"},
+            },
+            "second_level": {"handle": {"dist": "exponential", "mean": "8min"}, "priority": 0},
+        },
+        "demand": [
+            {
+                "channel": "phone",
+                "contact_type": "general",
+                "segment": {"vip": 0.15, "standard": 0.85},
+                "rate": "3/min",
+            },
+            {"channel": "email", "contact_type": "general", "segment": "standard", "rate": "20/h"},
+        ],
+        "agents": {
+            "advisers": {"count": 4, "skills": ["general"], "channels": ["phone", "email"]},
+            "pool": {"count": 10, "skills": ["general"], "channels": ["phone", "email"]},
+            "experts": {"count": 3, "skills": ["second_level"], "channels": ["phone", "email"]},
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def journeys() -> Any:
+    return ccsim.simulate(ccsim.from_dict(journey_raw()))
+
+
+@pytest.fixture(scope="module")
+def jdata(journeys: Any) -> ReportData:
+    return from_results(journeys)
+
+
+@pytest.fixture(scope="module")
+def jpage(jdata: ReportData) -> str:
+    return build(jdata, plotly_js="")
+
+
+def per_rep_mean(frame: pd.DataFrame, num: pd.Series, den: pd.Series | None = None) -> float:
+    """Mean across replications of a per-replication sum (or ratio of sums)."""
+    n = num.groupby(frame["replication"]).sum()
+    return float((n / den.groupby(frame["replication"]).sum()).mean() if den is not None else n.mean())
+
+
+def test_journey_section_only_with_journey_policies(data: ReportData, jdata: ReportData) -> None:
+    from ccsim.report.journeys import uses_journeys
+
+    assert not uses_journeys(data.intervals)
+    assert data.tiers is None and data.origins is None and data.calibration is None
+    assert uses_journeys(jdata.intervals)
+    assert jdata.tiers is not None and jdata.origins is not None and jdata.calibration is not None
+    # a resolution below 1 alone (no repeats) is a journey policy too
+    quiet = data.intervals.copy()
+    assert not uses_journeys(quiet)
+    quiet.loc[quiet.index[0], "resolved"] -= 1
+    assert uses_journeys(quiet)
+
+
+def test_who_answered_shares_and_asa_per_tier(jdata: ReportData, journeys: Any) -> None:
+    from ccsim.report.journeys import tiers_from_intervals
+
+    assert jdata.tiers is not None
+    fig = F.who_answered(jdata.tiers)
+    iv = jdata.intervals
+    vip = iv[(iv["channel"] == "phone") & (iv["segment"] == "vip")]
+    tiers = ["served_personal", "served_deputy", "served_pool", "served_partner"]
+    per_rep = vip.groupby("replication")[tiers].sum()
+    expected = (per_rep["served_personal"] / per_rep.sum(axis=1)).mean()
+    bar = one(fig, "share:phone:personal")
+    assert bar.y[list(bar.x).index("vip")] == pytest.approx(expected)
+    # the shares of a segment stack up to 100%
+    stacked = [t for t in fig.data if str(t.meta).startswith("share:phone:")]
+    top = max(float(np.asarray(t.base)[0] + t.y[0]) for t in stacked)
+    assert top == pytest.approx(1.0)
+    # ASA of each tier from the contacts: the mean over replications of the tier's mean wait
+    c = journeys.contacts
+    answered = c[(c["channel"] == "phone") & (c["segment"] == "vip") & (c["outcome"] == "served")]
+    mine = answered[answered["served_by"] == "personal"]
+    asa = one(fig, "asa:phone:personal")
+    expected_asa = mine.groupby("replication")["wait_s"].mean().mean()
+    unit = 60.0 if "min" in fig.layout.yaxis2.title.text else 1.0
+    assert asa.y[list(asa.x).index("vip")] * unit == pytest.approx(expected_asa)
+    # from the intervals alone: the same shares, ASA of personal and deputy together
+    fallback = F.who_answered(tiers_from_intervals(iv))
+    assert one(fallback, "share:phone:personal").y[0] == pytest.approx(bar.y[0])
+    both = one(fallback, "asa:phone:personal or deputy")
+    waits = vip.groupby("replication")[["wait_personal_s", "served_personal", "served_deputy"]].sum()
+    ratio = waits["wait_personal_s"] / (waits["served_personal"] + waits["served_deputy"])
+    assert both.y[list(both.x).index("vip")] * unit == pytest.approx(ratio.mean())
+
+
+def test_callbacks_and_promises_kept(jdata: ReportData, journeys: Any) -> None:
+    fig = F.callbacks_and_promises(jdata.per_replication, jdata.origins)
+    pr = jdata.per_replication
+    phone = pr[(pr["group_by"] == "channel") & (pr["group"] == "phone")]
+    accepted = one(fig, "callbacks:accepted a callback")
+    assert list(accepted.x) == ["phone"]
+    assert accepted.y[0] == pytest.approx(phone["callback"].mean())
+    assert accepted.y[0] > 0
+    c = journeys.contacts
+    made = c[(c["origin"] == "callback") & (c["outcome"] == "served")]
+    answered = one(fig, "callbacks:called back and answered")
+    assert answered.y[0] == pytest.approx(len(made) / journeys.replications)
+    kept = one(fig, "promise_kept_rate")
+    assert set(kept.x) == {"phone", "email"}  # callbacks and e-mail acknowledgements
+    for ch in kept.x:
+        rows = pr[(pr["group_by"] == "channel") & (pr["group"] == ch)]
+        assert kept.y[list(kept.x).index(ch)] == pytest.approx(rows["promise_kept_rate"].mean())
+        assert 0 < kept.y[list(kept.x).index(ch)] <= 1
+    # the kept share from the contacts' promise_kept flag
+    promised = c[c["promise_kept"].notna() & (c["channel"] == "phone")]
+    expected = promised.groupby("replication")["promise_kept"].mean().mean()
+    assert kept.y[list(kept.x).index("phone")] == pytest.approx(expected)
+
+
+def test_repeats_and_fcr(jdata: ReportData) -> None:
+    from ccsim.report.journeys import origins_from_intervals
+
+    assert jdata.origins is not None
+    iv, reps = jdata.intervals, jdata.replications
+    offered = iv.groupby("channel", observed=True)["offered"].sum() / reps
+    for origins in (jdata.origins, origins_from_intervals(iv)):
+        fig = F.repeats_and_fcr(origins, jdata.per_replication)
+        bars = [t for t in fig.data if str(t.meta).startswith("origin:")]
+        totals = np.sum([np.asarray(t.y, dtype=float) for t in bars], axis=0)
+        np.testing.assert_allclose(totals, offered.reindex(list(bars[0].x)).to_numpy())
+        repeats = one(fig, "origin:repeat")
+        expected = iv.groupby("channel", observed=True)["repeats"].sum() / reps
+        np.testing.assert_allclose(np.asarray(repeats.y, dtype=float), expected.reindex(list(repeats.x)))
+    fcr = one(fig, "fcr")
+    assert list(fcr.x) == ["all", "general"]  # second_level has no first contacts
+    all_fcr = per_rep_mean(iv, iv["first_resolved"], iv["first_contacts"])
+    assert fcr.y[0] == pytest.approx(all_fcr)
+    assert 0.5 < fcr.y[0] < 0.95
+    cpr = one(fig, "contacts_per_resolved")
+    assert cpr.y[0] == pytest.approx(per_rep_mean(iv, iv["served"], iv["resolved"]))
+
+
+def test_escalations_per_type(jdata: ReportData) -> None:
+    from ccsim.report.journeys import escalation_routes
+
+    routes = escalation_routes(jdata.manifest["config"])
+    assert routes == {"general": "second_level"}
+    fig = F.escalations(jdata.per_replication, jdata.intervals, routes)
+    iv = jdata.intervals
+    general = iv[iv["contact_type"] == "general"]
+    count = one(fig, "escalated")
+    assert list(count.x) == ["general → second_level"]
+    assert count.y[0] == pytest.approx(general["escalated"].sum() / jdata.replications)
+    rate = one(fig, "escalation_rate")
+    assert rate.y[0] == pytest.approx(per_rep_mean(general, general["escalated"], general["served"]))
+    assert 0.05 < rate.y[0] < 0.15
+    second = iv[(iv["contact_type"] == "second_level") & (iv["channel"] == "phone")]
+    sl = one(fig, "next_level:phone")
+    expected = per_rep_mean(second, second["sl_numerator"], second["sl_denominator"])
+    assert list(sl.x) == ["second_level"] and sl.y[0] == pytest.approx(expected)
+
+
+def test_announcement_bias_is_actual_minus_announced(jdata: ReportData, journeys: Any) -> None:
+    assert jdata.calibration is not None
+    fig = F.announcement_bias(jdata.per_replication, jdata.calibration)
+    iv = jdata.intervals
+    phone = iv[iv["channel"] == "phone"]
+    bias = one(fig, "bias")
+    assert list(bias.x) == ["phone"]
+    unit = 60.0 if "min" in fig.layout.yaxis.title.text else 1.0
+    expected = per_rep_mean(phone, phone["announce_error_s"], phone["announced"])
+    assert bias.y[0] * unit == pytest.approx(expected)
+    # the bins hold every answered contact that heard a prediction, all replications pooled
+    cal = jdata.calibration
+    c = journeys.contacts
+    heard = c[(c["outcome"] == "served") & c["predicted_wait_s"].notna()]
+    assert cal["n"].sum() == len(heard) == phone["announced"].sum()
+    pooled = (cal["n"] * (cal["actual_s"] - cal["predicted_s"])).sum() / cal["n"].sum()
+    assert pooled == pytest.approx(phone["announce_error_s"].sum() / phone["announced"].sum(), rel=1e-4)
+    assert (cal["actual_p10_s"] <= cal["actual_s"]).all() and (cal["actual_s"] <= cal["actual_p90_s"]).all()
+    assert one(fig, "calibration:phone").x is not None
+    # without the contacts table: the bias alone
+    alone = F.announcement_bias(jdata.per_replication)
+    assert not traces(alone, "calibration:phone") and one(alone, "bias").y[0] == pytest.approx(bias.y[0])
+
+
+def test_journey_section_cards_and_figures(jpage: str, jdata: ReportData) -> None:
+    assert '<section id="journeys">' in jpage and 'href="#journeys"' in jpage
+    assert set(figure_specs(jpage)) >= JOURNEY_FIGURES
+    text = html.unescape(jpage)
+    journeys_part = text[text.index('<section id="journeys">') :]
+    for title in ("first-contact resolution", "vip · personal share", "promises kept"):
+        assert title in journeys_part
+    assert "partner share" not in journeys_part  # no partner in this run
+    fcr = jdata.summary.query("group_by == 'all'")["fcr"].iloc[0]
+    assert f"{100 * fcr:.1f}%" in journeys_part
+    assert "balked" in journeys_part and 'href="#outcomes"' in journeys_part
+
+
+def test_outcomes_sankey_shows_the_journey_outcomes(jdata: ReportData) -> None:
+    fig = F.outcomes_sankey(jdata.intervals)
+    labels = list(fig.data[0].node.label)
+    assert any(lab.startswith("callback ") for lab in labels)
+    assert any(lab.startswith("balked ") for lab in labels)
+
+
+def test_journey_report_from_the_folder_and_without_contacts(
+    journeys: Any, jpage: str, tmp_path: Path
+) -> None:
+    folder = journeys.write(tmp_path / "run")
+    data = from_folder(folder)
+    assert data.tiers is not None and data.origins is not None and data.calibration is not None
+    assert set(figure_specs(build(data, plotly_js=""))) == set(figure_specs(jpage))
+    bare = ccsim.simulate(ccsim.from_dict(journey_raw()), replications=2, contacts=False)
+    text = build(from_results(bare), plotly_js="")
+    assert set(figure_specs(text)) >= JOURNEY_FIGURES
+    assert "paired up" in text  # who answered: personal and deputy waits together
+    specs = figure_specs(text)
+    metas = {t.get("meta") for t in specs["fig-tiers"]["data"]}
+    assert "asa:phone:personal or deputy" in metas
+    assert not any(str(t.get("meta")).startswith("calibration:") for t in specs["fig-announcement"]["data"])

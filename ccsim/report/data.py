@@ -61,6 +61,10 @@ class ReportData:
     waits: pd.DataFrame | None = None  # channel x segment x prob: wait quantile (answered)
     percentiles: pd.DataFrame | None = None  # replication x channel x segment: p50/p90/p99
     backlog: pd.DataFrame | None = None  # replication x interval x channel: waiting at the end
+    # runs with journey policies (ccsim.report.journeys.aggregate), from the contacts table:
+    tiers: pd.DataFrame | None = None  # replication x channel x segment x who answered: served, wait
+    origins: pd.DataFrame | None = None  # replication x channel x origin x outcome: contacts
+    calibration: pd.DataFrame | None = None  # channel x bin of the announced wait: actual waits
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -130,7 +134,13 @@ def from_folder(folder: str | Path) -> ReportData:
     info = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     contacts = None
     if (path / "contacts.parquet").exists():
+        import pyarrow.parquet as pq
+
+        from ccsim.report.journeys import CONTACT_COLUMNS
+
         cols = ["replication", "channel", "segment", "arrival_s", "wait_s", "outcome"]
+        names = set(pq.read_schema(path / "contacts.parquet").names)
+        cols += [c for c in CONTACT_COLUMNS if c in names]
         contacts = pd.read_parquet(path / "contacts.parquet", columns=cols)
     return _build(
         info,
@@ -197,6 +207,9 @@ def _build(
         deferred = [c.name for c in channels if c.deferred]
         if deferred:
             data.backlog = backlog(contacts, deferred, interval_s, data.n_intervals)
+        from ccsim.report.journeys import aggregate
+
+        aggregate(data, contacts)
     else:
         data.notes.append(
             "The run kept no contacts table (--no-contacts), so the wait distributions and the "

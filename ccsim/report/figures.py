@@ -4,7 +4,8 @@ Every figure is drawn from aggregated tables (intervals, agents, replications) o
 contact aggregates of ``ccsim.report.data``. With several replications a figure shows the mean
 and the spread across replications (a band from the lowest to the highest replication, or 95%
 confidence intervals as error bars), not the mean alone. The waiting section's figures live in
-``ccsim.report.waits`` and are importable from here too.
+``ccsim.report.waits``, the customer-journey section's in ``ccsim.report.journeys``; both are
+importable from here too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ccsim.report.data import ChannelInfo, outcome_columns
+from ccsim.report.journeys import (
+    announcement_bias,
+    callbacks_and_promises,
+    escalations,
+    repeats_and_fcr,
+    who_answered,
+)
 from ccsim.report.style import (
     OCCUPANCY_SCALE,
     PALETTE,
@@ -36,16 +44,21 @@ from ccsim.report.style import (
 from ccsim.report.waits import segments_compared, wait_ecdf, wait_percentiles
 
 __all__ = [
+    "announcement_bias",
     "backlog_figure",
+    "callbacks_and_promises",
+    "escalations",
     "occupancy_heatmap",
     "offered_vs_staffed",
     "outcomes_sankey",
+    "repeats_and_fcr",
     "replication_spread",
     "segments_compared",
     "service_level_by_interval",
     "time_unit",
     "wait_ecdf",
     "wait_percentiles",
+    "who_answered",
 ]
 
 
@@ -279,6 +292,13 @@ def outcomes_sankey(intervals: pd.DataFrame) -> go.Figure:
         "blocked": "#6a1b9a",
         "closed": "#757575",
         "unfinished": "#ef6c00",
+        "balked": "#ad1457",
+        "self_served": "#00897b",
+        "passed_through": "#90a4ae",
+        "declined": "#8d6e63",
+        "callback": "#0277bd",
+        "voicemail": "#5c6bc0",
+        "fallback": "#9e9d24",
     }
     colours = [colour(i) for i in range(len(channels))]
     colours += [node_colours.get(o, colour(j + 3)) for j, o in enumerate(outcomes)]
@@ -317,7 +337,8 @@ def outcomes_sankey(intervals: pd.DataFrame) -> go.Figure:
             },
         )
     )
-    fig = style(fig, 380)
+    # journey outcomes add small nodes: each needs its pad and a label's height
+    fig = style(fig, max(380, 150 + 34 * len(outcomes)))
     fig.update_layout(margin={"t": 24, "b": 24})
     return fig
 

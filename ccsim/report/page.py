@@ -450,5 +450,9 @@ def build(data: ReportData, plotly_js: str | None = None) -> str:
         "offered in brackets).</p>" + outcomes_table(data)
     )
 
+    from ccsim.report.journey_section import add_section  # it builds on this module
+
+    add_section(page, data)  # only for runs with journey policies
+
     page.section("run", "Run details", run_details(data))
     return page.html(f"{data.name} · ccsim report", header(data), plotly_js)

@@ -58,10 +58,15 @@ def time_unit(seconds: float) -> tuple[str, float]:
     return "s", 1.0
 
 
+def counts_in(frame: pd.DataFrame) -> list[str]:
+    """The additive count columns a table has (one saved by an older ccsim may lack newer ones)."""
+    return [c for c in COUNTS if c in frame.columns]
+
+
 def by_channel_interval(intervals: pd.DataFrame) -> pd.DataFrame:
     """Counts and KPIs per replication x interval x channel (types and segments summed)."""
     keys = ["replication", "interval", "channel"]
-    out = intervals.groupby(keys, observed=True)[COUNTS].sum().reset_index()
+    out = intervals.groupby(keys, observed=True)[counts_in(intervals)].sum().reset_index()
     out["channel"] = out["channel"].astype(str)
     return add_ratios(out)
 

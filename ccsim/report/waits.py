@@ -12,9 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ccsim.metrics import COUNTS, add_ratios, t_half_width
+from ccsim.metrics import add_ratios, t_half_width
 from ccsim.report.data import ChannelInfo, share_within
-from ccsim.report.style import TARGET, colour, errors, style, time_unit
+from ccsim.report.style import TARGET, colour, counts_in, errors, style, time_unit
 from ccsim.units import format_duration
 
 
@@ -147,7 +147,7 @@ def segments_compared(intervals: pd.DataFrame, channels: list[ChannelInfo]) -> g
     """Segments side by side per channel (VIP against standard): service level with its target,
     ASA and abandonment; mean across replications with 95% confidence intervals."""
     keys = ["replication", "channel", "segment"]
-    per = add_ratios(intervals.groupby(keys, observed=True)[COUNTS].sum().reset_index())
+    per = add_ratios(intervals.groupby(keys, observed=True)[counts_in(intervals)].sum().reset_index())
     per = per[per["offered"] > 0]
     per["channel"], per["segment"] = per["channel"].astype(str), per["segment"].astype(str)
     names = [c.name for c in channels]

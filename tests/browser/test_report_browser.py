@@ -1,5 +1,6 @@
 """The report in a real headless Chromium: loads from a file, no console errors, no network, every
-figure drawn, fits a laptop screen, prints; screenshots are kept as test artifacts.
+figure drawn, fits a laptop screen, prints; screenshots are kept as test artifacts. The same for
+the report of a run with customer journeys (a scenario built here, and configs/retail_bank.toml).
 
 Artifacts go to ``$CCSIM_ARTIFACTS`` (default ``tests/artifacts/``, git-ignored). With
 ``CCSIM_UPDATE_DOCS_IMG=1`` the screenshot in the docs (docs/img/report-quickstart.png) is
@@ -29,6 +30,8 @@ DRIVER = shutil.which("chromedriver") or next(
 )
 LAPTOP = (1366, 768)
 DOCS_IMG = ROOT / "docs" / "img" / "report-quickstart.png"
+RETAIL_BANK = ROOT / "configs" / "retail_bank.toml"
+JOURNEY_FIGURES = {"fig-tiers", "fig-callbacks", "fig-repeats", "fig-escalations", "fig-announcement"}
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium chromium-driver)"
@@ -114,11 +117,15 @@ def capture(driver: Any, path: Path, height: int | None = None, scale: float = 1
     return path
 
 
+def no_console_errors(driver: Any) -> None:
+    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not severe, f"console errors: {severe}"
+
+
 def test_report_loads_offline_without_errors_and_draws_every_figure(browser: Any, report: Path) -> None:
     browser.get_log("performance")  # drop what came before
     load(browser, report)
-    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-    assert not severe, f"console errors: {severe}"
+    no_console_errors(browser)
     requests = [
         json.loads(e["message"])["message"]["params"]["request"]["url"]
         for e in browser.get_log("performance")
@@ -183,3 +190,64 @@ def test_screenshot_for_the_docs(browser: Any, report: Path) -> None:
     if os.environ.get("CCSIM_UPDATE_DOCS_IMG"):
         DOCS_IMG.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, DOCS_IMG)
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        "journeys",
+        pytest.param(
+            "retail_bank",
+            marks=pytest.mark.skipif(
+                not RETAIL_BANK.exists(), reason="configs/retail_bank.toml not written yet"
+            ),
+        ),
+    ],
+)
+def journey_report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of a run with journey policies, rendered from its output folder."""
+    if request.param == "journeys":
+        from test_report import journey_raw  # the scenario of the unit tests
+
+        results = ccsim.simulate(ccsim.from_dict(journey_raw()))
+    else:
+        results = ccsim.simulate(ccsim.load(RETAIL_BANK), replications=2)  # 2 keep the test quick
+    folder = results.write(tmp_path_factory.mktemp(request.param))
+    return render_folder(folder, folder / f"report-{request.param}.html")
+
+
+def test_journey_report_draws_every_figure_without_errors(browser: Any, journey_report: Path) -> None:
+    browser.get_log("browser")  # drop what came before
+    load(browser, journey_report)
+    no_console_errors(browser)
+    figures = set(
+        browser.execute_script("return Array.from(document.querySelectorAll('.figure')).map(f => f.id)")
+    )
+    assert figures >= JOURNEY_FIGURES | {"fig-offered", "fig-outcomes"}
+    drawn = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#journeys .figure'))"
+        ".map(f => [f.id, f.clientWidth, f.clientHeight, f.querySelectorAll('g.trace').length])"
+    )
+    assert {d[0] for d in drawn} == JOURNEY_FIGURES
+    for fig_id, width, height, traces in drawn:
+        assert width > 600 and height > 150, f"{fig_id} is drawn too small ({width}x{height})"
+        assert traces > 0, f"{fig_id} has nothing drawn in it"
+    cards = browser.execute_script("return document.querySelectorAll('#journeys .card').length")
+    assert cards >= 3  # first-contact resolution, personal share, promises kept
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {LAPTOP[0]}px"
+    top, height = browser.execute_script(
+        "const s = document.getElementById('journeys'); return [s.offsetTop, s.offsetHeight]"
+    )
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    shot = browser.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": top, "width": width, "height": height, "scale": 0.75},
+        },
+    )
+    (artifacts() / f"{journey_report.stem}-journeys.png").write_bytes(base64.b64decode(shot["data"]))
