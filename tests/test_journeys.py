@@ -68,6 +68,7 @@ def test_personal_agent_then_deputy_then_pool():
     assert (vip.loc[vip["served_by"] == "deputy", "wait_s"] <= 90 + 1e-6).all()
     share, _ = res.kpi("personal_share", "segment", "vip")
     assert 0 < share < 1
+    assert (c.loc[c["outcome"] != "served", "served_by"] == "").all()  # only served contacts say who
 
 
 def test_longer_personal_wait_reaches_the_own_agent_more_often_at_a_cost_in_wait():
@@ -177,6 +178,7 @@ def test_callbacks_leave_the_queue_and_keep_promises(mode):
     assert len(asked) > 0 and (asked["wait_s"] >= 45 - 1e-6).all()
     assert len(made) == len(asked) or len(made) >= 0.9 * len(asked)
     assert made["promised_s"].notna().all() and made["outcome"].eq("served").all()
+    assert made["predicted_wait_s"].isna().all()  # a callback hears no announcement
     links_resolve(c)
     assert 0 <= res.kpi("promise_kept_rate")[0] <= 1
     base = run(base_raw(**{"agents.pool.count": 7}))

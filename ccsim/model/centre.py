@@ -287,6 +287,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         if self.target[i] < 0:  # in the ordinary queue (not waiting for a personal agent)
             self.qlist[self.qid[i]].waiting -= 1
         self.status[i] = DONE
+        self.served_by[i] = NOBODY  # it may have been waiting for its personal agent
         self.outcome[i] = ABANDONED
         self.wait[i] = self.env._now - self.arrival[i]
         self._leave_system(i)
@@ -440,6 +441,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         status = self._np("status")
         open_ = (status == WAITING) | (status == IN_SERVICE)
         self._np("outcome")[open_] = UNFINISHED
+        self._np("served_by")[status == WAITING] = NOBODY
         self.sink(self._batch(status != PENDING))
 
 

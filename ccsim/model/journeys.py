@@ -190,6 +190,8 @@ class Journeys:
 
     def _queued_policies(self: Any, i: int, c: int, now: float) -> bool:
         """Policies for a contact that has to wait; True if it left (balked, took a callback)."""
+        if self.origin[i] in (CALLBACK_MADE, VOICEMAIL_CALLBACK):
+            return False  # the centre calls these back: nothing is announced or offered
         q = self.qlist[self.qid[i]]
         ann = self.announce[c]
         cb = self.callback[c]
@@ -207,11 +209,7 @@ class Journeys:
             ):
                 self._take_callback(i, now)
                 return True
-        if (
-            cb is not None
-            and cb.offer_after is not None
-            and self.origin[i] not in (CALLBACK_MADE, VOICEMAIL_CALLBACK)
-        ):
+        if cb is not None and cb.offer_after is not None:
             self._at(cb.offer_after, self._offer_callback, i)
         return False
 
@@ -227,18 +225,21 @@ class Journeys:
         self.promised[i] = now + promise
 
     def _predicted_wait(self: Any, i: int, q: Any) -> float:
-        """Queue-length predictor: (contacts ahead + 1) x mean handle / agents able and present."""
-        ahead = q.waiting - 1
-        return (ahead + 1) * self.mean_work[(q.channel, q.ctype)] / max(self._able_present(q), 1)
+        """Queue-length predictor: (contacts ahead + 1) x mean handle / agents able and present,
+        where 'ahead' counts the contacts waiting on the channel with the same or a higher
+        priority (they will be answered first)."""
+        ahead = sum(qq.waiting for qq in self.qlist if qq.channel == q.channel and qq.priority <= q.priority)
+        return ahead * self.mean_work[(q.channel, q.ctype)] / max(self._able_present(q), 1)
 
     def _able_present(self: Any, q: Any) -> int:
         return sum(self.present[g] for groups in q.ranks for g in groups)
 
     def _leave_queue(self: Any, i: int, outcome: int, now: float) -> None:
         """Contact ``i`` stops waiting (balks, abandons, takes a callback)."""
-        if self.status[i] == WAITING:
+        if self.status[i] == WAITING and self.target[i] < 0:
             self.qlist[self.qid[i]].waiting -= 1
         self.status[i] = DONE
+        self.served_by[i] = 0  # not served (it may have been waiting for its personal agent)
         self.outcome[i] = outcome
         self.wait[i] = now - self.arrival[i]
         self._leave_system(i)
