@@ -12,10 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfigError", "Results", "Scenario", "__version__", "from_dict", "load", "report", "simulate"]
+__all__ = [
+    "ConfigError",
+    "Results",
+    "Scenario",
+    "SweepResults",
+    "__version__",
+    "from_dict",
+    "load",
+    "report",
+    "simulate",
+    "sweep",
+]
 
 if TYPE_CHECKING:
     from ccsim import report
+    from ccsim.experiments import SweepResults, sweep
     from ccsim.api import load, simulate
     from ccsim.config import ConfigError, Scenario, from_dict
     from ccsim.results import Results
@@ -31,6 +43,10 @@ def __getattr__(name: str) -> Any:
         from ccsim import config
 
         return getattr(config, name)
+    if name in ("sweep", "SweepResults"):
+        from ccsim import experiments
+
+        return getattr(experiments, name)
     if name == "report":
         import importlib
 

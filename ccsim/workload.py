@@ -39,7 +39,7 @@ def offered_load(scenario: Scenario, plan: Plan) -> pd.DataFrame:
         for s in plan.streams:
             if s.channel != c:
                 continue
-            r = step_values(s.rate, mids) * busy
+            r = step_values(s.rate, mids) * busy * (step_values(ch.open, mids) > 0.5)  # closed: lost
             rate += r
             work += r * _mean_handle(plan, c, s.types, s.type_shares)
         agents = np.zeros(clock.n_intervals)

@@ -6,6 +6,7 @@ import pytest
 from conftest import ROOT
 
 import ccsim
+from ccsim.model.store import OUTCOMES
 
 CONFIGS = sorted((ROOT / "configs").glob("*.toml"))
 
@@ -17,11 +18,7 @@ def test_example_config_runs(path):
         scenario = scenario.with_overrides({"scenario.duration": "12h"})
     results = ccsim.simulate(scenario, replications=2)
     offered = results.intervals.groupby("replication")["offered"].sum()
-    ended = (
-        results.intervals.groupby("replication")[["served", "abandoned", "blocked", "closed", "unfinished"]]
-        .sum()
-        .sum(axis=1)
-    )
+    ended = results.intervals.groupby("replication")[list(OUTCOMES)].sum().sum(axis=1)
     assert (offered == ended).all() and offered.min() > 0
     assert results.summary["service_level"].notna().any()
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import ccsim
+from ccsim.model.store import OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -96,7 +97,7 @@ def test_toml_scenario_runs(block: Block) -> None:
     offered = results.kpi("offered")[0]
     assert offered > 0, f"{block.id}: the scenario produced no contacts"
     row = results.summary[results.summary["group_by"] == "all"].iloc[0]
-    ends = row[["served", "abandoned", "blocked", "closed", "unfinished"]].sum()
+    ends = row[list(OUTCOMES)].sum()
     assert ends == pytest.approx(offered), f"{block.id}: outcomes do not add up to offered"
 
 

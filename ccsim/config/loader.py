@@ -280,8 +280,9 @@ def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
 
 
 def reachable(cfg: S.ScenarioConfig) -> set[tuple[str, str, str]]:
-    """Every (channel, contact type, queue segment) a contact can be in: from the demand, and
-    from what contacts lead to (retrials, repeats, escalations, fallbacks, identification)."""
+    """Every (channel, contact type, segment) a contact can have: from the demand, and from
+    what contacts lead to (retrials, repeats, escalations, fallbacks). The segment is the
+    customer's own; an unrecognised caller waits in its 'otherwise' segment's queue."""
     found: set[tuple[str, str, str]] = set()
     todo: list[tuple[str, str, str]] = []
     for d in cfg.demand:
@@ -296,8 +297,6 @@ def reachable(cfg: S.ScenarioConfig) -> set[tuple[str, str, str]]:
         ch, t, s = item
         seg, ctype, chan = cfg.segments[s], cfg.contact_types[t], cfg.channels[ch]
         nxt: list[tuple[str, str, str]] = []
-        if seg.identification is not None:
-            nxt.append((ch, t, seg.identification.otherwise))
         if seg.retrial is not None:
             nxt += [(c, t, s) for c in seg.retrial.channels or {}]
         if ctype.repeat is not None:

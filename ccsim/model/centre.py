@@ -81,11 +81,10 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         self.in_system = [0] * len(chans)
         self.concurrency = [ch.concurrency for ch in chans]
         self.stretch = [ch.stretch for ch in chans]
-        self.lose_closed = [ch.lose_when_closed for ch in chans]
-        # A channel's queue is worked while it is open; one that loses after-hours arrivals also
-        # answers, after closing, the contacts already waiting (they arrived while it was open).
-        # One that queues after-hours arrivals keeps them for the next opening.
-        self.channel_open = [ch.open.at(0.0) > 0.5 or ch.lose_when_closed for ch in chans]
+        # A channel's queue is worked while it is open and, after closing, its waiting contacts
+        # are still answered (they arrived while it was open), unless the channel keeps
+        # after-hours arrivals for the next opening (after_hours = 'queue').
+        self.channel_open = [ch.open.at(0.0) > 0.5 or not ch.hold_when_closed for ch in chans]
         self.channel_patience = [plan.config.channels[ch.name].patience for ch in chans]
         self._init_journeys()
         self._init_relationship()
@@ -295,9 +294,9 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             self._gave_up(i, ABANDONED)
 
     def _leave_system(self, i: int) -> None:
-        c = self.channel[i]
-        if self.lines[c] is not None:
-            self.in_system[c] -= 1
+        q = self.qlist[self.qid[i]]
+        if q.lines is not None:  # callbacks hold no line (their queues have none)
+            self.in_system[q.channel] -= 1
         self.open_contacts -= 1
         if self.arrivals_done:
             self._check_done()
@@ -328,7 +327,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         self.wrap[i] = w
         ev = _Timer()
         ev._value = i
-        if w > 0 and self.lines[c] is not None:
+        if w > 0 and self.qlist[self.qid[i]].lines is not None:
             ev.callbacks = self._talk_end_cbs
             self._push(self._queue, (now + h, NORMAL, next(self._eid), ev))
         else:
@@ -363,7 +362,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
                 self._service_ended(i, self.resolution[self.ctype[i]])
             else:
                 self.resolved[i] = 1
-        if self.lines[c] is not None and not (self.wrap[i] > 0):
+        if not (self.wrap[i] > 0) and self.qlist[self.qid[i]].lines is not None:
             self.in_system[c] -= 1
         self.open_contacts -= 1
         a = self.agent[i]

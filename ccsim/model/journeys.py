@@ -129,6 +129,7 @@ class Journeys:
             "attempt": self.attempt[i] + 1 if i is not None else 1,
             "parent": self.cid[i] if i is not None else -1,
             "origin": origin,
+            "identified": self.identified[i] if i is not None else 1,
         }
         row.update(values)
         j = self._new_contact(row)
@@ -148,7 +149,7 @@ class Journeys:
                 opening = self._next_opening(c, now)
                 cb = self.callback[c]
                 promise = cb.promise if cb is not None else 3600.0
-                self._create(
+                j = self._create(
                     opening - now,
                     i,
                     c,
@@ -158,6 +159,8 @@ class Journeys:
                     promised=opening + promise,
                     attempt=self.attempt[i],
                 )
+                if cb is not None and cb.mode == "by_promise":
+                    self._at(opening - now + max(promise - cb.urgent_before, 0.0), self._urgent, j)
                 return True
             if policy == "fallback":
                 self._end_at_arrival(i, FALLBACK)
@@ -228,7 +231,11 @@ class Journeys:
         """Queue-length predictor: (contacts ahead + 1) x mean handle / agents able and present,
         where 'ahead' counts the contacts waiting on the channel with the same or a higher
         priority (they will be answered first)."""
-        ahead = sum(qq.waiting for qq in self.qlist if qq.channel == q.channel and qq.priority <= q.priority)
+        ahead = sum(
+            qq.waiting
+            for qq in self.qlist
+            if qq.channel == q.channel and qq.priority <= q.priority and qq.deferred == q.deferred
+        )
         return ahead * self.mean_work[(q.channel, q.ctype)] / max(self._able_present(q), 1)
 
     def _able_present(self: Any, q: Any) -> int:
@@ -319,8 +326,10 @@ class Journeys:
         """Talk time and final outcome of a contact an agent answers (declines, transfers)."""
         if self.nonservice_flag[i]:
             spec = self.non_service[self.channel[i]]
+            self.base_wrap[i] = 0.0  # a transfer has no wrap-up
             return float(spec.time.sample(self.rng["handle"], 1)[0]), PASSED_THROUGH
         dec = self.decline[self.ctype[i]]
         if dec is not None:
+            self.base_wrap[i] = 0.0
             return float(dec.sample(self.rng["handle"], 1)[0]), DECLINED
         return base, -1

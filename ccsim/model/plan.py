@@ -25,6 +25,7 @@ class ChannelPlan:
     stretch: float
     open: Step
     lose_when_closed: bool
+    hold_when_closed: bool  # after_hours = 'queue': waiting contacts wait for the opening
     sl_within: float | None
 
 
@@ -115,6 +116,7 @@ def compile_plan(scn: Scenario) -> Plan:
             stretch=c.concurrency_stretch,
             open=timeline.opening(c.hours, clock, horizon),
             lose_when_closed=c.closed_policy == "lost",
+            hold_when_closed=c.closed_policy == "queue",
             sl_within=c.service_level.within if c.service_level else None,
         )
         for n, c in cfg.channels.items()

@@ -75,11 +75,13 @@ class Relationship:
 
     # ------------------------------------------------------------------ personal routing
     def _personal_arrival(self: Any, i: int, now: float) -> bool:
-        """Route a contact of a personal segment; False if it goes to the pool at once."""
+        """Route a contact of a personal segment; False if it goes to the pool at once (also
+        when the personal group cannot serve its type on its channel)."""
         seg = self.segment[i]
         g = self.personal_group[seg]
         seats = self.seats[g]
-        if not seats:
+        q = self.qlist[self.qid[i]]
+        if not seats or not any(g in groups for groups in q.ranks):
             return False
         seat = self.customer[i] % len(seats)
         self.served_by[i] = PERSONAL
@@ -145,8 +147,8 @@ class Relationship:
             return False
         p = self.partners[k]
         if p.queue_over is not None and self.partner_busy[k] < p.capacity:
-            waiting = sum(qq.waiting for qq in self.qlist if qq.channel == q.channel)
-            if waiting > p.queue_over:
+            others = sum(qq.waiting for qq in self.qlist if qq.channel == q.channel) - 1
+            if others > p.queue_over:  # it finds more than queue_over waiting
                 self._to_partner(i, k, now)
                 return True
         if p.after is not None:
@@ -177,9 +179,9 @@ class Relationship:
         self.partner_busy[k] -= 1
         self.status[i] = DONE
         self.outcome[i] = SERVED
-        c = self.channel[i]
-        if self.lines[c] is not None:
-            self.in_system[c] -= 1
+        q = self.qlist[self.qid[i]]
+        if q.lines is not None:
+            self.in_system[q.channel] -= 1
         self.open_contacts -= 1
         self._service_ended(i, self.partners[k].resolution)
         p = self.partners[k]

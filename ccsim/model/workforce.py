@@ -31,10 +31,15 @@ class QueueSetup:
             c for c, ch in enumerate(cfg.channels.values()) if ch.callback or ch.after_hours == "voicemail"
         }
         self.queues: dict[tuple[int, int, int, int], Queue] = {}
+        routed = set(plan.combos)  # an unrecognised caller waits as its 'otherwise' segment
         for ch, t, g in plan.combos:
+            if segs[g].identification is not None:
+                routed.add((ch, t, plan.segment_index(segs[g].identification.otherwise)))
+        for ch, t, g in sorted(routed):
             ranks = plan.ranks.get((ch, t), [])
             fast = ranks[0][0] if len(ranks) == 1 and len(ranks[0]) == 1 else -1
-            prio = self.type_priority[t] if self.type_priority[t] is not None else plan.segment_priority[g]
+            seg_prio = 0 if head_start else plan.segment_priority[g]  # head start: waits decide
+            prio = self.type_priority[t] if self.type_priority[t] is not None else seg_prio
             for lane in (LANE_NORMAL, LANE_CALLBACK, LANE_URGENT):
                 if lane != LANE_NORMAL and ch not in with_callbacks:
                     continue
@@ -42,14 +47,14 @@ class QueueSetup:
                     ch,
                     t,
                     g,
-                    -1 if lane == LANE_URGENT else (0 if head_start else prio),
+                    -1 if lane == LANE_URGENT else prio,
                     deferred=(lane == LANE_CALLBACK) or not plan.channels[ch].realtime,
                     ranks=ranks,
                     delay=plan.overflow_delay[t],
                     fast_group=fast if plan.channels[ch].concurrency == 1 else -1,
                 )
                 q.head_start = segs[g].head_start if head_start and lane == LANE_NORMAL else 0.0
-                q.lines = plan.channels[ch].lines
+                q.lines = plan.channels[ch].lines if lane == LANE_NORMAL else None  # callbacks: none
                 self.queues[(ch, t, g, lane)] = q
         self.qlist = list(self.queues.values())
         self.qindex = {key: k for k, key in enumerate(self.queues)}
@@ -150,7 +155,7 @@ class Workforce:
 
     def _open(self: Any, ev: Any) -> None:
         c, is_open = ev._value
-        self.channel_open[c] = is_open or self.plan.channels[c].lose_when_closed
+        self.channel_open[c] = is_open or not self.plan.channels[c].hold_when_closed
         if not is_open:
             return
         now = self.env._now

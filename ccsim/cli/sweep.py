@@ -1,0 +1,134 @@
+"""``ccsim sweep``: run a sweep file on local cores or a Dask cluster, resumably."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ccsim.cli.common import user_errors
+
+SHOWN_KPIS = [
+    ("service_level", "SL"),
+    ("asa_s", "ASA s"),
+    ("abandon_rate", "abandon"),
+    ("occupancy", "occupancy"),
+]
+MAX_ROWS = 30
+
+
+def summary_table(results: Any) -> Any:
+    """A rich table: one row per point, the factors and the main KPIs with their half-widths."""
+    from rich.table import Table
+
+    table = Table(
+        title=f"{len(results.summary)} points x {results.replications} replications (mean ± 95% CI)"
+    )
+    for f in results.factors:
+        table.add_column(f, overflow="fold")
+    shown = [(k, label) for k, label in SHOWN_KPIS if k in results.summary.columns]
+    for _, label in shown:
+        table.add_column(label, justify="right", no_wrap=True)
+    for _, row in results.summary.head(MAX_ROWS).iterrows():
+        cells = [str(row[f]) for f in results.factors]
+        for k, _ in shown:
+            mean, half = row[k], row[f"{k}_ci95"]
+            digits = 1 if k == "asa_s" else 3
+            cells.append(f"{mean:.{digits}f} ± {half:.{digits}f}" if half == half else f"{mean:.{digits}f}")
+        table.add_row(*cells)
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @user_errors
+    def sweep(
+        sweep_file: Annotated[Path, typer.Argument(help="sweep TOML file (see docs/reference/sweep.md)")],
+        scheduler: Annotated[
+            str | None,
+            typer.Option(
+                "--scheduler", help="run on a Dask cluster: the scheduler's address, tcp://HOST:PORT"
+            ),
+        ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option("--workers", "-w", min=1, help="local worker processes (default: one per core)"),
+        ] = None,
+        serial: Annotated[
+            bool, typer.Option("--serial", help="run in this process, one point at a time")
+        ] = False,
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                "--out", "-o", help="output folder (default: the sweep file's, else out/<sweep name>)"
+            ),
+        ] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or table")] = False,
+    ) -> None:
+        """Simulate a scenario at every point of a sweep; rerun to resume after an interruption."""
+        import warnings
+
+        from rich.console import Console
+
+        import ccsim
+        from ccsim.config.errors import ConfigError
+        from ccsim.experiments.runner import sweep as run_sweep
+        from ccsim.experiments.spec import load_sweep_file
+
+        if sum([scheduler is not None, workers is not None, serial]) > 1:
+            raise ConfigError(["give one of --scheduler, --workers and --serial"])
+        spec = load_sweep_file(sweep_file)
+        scenario = ccsim.load(spec.config)
+        if spec.overrides:
+            scenario = scenario.with_overrides(spec.overrides)
+        folder = out or spec.out or Path("out") / sweep_file.stem
+        executor: Any = scheduler if scheduler is not None else ("serial" if serial else "processes")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # failures are listed below
+            results = run_sweep(
+                scenario,
+                spec.factors,
+                design=spec.design,
+                replications=spec.spec.sweep.replications,
+                seed=spec.spec.sweep.seed,
+                executor=executor,
+                workers=workers,
+                out=folder,
+                progress=not quiet,
+                common_random_numbers=spec.spec.sweep.common_random_numbers,
+                info={
+                    "command": " ".join(["ccsim", *sys.argv[1:]]),
+                    "sweep_file": str(sweep_file),
+                    "sweep": spec.raw,
+                },
+            )
+        console = Console()
+        err = Console(stderr=True)
+        if not quiet:
+            console.print(summary_table(results))
+            if len(results.summary) > MAX_ROWS:
+                console.print(f"... {len(results.summary) - MAX_ROWS} more points in {folder}/summary.csv")
+            for w in results.warnings:
+                console.print(f"warning (some points): {w}", style="yellow", markup=False, highlight=False)
+            reused = int(results.points["reused"].sum())
+            done = int((results.points["status"] == "done").sum())
+            note = f" ({reused} from an earlier run)" if reused else ""
+            console.print(
+                f"{done} of {len(results.points)} points done{note}; tables written to {folder}/ "
+                f"({results.wall_time_s:.1f}s, {results.executor})"
+            )
+        failed = results.failed
+        for _, row in failed.iterrows():
+            values = ", ".join(f"{f}={row[f]!r}" for f in results.factors)
+            err.print(
+                f"error: point {row['point']} ({values}) failed: {row['error']}",
+                markup=False,
+                highlight=False,
+            )
+        if len(failed):
+            err.print(
+                f"{len(failed)} point(s) failed; run the same command again to retry them", style="yellow"
+            )
+            raise typer.Exit(code=1)

@@ -1,0 +1,239 @@
+"""``ccsim.sweep``: simulate a scenario at many points, on any executor, resumably."""
+
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ccsim.config.errors import ConfigError
+from ccsim.experiments.designs import Design, as_design, explicit_points, parse_factors
+from ccsim.experiments.executors import make_executor
+from ccsim.experiments.progress import SweepProgress
+from ccsim.experiments.results import SweepResults, assemble
+from ccsim.experiments.store import SweepStore
+from ccsim.experiments.tasks import (
+    PointOutcome,
+    PointTask,
+    block_size,
+    blocks,
+    point_key,
+    point_seed,
+    run_point,
+    task_key,
+)
+
+
+def plan_points(
+    factors: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    design: str | Design | Mapping[str, Any] | None,
+    seed: int,
+) -> tuple[list[str], list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """(factor paths, points, design description, factors description)."""
+    if hasattr(factors, "to_dict") and hasattr(factors, "columns"):  # a DataFrame of points
+        factors = factors.to_dict(orient="records")
+    if isinstance(factors, Sequence) and not isinstance(factors, str):
+        if design is not None:
+            raise ConfigError(["design: points given one by one (a list of dicts) take no design"])
+        paths, points = explicit_points(factors)
+        return paths, points, {"kind": "points"}, {"points": points}
+    if not isinstance(factors, Mapping):
+        raise ConfigError(
+            [f"factors: a dict {{path: values}} or a list of points (got {type(factors).__name__})"]
+        )
+    parsed = parse_factors(factors)
+    d = as_design("grid" if design is None else design)
+    points = d.points(parsed, seed=seed)
+    if not points:
+        raise ConfigError(["factors: the design has no points"])
+    return list(parsed), points, d.describe(), {p: f.describe() for p, f in parsed.items()}
+
+
+def check_first_point(scenario: Any, points: list[dict[str, Any]]) -> None:
+    """Every factor path can be set, and the first point is a valid scenario: mistakes in the
+    factors show at once, before anything runs. (Other points that fail are reported as failed.)"""
+    from ccsim.config.loader import set_path
+    from ccsim.experiments.tasks import build_scenario
+
+    raw = copy.deepcopy(scenario.raw)
+    seen: set[str] = set()
+    for p in points:
+        for path, value in p.items():
+            if path not in seen:
+                seen.add(path)
+                set_path(raw, path, value)
+    try:
+        build_scenario(scenario.raw, str(scenario.base_dir), scenario.source, points[0])
+    except ConfigError as exc:
+        shown = ", ".join(f"{k}={v!r}" for k, v in points[0].items())
+        raise ConfigError([f"point 0 ({shown}): {p}" for p in exc.problems], exc.source) from None
+
+
+def sweep(
+    scenario: Any,
+    factors: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    design: str | Design | Mapping[str, Any] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Any = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+    progress: bool | Callable[[int, int], None] = True,
+    common_random_numbers: bool = True,
+    replications_per_task: int | None = None,
+    info: Mapping[str, Any] | None = None,
+) -> SweepResults:
+    """Simulate ``scenario`` at every point of a design over ``factors``; see ``SweepResults``.
+
+    ``factors`` maps dotted config paths to a list of values or a range
+    (``{"agents.pool.count": [95, 100, 105], "demand.0.rate": {"low": 18, "high": 22,
+    "num": 3, "format": "{:.1f}/min"}}``), or is a list of points (dicts of overrides).
+    ``design``: ``"grid"`` (default), ``"zip"``, ``ccsim.experiments.random(n)`` or
+    ``ccsim.experiments.lhs(n)``. ``replications`` and ``seed`` default to the scenario's.
+    ``executor``: ``"processes"`` (default: local processes, ``workers`` of them, one per core
+    by default), ``"serial"``, a Dask scheduler address (``"tcp://host:8786"``), a
+    ``distributed.Client``, or a ``concurrent.futures`` executor. With ``out``, each finished
+    point is written to that folder as it finishes, and running the same sweep again skips
+    them. ``progress``: a progress bar (True), none (False), or ``progress(done, total)``,
+    called with the number of replications done and to do.
+    With ``common_random_numbers`` (default) every point uses the same seed, so replication r
+    of every point sees the same arrivals and customers and differences between points are not
+    noise; otherwise each point gets its own seed, derived from ``seed`` and its overrides.
+    A point that fails does not stop the others: see ``results.failed``.
+    A point is one task, or with fewer than 32 points, blocks of its replications are
+    (``replications_per_task`` sets the block size); the numbers are the same either way.
+    """
+    from ccsim.config.loader import Scenario
+    from ccsim.config.loader import load as load_scenario
+
+    started = time.time()
+    t0 = time.perf_counter()
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    sc = scenario.scenario
+    reps = sc.replications if replications is None else int(replications)
+    root = sc.seed if seed is None else int(seed)
+    if reps < 1:
+        raise ConfigError([f"replications: must be >= 1 (got {reps})"])
+    paths, points, design_info, factors_info = plan_points(factors, design, root)
+    check_first_point(scenario, points)
+    runner = make_executor(executor, workers)
+
+    store = SweepStore(out) if out is not None else None
+    if store is not None:
+        store.open()
+    files = store.scan() if store is not None else {}
+    size = block_size(reps, len(points), replications_per_task)
+    wanted = range(reps)
+    tasks: dict[str, PointTask] = {}
+    done: dict[str, list[PointOutcome]] = {}  # by point key: finished tasks, earlier runs and this one
+    entries = []
+    for i, overrides in enumerate(points):
+        s = root if common_random_numbers else point_seed(root, overrides)
+        key = point_key(scenario.raw, overrides, s)
+        entries.append({"point": i, "key": key, "seed": s, "overrides": overrides})
+        if key in done:  # the same values twice: one simulation
+            continue
+        done[key] = store.finished(key, wanted, files) if store is not None else []
+        have = {r for o in done[key] if o.rows is not None for r in o.rows["replication"]}
+        for first, last in blocks([r for r in wanted if r not in have], size):
+            task = PointTask(
+                task_key(key, first, last),
+                scenario.raw,
+                str(scenario.base_dir),
+                scenario.source,
+                overrides,
+                first,
+                last,
+                s,
+            )
+            tasks[task.key] = task
+    from ccsim.provenance import versions
+
+    manifest: dict[str, Any] = {
+        "kind": "ccsim sweep",
+        "format": 1,
+        "scenario": scenario.name,
+        "source": scenario.source,
+        "base_dir": str(scenario.base_dir),
+        "replications": reps,
+        "seed": root,
+        "common_random_numbers": common_random_numbers,
+        "design": design_info,
+        "factors": factors_info,
+        "factor_paths": paths,
+        "replications_per_task": size,
+        "executor": runner.describe(),
+        "started": time.ctime(started),
+        "status": "running",
+        **dict(info or {}),
+        **versions(),
+        "config": scenario.raw,
+        "points": entries,
+    }
+    if store is not None:
+        store.write_manifest(manifest)
+    failures: dict[str, list[PointOutcome]] = {}
+    pending = list(tasks.values())
+    status = "interrupted"
+    try:
+        total = reps * len(done)
+        todo = sum(len(t.replications) for t in pending)
+        started_tasks = runner.map(run_point, pending)  # workers start before the bar's thread
+        with SweepProgress(total, total - todo, scenario.name, progress) as bar:
+            for i, result in started_tasks:
+                task = pending[i]
+                if not isinstance(result, PointOutcome):
+                    result = PointOutcome(key=task.key, error=f"{type(result).__name__}: {result}")
+                (done if result.ok else failures).setdefault(task.key.rsplit(".r", 1)[0], []).append(result)
+                if store is not None:
+                    store.save(result, task.overrides, task.replications)
+                bar.advance(len(task.replications), result.ok)
+        status = "finished"
+    finally:
+        if store is not None and status != "finished":
+            manifest["status"] = status
+            store.write_manifest(manifest)
+
+    table, long, per_rep, summary = assemble(entries, paths, reps, done, failures)
+    results = SweepResults(
+        factors=paths,
+        points=table,
+        per_replication=per_rep,
+        summary=summary,
+        long=long,
+        replications=reps,
+        seed=root,
+        design=design_info,
+        common_random_numbers=common_random_numbers,
+        out=Path(out) if out is not None else None,
+        executor=runner.describe(),
+        wall_time_s=time.perf_counter() - t0,
+        scenario=scenario,
+        warnings=sorted({w for outs in done.values() for o in outs for w in o.warnings}),
+    )
+    if store is not None:
+        store.write_tables(per_rep, summary, table)
+        counts = table["status"].value_counts()
+        manifest.update(
+            status=status,
+            finished=time.ctime(),
+            wall_time_s=round(results.wall_time_s, 3),
+            done=int(counts.get("done", 0)),
+            failed=int(counts.get("failed", 0)),
+            reused=int(table["reused"].sum()),
+        )
+        store.write_manifest(manifest)
+    failed = results.failed
+    if len(failed):
+        first = failed.iloc[0]
+        warnings.warn(
+            f"{len(failed)} of {len(table)} points failed (see results.failed); point "
+            f"{first['point']}: {first['error']}",
+            stacklevel=2,
+        )
+    return results
