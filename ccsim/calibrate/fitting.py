@@ -1,0 +1,327 @@
+"""Fits of durations: handle times (lognormal, gamma or empirical) and patience with censoring.
+
+Handle times are fitted by maximum likelihood as lognormal and as gamma; the one with the smaller
+AIC wins, unless the data reject it clearly, in which case the observed values are resampled
+(``empirical``). *Clearly* means the Kolmogorov-Smirnov distance between the data and the fitted
+curve is both above the test's 1% critical value (``1.63 / sqrt(n)``) and above ``ks_max``
+(default 0.05, a difference a planner would see in a histogram).
+
+Patience is never observed for served contacts: a contact answered after waiting ``w`` would have
+waited *at least* ``w``, so it is a right-censored observation of patience; an abandoned contact
+shows its patience exactly. The Kaplan-Meier estimate uses both without assuming a shape;
+exponential and lognormal curves are fitted by maximum likelihood with the censored ones
+entering through their survival function, and the smaller AIC wins.
+
+Standard errors of means and coefficients of variation come from the observed information
+(a numerical Hessian of the log-likelihood) by the delta method.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+KS_MAX = 0.05
+EMPIRICAL_POINTS = 100
+MIN_PARAMETRIC = 10  # fewer observations: an exponential with the sample mean
+AIC_MARGIN = 2.0  # patience: lognormal only if its AIC beats the exponential's by more than this
+ZERO_EVENT_S = 0.5  # an abandonment logged at 0 s (whole seconds) is taken as half a second
+
+
+@dataclass
+class Fit:
+    """A fitted duration: family, mean and cv (with standard errors) and how it was chosen."""
+
+    family: str  # lognormal, gamma, exponential, empirical, none
+    mean: float
+    cv: float
+    n: int
+    mean_se: float = math.nan
+    cv_se: float = math.nan
+    events: int = 0  # patience: abandonments (the rest of n are censored)
+    aic: dict[str, float] = field(default_factory=dict)
+    ks: float = math.nan  # distance of the chosen parametric curve (handle times)
+    values: list[float] = field(default_factory=list)  # empirical: equal-count bin means
+    km: pd.DataFrame | None = None  # patience: Kaplan-Meier table
+    dropped: int = 0  # values left out (zero handle times)
+    longest: float = math.nan  # patience: the longest wait observed (beyond it, the curve is extrapolated)
+
+    def spec(self) -> dict[str, Any] | None:
+        """The distribution as written in a scenario (durations in seconds with a unit)."""
+        if self.family == "none":
+            return None
+        if self.family == "exponential":
+            return {"dist": "exponential", "mean": seconds(self.mean)}
+        if self.family == "empirical":
+            return {"dist": "empirical", "values": [round(v, 1) for v in self.values]}
+        return {"dist": self.family, "mean": seconds(self.mean), "cv": round(self.cv, 3)}
+
+    def describe(self) -> str:
+        """One line on where the numbers came from, for the scenario's comments."""
+        if self.family == "none":
+            return f"no abandonment among {self.n:,} contacts: patience left out (never abandons)"
+        parts = []
+        if self.km is not None:
+            parts.append(
+                f"censored MLE from {self.events:,} abandoned and {self.n - self.events:,} "
+                "served (censored) contacts"
+            )
+        else:
+            parts.append(f"MLE from {self.n:,} contacts")
+        parts.append(f"mean {self.mean:.1f}s ± {1.96 * self.mean_se:.1f}, cv {self.cv:.2f}")
+        if self.aic:
+            parts.append("AIC " + ", ".join(f"{k} {v:,.1f}" for k, v in sorted(self.aic.items(), key=_v)))
+        if math.isfinite(self.ks):
+            parts.append(f"KS distance {self.ks:.3f}")
+        if self.family == "empirical":
+            parts.append(f"empirical: {len(self.values)} equal-count bin means resampled")
+        if self.dropped:
+            parts.append(f"{self.dropped:,} zero values left out")
+        if self.km is not None and len(self.km):
+            med = km_quantile(self.km, 0.5)
+            parts.append("Kaplan-Meier median " + (f"{med:.0f}s" if math.isfinite(med) else "not reached"))
+        if math.isfinite(self.longest):
+            parts.append(f"waits observed up to {self.longest:.0f}s, the curve beyond is extrapolated")
+        return "; ".join(parts)
+
+
+def _v(item: tuple[str, float]) -> float:
+    return item[1]
+
+
+def seconds(value: float) -> str:
+    return f"{value:.1f}s"
+
+
+# --------------------------------------------------------------------------- information
+
+
+def _hessian(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
+    k = len(x)
+    h = 1e-4 * np.maximum(1.0, np.abs(x))
+    out = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            ei, ej = np.zeros(k), np.zeros(k)
+            ei[i], ej[j] = h[i], h[j]
+            v = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
+            out[i, j] = out[j, i] = v
+    return out
+
+
+def _delta_se(g: Callable[[np.ndarray], float], theta: np.ndarray, cov: np.ndarray) -> float:
+    h = 1e-6 * np.maximum(1.0, np.abs(theta))
+    grad = np.array([(g(theta + e) - g(theta - e)) / (2 * e[i]) for i, e in enumerate(np.diag(h))])
+    var = float(grad @ cov @ grad)
+    return math.sqrt(var) if var > 0 else math.nan
+
+
+def _errors(negll: Callable[[np.ndarray], float], theta: np.ndarray, mean: Callable, cv: Callable):
+    try:
+        cov = np.linalg.inv(_hessian(negll, theta))
+    except np.linalg.LinAlgError:
+        return math.nan, math.nan
+    return _delta_se(mean, theta, cov), _delta_se(cv, theta, cov)
+
+
+# --------------------------------------------------------------------------- families
+# theta: lognormal (mu, log sigma); gamma (log shape, log scale); exponential (log mean)
+
+
+def _ln_mean(t: np.ndarray) -> float:
+    return float(np.exp(t[0] + np.exp(2 * t[1]) / 2))
+
+
+def _ln_cv(t: np.ndarray) -> float:
+    return float(np.sqrt(np.expm1(np.exp(2 * t[1]))))
+
+
+def _ga_mean(t: np.ndarray) -> float:
+    return float(np.exp(t[0] + t[1]))
+
+
+def _ga_cv(t: np.ndarray) -> float:
+    return float(np.exp(-t[0] / 2))
+
+
+def _ex_mean(t: np.ndarray) -> float:
+    return float(np.exp(t[0]))
+
+
+def _one(t: np.ndarray) -> float:
+    return 1.0
+
+
+FAMILIES: dict[str, tuple[int, Callable, Callable]] = {
+    "lognormal": (2, _ln_mean, _ln_cv),
+    "gamma": (2, _ga_mean, _ga_cv),
+    "exponential": (1, _ex_mean, _one),
+}
+
+
+def frozen(family: str, t: np.ndarray) -> Any:
+    if family == "lognormal":
+        return stats.lognorm(np.exp(t[1]), scale=np.exp(t[0]))
+    if family == "gamma":
+        return stats.gamma(np.exp(t[0]), scale=np.exp(t[1]))
+    return stats.expon(scale=np.exp(t[0]))
+
+
+def _negll(family: str, events: np.ndarray, censored: np.ndarray) -> Callable[[np.ndarray], float]:
+    def f(t: np.ndarray) -> float:
+        d = frozen(family, t)
+        v = -float(np.sum(d.logpdf(events)))
+        if len(censored):
+            v -= float(np.sum(d.logsf(censored)))
+        return v if math.isfinite(v) else 1e300
+
+    return f
+
+
+def _start(family: str, x: np.ndarray) -> np.ndarray:
+    lx = np.log(x)
+    if family == "lognormal":
+        return np.array([lx.mean(), math.log(max(lx.std(), 0.05))])
+    if family == "gamma":
+        m, v = x.mean(), max(x.var(), 1e-9)
+        return np.array([math.log(m * m / v), math.log(v / m)])
+    return np.array([math.log(x.mean())])
+
+
+def _mle(family: str, events: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, float]:
+    """Maximum-likelihood theta and the log-likelihood."""
+    negll = _negll(family, events, censored)
+    if family == "exponential":
+        total = events.sum() + censored.sum()
+        theta = np.array([math.log(total / len(events))])
+        return theta, -negll(theta)
+    if family == "lognormal" and not len(censored):
+        lx = np.log(events)
+        theta = np.array([lx.mean(), math.log(lx.std())])
+        return theta, -negll(theta)
+    if family == "gamma" and not len(censored):
+        a, _, scale = stats.gamma.fit(events, floc=0)
+        theta = np.array([math.log(a), math.log(scale)])
+        return theta, -negll(theta)
+    x0 = _start(family, events)
+    res = optimize.minimize(
+        negll, x0, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-7, "maxiter": 4000}
+    )
+    res = optimize.minimize(negll, res.x, method="BFGS")
+    return np.asarray(res.x), -float(res.fun)
+
+
+# --------------------------------------------------------------------------- handle times
+
+
+def fit_handle(values: np.ndarray, ks_max: float = KS_MAX, points: int = EMPIRICAL_POINTS) -> Fit:
+    """Fit handle (or wrap-up) times in seconds; see the module notes for the choice."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    dropped = int(np.sum(x <= 0))
+    x = x[x > 0]
+    n = len(x)
+    if n == 0:
+        raise ValueError("no positive durations to fit")
+    if n < MIN_PARAMETRIC:
+        m = float(x.mean())
+        return Fit("exponential", m, 1.0, n, mean_se=m / math.sqrt(n), dropped=dropped)
+    fits: dict[str, tuple[np.ndarray, float]] = {f: _mle(f, x, np.empty(0)) for f in ("lognormal", "gamma")}
+    aic = {f: 2 * FAMILIES[f][0] - 2 * ll for f, (_, ll) in fits.items()}
+    best = min(aic, key=lambda f: aic[f])
+    theta = fits[best][0]
+    ks = float(stats.kstest(x, frozen(best, theta).cdf).statistic)
+    if ks > max(ks_max, 1.63 / math.sqrt(n)) and n >= 2 * points:
+        order = np.sort(x)
+        bins = np.array_split(order, points)
+        m, sd = float(x.mean()), float(x.std(ddof=1))
+        return Fit(
+            "empirical",
+            m,
+            sd / m,
+            n,
+            mean_se=sd / math.sqrt(n),
+            aic=aic,
+            ks=ks,
+            values=[float(b.mean()) for b in bins],
+            dropped=dropped,
+        )
+    _, mean_f, cv_f = FAMILIES[best]
+    mean_se, cv_se = _errors(_negll(best, x, np.empty(0)), theta, mean_f, cv_f)
+    return Fit(best, mean_f(theta), cv_f(theta), n, mean_se, cv_se, aic=aic, ks=ks, dropped=dropped)
+
+
+# --------------------------------------------------------------------------- patience
+
+
+def kaplan_meier(times: np.ndarray, event: np.ndarray) -> pd.DataFrame:
+    """The Kaplan-Meier survival curve: one row per distinct event time.
+
+    Columns ``time_s``, ``at_risk``, ``events`` and ``survival`` (the share still willing to
+    wait just after ``time_s``) with Greenwood's standard error ``se``. A contact censored at
+    the same time as an event counts as still at risk at that time.
+    """
+    t = np.asarray(times, dtype=float)
+    e = np.asarray(event, dtype=bool)
+    order = np.argsort(t, kind="stable")
+    t, e = t[order], e[order]
+    uniq = np.unique(t[e])
+    if not len(uniq):
+        return pd.DataFrame(columns=["time_s", "at_risk", "events", "survival", "se"])
+    at_risk = len(t) - np.searchsorted(t, uniq, side="left")
+    te = t[e]
+    events = np.searchsorted(te, uniq, side="right") - np.searchsorted(te, uniq, side="left")
+    surv = np.cumprod(1.0 - events / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        green = np.cumsum(events / (at_risk * np.maximum(at_risk - events, 1)))
+    return pd.DataFrame(
+        {"time_s": uniq, "at_risk": at_risk, "events": events, "survival": surv, "se": surv * np.sqrt(green)}
+    )
+
+
+def km_quantile(km: pd.DataFrame, q: float) -> float:
+    """The time by which a share ``q`` would have abandoned (nan if the curve stays above)."""
+    hit = km[km["survival"] <= 1 - q]
+    return float(hit["time_s"].iloc[0]) if len(hit) else math.nan
+
+
+def km_at(km: pd.DataFrame, t: float) -> float:
+    """Kaplan-Meier survival at time ``t``."""
+    before = km[km["time_s"] <= t]
+    return float(before["survival"].iloc[-1]) if len(before) else 1.0
+
+
+def fit_patience(waits: np.ndarray, abandoned: np.ndarray) -> Fit:
+    """Patience from waits: ``abandoned`` marks exact observations, the rest are censored."""
+    w = np.asarray(waits, dtype=float)
+    a = np.asarray(abandoned, dtype=bool)
+    ok = np.isfinite(w)
+    w, a = w[ok], a[ok]
+    n, k = len(w), int(a.sum())
+    km = kaplan_meier(w, a)
+    if k == 0:
+        return Fit("none", math.inf, math.nan, n, km=km)
+    events = np.maximum(w[a], ZERO_EVENT_S)
+    censored = w[~a]
+    censored = censored[censored > 0]  # a contact answered at once tells nothing about patience
+    families = ["exponential"] if k < MIN_PARAMETRIC else ["exponential", "lognormal"]
+    fits = {f: _mle(f, events, censored) for f in families}
+    aic = {f: 2 * FAMILIES[f][0] - 2 * ll for f, (_, ll) in fits.items()}
+    # the simpler exponential unless the lognormal is clearly better (AIC lower by more than 2):
+    # with heavy censoring the two often fit the observed waits alike and differ only in the tail
+    best = "lognormal" if aic.get("lognormal", math.inf) < aic["exponential"] - AIC_MARGIN else "exponential"
+    theta = fits[best][0]
+    _, mean_f, cv_f = FAMILIES[best]
+    if best == "exponential":
+        mean_se, cv_se = mean_f(theta) / math.sqrt(k), math.nan
+    else:
+        mean_se, cv_se = _errors(_negll(best, events, censored), theta, mean_f, cv_f)
+    return Fit(
+        best, mean_f(theta), cv_f(theta), n, mean_se, cv_se, events=k, aic=aic, km=km, longest=float(w.max())
+    )

@@ -1,0 +1,317 @@
+"""From a call log to a scenario: every fit, assembled into an ordinary scenario with provenance.
+
+``calibrate(log)`` returns a ``Calibration``: the scenario as a dict (``raw``, what the TOML
+holds), one note per value saying where it came from, and the fits themselves for inspection.
+``Calibration.to_toml()`` writes the file with the notes as comments; ``scenario()`` loads it.
+
+The scenario covers one week from Monday 00:00 when the log has every weekday at least twice
+(rates and staffing lists of 7 days), else one day (a daily pattern).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ccsim.calibrate import arrivals as A
+from ccsim.calibrate import staffing as S
+from ccsim.calibrate.fitting import KS_MAX, Fit, fit_handle, fit_patience, km_at
+from ccsim.calibrate.logs import CallLog, LogError
+from ccsim.units import format_duration
+
+KINDS = {"voice", "chat", "email", "walk_in", "social"}
+MIN_TYPE_CONTACTS = 30
+SCALE_COMMENT = "ccsim: staffing_scale ="  # read back by ccsim backtest
+
+
+@dataclass
+class Options:
+    """Choices the log cannot make: interval, pattern, service-level target, staffing proxy."""
+
+    interval: float = 1800.0
+    pattern: str = "auto"  # auto, week or daily
+    sl_within: float = 20.0
+    sl_target: float = 0.8
+    proxy: str = "distinct"  # distinct or presence
+    gap: float = 1800.0  # presence proxy: longest gap inside a span on duty
+    teams: bool = True  # infer teams of agents who serve (almost) only one type
+    name: str | None = None
+    replications: int = 5
+    seed: int = 1
+    ks_max: float = KS_MAX
+    min_type: int = MIN_TYPE_CONTACTS  # rarer contact types are folded into the most common one
+
+
+@dataclass
+class Calibration:
+    """A calibrated scenario (``raw``), the notes behind its numbers and the fits."""
+
+    raw: dict[str, Any]
+    notes: dict[str, str]
+    header: list[str]
+    list_labels: dict[str, list[str]]
+    per_day: int
+    handle: dict[str, Fit] = field(default_factory=dict)
+    wrap: dict[str, Fit] = field(default_factory=dict)
+    patience: dict[str, Fit] = field(default_factory=dict)
+    busyness: A.Busyness | None = None
+    teams: S.Teams | None = None
+    pattern: str = "daily"
+    staffing_means: dict[str, np.ndarray] = field(default_factory=dict)
+    staffing_scale: float = 1.0
+
+    def set_scale(self, scale: float, how: str) -> None:
+        """Multiply the staffing proxy by ``scale`` (the agents effectively available)."""
+        self.staffing_scale = scale
+        for g, mean in self.staffing_means.items():
+            self.raw["agents"][g]["staffing"] = [math.floor(scale * v + 0.5) for v in mean.ravel()]
+            base = self.notes[f"agents.{g}.staffing"].split(" Multiplied by")[0]
+            self.notes[f"agents.{g}.staffing"] = f"{base} Multiplied by {scale:g}: {how}."
+        self.header = [h for h in self.header if SCALE_COMMENT not in h]
+        self.header.append(f"{SCALE_COMMENT} {scale:g}")
+
+    def to_toml(self) -> str:
+        """The scenario file's text, each value with a comment saying where it came from."""
+        from ccsim.calibrate.writer import write_toml
+
+        return write_toml(self)
+
+    def scenario(self, base_dir: str = ".") -> Any:
+        import ccsim
+
+        return ccsim.from_dict(self.raw, base_dir=base_dir)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per fitted duration: what, family, mean, cv, n and the note."""
+        rows = []
+        for kind, fits in (("handle", self.handle), ("wrap_up", self.wrap), ("patience", self.patience)):
+            for name, f in fits.items():
+                rows.append(
+                    {
+                        "what": kind,
+                        "name": name,
+                        "family": f.family,
+                        "mean_s": f.mean,
+                        "mean_se_s": f.mean_se,
+                        "cv": f.cv,
+                        "n": f.n,
+                        "events": f.events,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+
+def _rate(per_s: float) -> str:
+    return f"{per_s * 3600:.4g}/h"
+
+
+def _shares(counts: pd.Series) -> str | dict[str, float]:
+    counts = counts[counts > 0].sort_values(ascending=False)
+    if len(counts) == 1:
+        return str(counts.index[0])
+    total = counts.sum()
+    return {str(k): round(float(v / total), 4) for k, v in counts.items()}
+
+
+def _fold_rare(frame: pd.DataFrame, min_n: int, notes: list[str]) -> pd.DataFrame:
+    counts = frame["contact_type"].value_counts()
+    rare = counts[counts < min_n].index.tolist()
+    if rare and len(rare) < len(counts):
+        top = str(counts.index[0])
+        frame = frame.copy()
+        frame.loc[frame["contact_type"].isin(rare), "contact_type"] = top
+        notes.append(
+            f"contact types with fewer than {min_n} contacts ({', '.join(map(str, rare))}) counted as {top}"
+        )
+    return frame
+
+
+def calibrate(log: CallLog, options: Options | None = None) -> Calibration:
+    """Fit a scenario to a call log (see the module notes and ``docs/howto/calibrate.md``)."""
+    opt = options or Options()
+    if not len(log.demand):
+        raise LogError(["the log has no contacts to calibrate from"])
+    header: list[str] = []
+    frame = _fold_rare(log.demand.copy(), opt.min_type, header)
+    days = log.days
+    pattern = A.choose_pattern(days, opt.pattern)
+    rows = A.pattern_rows(days, pattern)
+    n_rows = 7 if pattern == "week" else 1
+    n_k = A.per_day(opt.interval)
+    notes: dict[str, str] = {}
+    labels: dict[str, list[str]] = {}
+    raw: dict[str, Any] = {}
+
+    # ---- arrivals and busyness
+    totals = A.count_grid(frame["arrival"], days, opt.interval).sum(axis=1)
+    busy = A.fit_busyness(totals, rows, days)
+    sc: dict[str, Any] = {
+        "name": opt.name or f"Calibrated from {', '.join(log.sources)}",
+        "duration": "7d" if pattern == "week" else "1d",
+        "start": "00:00",
+        "interval": format_duration(opt.interval),
+        "replications": opt.replications,
+        "seed": opt.seed,
+    }
+    notes["scenario.duration"] = (
+        "one week from Monday 00:00: the rates and staffing lists hold 7 days"
+        if pattern == "week"
+        else "one day: the rates and staffing lists are a daily pattern"
+    )
+    if busy.spec() is not None:
+        sc["busyness"] = busy.spec()
+    notes["scenario.busyness"] = busy.describe()
+    raw["scenario"] = sc
+
+    # ---- channels
+    raw["channels"] = {}
+    for ch in sorted(frame["channel"].unique()):
+        kind = ch if ch in KINDS else ("chat" if "chat" in ch else "email" if "mail" in ch else "voice")
+        raw["channels"][ch] = {
+            "kind": kind,
+            "service_level": {"within": format_duration(opt.sl_within), "target": opt.sl_target},
+        }
+        notes[f"channels.{ch}.service_level"] = "not in the log: chosen with --sl-within and --sl-target"
+        notes[f"channels.{ch}.kind"] = "from the channel's name (voice unless it says chat or mail)"
+
+    # ---- segments: priority, patience (censored)
+    raw["segments"] = {}
+    patience: dict[str, Fit] = {}
+    head = log.facts.get("head_start", {})
+    for seg, part in frame.groupby("segment", sort=True):
+        entry: dict[str, Any] = {}
+        if "priority" in part.columns:
+            entry["priority"] = int(part["priority"].mode().iloc[0])
+            notes[f"segments.{seg}.priority"] = "the log's priority column (smaller is served first)"
+        else:
+            entry["priority"] = 1
+            notes[f"segments.{seg}.priority"] = "no priority column in the log: all segments equal"
+        if seg in head:
+            entry["head_start"] = format_duration(float(head[seg]))
+            notes[f"segments.{seg}.head_start"] = str(log.facts.get("head_start_source", "the log's facts"))
+        waited = part[part["outcome"].isin(["served", "abandoned"])]
+        fit = fit_patience(waited["wait_s"].to_numpy(), (waited["outcome"] == "abandoned").to_numpy())
+        patience[str(seg)] = fit
+        if fit.spec() is not None:
+            entry["patience"] = fit.spec()
+        km = fit.km
+        extra = ""
+        if km is not None and len(km):
+            extra = "; Kaplan-Meier: still waiting " + ", ".join(
+                f"{100 * km_at(km, t):.0f}% at {format_duration(t)}" for t in (30, 60, 120, 300)
+            )
+        notes[f"segments.{seg}.patience"] = fit.describe() + extra
+        raw["segments"][str(seg)] = entry
+
+    # ---- contact types: handle and wrap-up
+    raw["contact_types"] = {}
+    handle: dict[str, Fit] = {}
+    wrap: dict[str, Fit] = {}
+    served = frame[frame["outcome"] == "served"]
+    all_handles = served["handle_s"].to_numpy(dtype=float)
+    for ctype in sorted(frame["contact_type"].unique()):
+        part = served[served["contact_type"] == ctype]
+        values = part["handle_s"].to_numpy(dtype=float)
+        if not np.any(values > 0):
+            values = all_handles
+            notes[f"contact_types.{ctype}.handle"] = "no served contacts of this type: all types pooled; "
+        fit = fit_handle(values, ks_max=opt.ks_max)
+        handle[ctype] = fit
+        entry = {"handle": fit.spec()}
+        notes[f"contact_types.{ctype}.handle"] = (
+            notes.get(f"contact_types.{ctype}.handle", "") + fit.describe()
+        )
+        if "wrap_s" in part.columns and np.any(part["wrap_s"].fillna(0) > 0):
+            wfit = fit_handle(part["wrap_s"].to_numpy(dtype=float), ks_max=opt.ks_max)
+            wrap[ctype] = wfit
+            entry["wrap_up"] = wfit.spec()
+            notes[f"contact_types.{ctype}.wrap_up"] = wfit.describe()
+        raw["contact_types"][ctype] = entry
+
+    # ---- demand: one stream per channel
+    raw["demand"] = []
+    for i, (ch, part) in enumerate(frame.groupby("channel", sort=True)):
+        grid = A.count_grid(part["arrival"], days, opt.interval)
+        mean, n_days = A.pattern_mean(grid, rows, n_rows)
+        rates = (mean / opt.interval).ravel()
+        raw["demand"].append(
+            {
+                "channel": str(ch),
+                "contact_type": _shares(part["contact_type"].value_counts()),
+                "segment": _shares(part["segment"].value_counts()),
+                "rates": [_rate(r) for r in rates],
+            }
+        )
+        notes[f"demand.{i}.contact_type"] = "shares of the channel's contacts in the log"
+        notes[f"demand.{i}.segment"] = (
+            "shares of the channel's contacts in the log (drawn independently of the type)"
+        )
+        notes[f"demand.{i}.rates"] = (
+            f"contacts per interval in the log / interval length, averaged over the days of each "
+            f"{'weekday' if pattern == 'week' else 'day'} ({len(part):,} contacts on {len(days)} days)"
+        )
+        labels[f"demand.{i}.rates"] = A.pattern_labels(pattern, n_days, mean.sum(axis=1))
+
+    # ---- agents: teams and the staffing proxy
+    teams = S.infer_teams(frame, opt.teams)
+    groups = teams.names
+    proxy = S.proxy_grid(log.frame, days, opt.interval, teams.member, groups, opt.proxy, opt.gap)
+    raw["agents"] = {}
+    means: dict[str, np.ndarray] = {}
+    for g in groups:
+        mean, n_days = A.pattern_mean(proxy[g], rows, n_rows)
+        means[g] = mean
+        raw["agents"][g] = {
+            "skills": teams.skills[g],
+            "channels": teams.channels[g],
+            "staffing": [math.floor(v + 0.5) for v in mean.ravel()],
+        }
+        size = sum(1 for t in teams.member.values() if t == g)
+        how = (
+            "the log's agent_group"
+            if not teams.inferred
+            else (
+                f"agents who served at least {S.TEAM_SHARE:.0%} {g.removesuffix('_team')}"
+                if g != S.GENERAL
+                else "agents not dedicated to one contact type"
+            )
+        )
+        notes[f"agents.{g}.skills"] = (
+            f"{size} agent(s) in the log ({how}); skills: types of which the team served "
+            f"at least {S.SKILL_SHARE:.0%}"
+        )
+        notes[f"agents.{g}.staffing"] = (
+            "staffing proxy (no staffing record in a call log): "
+            + (
+                "distinct agents serving in the interval"
+                if opt.proxy == "distinct"
+                else f"agents within spans on duty (services joined across gaps up to "
+                f"{format_duration(opt.gap)}), mean over the interval"
+            )
+            + ", averaged over the days and rounded."
+        )
+        labels[f"agents.{g}.staffing"] = A.pattern_labels(pattern, n_days, mean.max(axis=1))
+        labels[f"agents.{g}.staffing"] = [
+            lab.split(",")[0] + f", at most {m:.1f} on average"
+            for lab, m in zip(labels[f"agents.{g}.staffing"], mean.max(axis=1), strict=True)
+        ]
+    if head:
+        raw["routing"] = {"priority": "head_start"}
+        notes["routing.priority"] = "the segments' head starts (see segments) are added to their waits"
+
+    header = [
+        f"Calibrated by `ccsim calibrate` from {', '.join(log.sources)}.",
+        f"The log: {len(log.frame):,} contacts ({len(frame):,} offered to the queue) on {len(days)} "
+        f"days, {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}.",
+        *log.notes,
+        *header,
+        "Each value's comment says where it came from. Not in a call log and chosen by hand: the "
+        "service-level threshold and target, the interval and the staffing proxy.",
+        "Not modelled: which team is tried first (every able agent is equal), retrials and repeats, "
+        "the dependence of segment on contact type.",
+    ]
+    return Calibration(raw, notes, header, labels, n_k, handle, wrap, patience, busy, teams, pattern, means)

@@ -1,0 +1,269 @@
+"""``ccsim calibrate`` (a call log to a scenario) and ``ccsim backtest`` (a scenario against a log)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ccsim.cli.common import user_errors
+
+LOG_HELP = "call log: ccsim CSV/Parquet (see docs/howto/calibrate.md) or an Anonymous Bank .txt file"
+
+
+def _seconds(value: str, option: str) -> float:
+    from ccsim.config.errors import ConfigError
+    from ccsim.units import parse_duration
+
+    try:
+        v = parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError([f"{option}: {exc}"]) from None
+    if v <= 0:
+        raise ConfigError([f"{option}: must be > 0 (got {value!r})"])
+    return v
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    from ccsim.config.errors import ConfigError
+
+    if value not in allowed:
+        raise ConfigError([f"{option}: must be one of {', '.join(allowed)} (got {value!r})"])
+    return value
+
+
+def _period(log: Any, first: str | None, last: str | None) -> Any:
+    from ccsim.config.errors import ConfigError
+
+    try:
+        part = log.between(first, last)
+    except ValueError as exc:
+        raise ConfigError([f"--from/--to: {exc}"]) from None
+    if not len(part):
+        raise ConfigError(["no contacts in the log between --from and --to"])
+    return part
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @user_errors
+    def calibrate(
+        logs: Annotated[list[Path], typer.Argument(help=LOG_HELP + " (several files are joined)")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="scenario TOML file to write")],
+        interval: Annotated[str, typer.Option(help="interval of the rates and staffing")] = "30min",
+        pattern: Annotated[
+            str, typer.Option(help="auto, week (7 days from Monday) or daily (one day repeated)")
+        ] = "auto",
+        sl_within: Annotated[
+            str, typer.Option("--sl-within", help="service-level threshold (not in a log)")
+        ] = "20s",
+        sl_target: Annotated[
+            float, typer.Option("--sl-target", min=0, max=1, help="service-level target")
+        ] = 0.8,
+        proxy: Annotated[
+            str, typer.Option(help="staffing proxy: distinct (agents serving) or presence (spans on duty)")
+        ] = "distinct",
+        teams: Annotated[
+            bool, typer.Option("--teams/--no-teams", help="infer teams dedicated to one contact type")
+        ] = True,
+        fit_scale: Annotated[
+            bool,
+            typer.Option(
+                "--fit-scale",
+                help="also find the factor on the staffing proxy that reproduces the log's own "
+                "service level (simulates the log's period about ten times)",
+            ),
+        ] = False,
+        first: Annotated[str | None, typer.Option("--from", help="first day to use, YYYY-MM-DD")] = None,
+        last: Annotated[str | None, typer.Option("--to", help="last day to use, YYYY-MM-DD")] = None,
+        name: Annotated[str | None, typer.Option(help="scenario name")] = None,
+        replications: Annotated[int, typer.Option(min=1, help="replications written in the scenario")] = 5,
+        log_format: Annotated[str, typer.Option("--format", help="auto, ccsim or anonymous_bank")] = "auto",
+    ) -> None:
+        """Fit a scenario to a call log and write it with comments saying where each number came from."""
+        from ccsim.calibrate.logs import read_log
+        from ccsim.calibrate.scenario import Options
+        from ccsim.calibrate.scenario import calibrate as fit
+
+        opts = Options(
+            interval=_seconds(interval, "--interval"),
+            pattern=_choice(pattern, ("auto", "week", "daily"), "--pattern"),
+            sl_within=_seconds(sl_within, "--sl-within"),
+            sl_target=sl_target,
+            proxy=_choice(proxy, ("distinct", "presence"), "--proxy"),
+            teams=teams,
+            name=name,
+            replications=replications,
+        )
+        log = _period(
+            read_log(logs, _choice(log_format, ("auto", "ccsim", "anonymous_bank"), "--format")), first, last
+        )
+        try:
+            cal = fit(log, opts)
+        except ValueError as exc:
+            from ccsim.config.errors import ConfigError
+
+            raise ConfigError([str(exc)]) from None
+        if fit_scale:
+            from ccsim.calibrate.backtesting import fit_scale as find
+
+            scale, steps = find(log, cal.scenario(), proxy=opts.proxy, gap=opts.gap)
+            obs = steps[-1][2]
+            cal.set_scale(
+                scale,
+                f"the factor at which a back-test over the log's own {len(log.days)} days gives "
+                f"its observed service level ({100 * obs:.1f}%), found in {len(steps)} simulations",
+            )
+        text = cal.to_toml()
+        cal.scenario(str(out.resolve().parent))  # the file must load
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        _print_calibration(cal, out)
+
+    @app.command()
+    @user_errors
+    def backtest(
+        log: Annotated[Path, typer.Argument(help=LOG_HELP)],
+        scenario: Annotated[Path, typer.Argument(help="scenario TOML file (e.g. from ccsim calibrate)")],
+        replications: Annotated[
+            int | None, typer.Option("--replications", "-r", min=1, help="default: the scenario's")
+        ] = None,
+        seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
+        demand: Annotated[
+            str, typer.Option(help="observed (the log's counts per interval) or scenario (its rates)")
+        ] = "observed",
+        staffing: Annotated[
+            str, typer.Option(help="proxy (from the log) or scenario (its staffing)")
+        ] = "proxy",
+        proxy: Annotated[str, typer.Option(help="distinct or presence")] = "distinct",
+        scale: Annotated[
+            float | None,
+            typer.Option(min=0, help="factor on the staffing proxy (default: the scenario file's, else 1)"),
+        ] = None,
+        by: Annotated[str, typer.Option(help="hour, weekday, day, segment or contact_type")] = "hour",
+        first: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD")] = None,
+        last: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD")] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", "-o", help="folder for comparison.csv, the run's tables and report.html"),
+        ] = None,
+        log_format: Annotated[str, typer.Option("--format", help="auto, ccsim or anonymous_bank")] = "auto",
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing")] = False,
+    ) -> None:
+        """Simulate the log's period with a scenario and compare observed with simulated, hour by hour."""
+        import ccsim
+        from ccsim.calibrate.backtesting import KEYS
+        from ccsim.calibrate.backtesting import backtest as run_backtest
+        from ccsim.calibrate.logs import read_log
+
+        sc = ccsim.load(scenario)
+        data = _period(
+            read_log(log, _choice(log_format, ("auto", "ccsim", "anonymous_bank"), "--format")), first, last
+        )
+        bt = run_backtest(
+            data,
+            sc,
+            replications=replications,
+            seed=seed,
+            demand=_choice(demand, ("observed", "scenario"), "--demand"),
+            staffing=_choice(staffing, ("proxy", "scenario"), "--staffing"),
+            proxy=_choice(proxy, ("distinct", "presence"), "--proxy"),
+            by=_choice(by, KEYS, "--by"),
+            scale=scale,
+        )
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            bt.comparison.to_csv(out / "comparison.csv", index=False)
+            facts = {"command": " ".join(["ccsim", *sys.argv[1:]]), "backtest": bt.settings}
+            bt.results.write(out, manifest=facts)
+            from ccsim.report.backtest import render_backtest
+
+            render_backtest(bt, out / "report.html", manifest=facts)
+        if not quiet:
+            _print_backtest(bt, out)
+
+
+def _print_calibration(cal: Any, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"Fits written to {out}", title_justify="left")
+    for col in ("what", "name", "family", "mean", "cv", "from"):
+        table.add_column(col, justify="right" if col in ("mean", "cv") else "left")
+    for _, row in cal.summary().iterrows():
+        mean = (
+            "never abandons"
+            if row["family"] == "none"
+            else f"{row['mean_s']:.1f}s ± {1.96 * row['mean_se_s']:.1f}"
+        )
+        cv = f"{row['cv']:.2f}" if row["cv"] == row["cv"] else ""
+        n = f"{row['n']:,}" + (f" ({row['events']:,} abandoned)" if row["what"] == "patience" else "")
+        table.add_row(row["what"], str(row["name"]), row["family"], mean, cv, n)
+    console.print(table)
+    if cal.busyness is not None:
+        console.print(f"busyness: {cal.busyness.describe()}", style="dim")
+    for g, body in cal.raw["agents"].items():
+        console.print(
+            f"team {g}: skills {', '.join(body['skills'])}; staffing up to {max(body['staffing'])} "
+            f"(scale {cal.staffing_scale:g})",
+            style="dim",
+        )
+
+
+def _print_backtest(bt: Any, out: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    s = bt.settings
+    console = Console()
+    table = Table(
+        title=f"Back-test of {s['scenario']!r} on {s['first']} to {s['last']} ({s['days']} days): "
+        f"demand {s['demand']}, staffing {s['staffing']}"
+        + (f" ({s['proxy']} × {s['scale']:g})" if s["staffing"] == "proxy" else "")
+        + f", {s['replications']} replications",
+        title_justify="left",
+    )
+    table.add_column(bt.by, justify="right")
+    for head in ("offered/day", "SL %", "ASA s", "abandoned %"):
+        table.add_column(f"{head}\nobs", justify="right")
+        table.add_column(f"{head}\nsim ± 95%", justify="right", no_wrap=True)
+    hidden = 0
+    for _, row in bt.comparison.iterrows():
+        key = row[bt.by]
+        quiet = row["offered_obs"] < 0.5 and not row["offered_sim"] >= 0.5
+        if bt.by == "hour" and key != "all" and quiet:
+            hidden += 1
+            continue
+        cells = [f"{int(key):02d}:00" if bt.by == "hour" and key != "all" else str(key)]
+        for m, scale, digits in (
+            ("offered", 1, 0),
+            ("service_level", 100, 1),
+            ("asa_s", 1, 0),
+            ("abandon_rate", 100, 1),
+        ):
+            cells.append(_num(row[f"{m}_obs"] * scale, digits))
+            ci = row[f"{m}_sim_ci"] * scale
+            cells.append(
+                _num(row[f"{m}_sim"] * scale, digits) + (f" ±{_num(ci, digits)}" if ci == ci else "")
+            )
+        if key == "all":
+            table.add_section()
+        table.add_row(*cells)
+    console.print(table)
+    within = ", ".join(f"{ch} {w:g}s" for ch, w in s["sl_within"].items())
+    console.print(
+        f"obs: the log; sim: mean over replications ± 95% half-width. SL: answered within {within} / "
+        "(answered + abandoned); abandoned: share of answered + abandoned.",
+        style="dim",
+    )
+    if hidden:
+        console.print(f"{hidden} hour(s) with less than one contact a day not shown.", style="dim")
+    if out is not None:
+        console.print(f"comparison.csv, tables and report.html written to {out}/")
+
+
+def _num(v: float, digits: int) -> str:
+    return "–" if v != v else f"{v:,.{digits}f}"

@@ -1,0 +1,174 @@
+"""The back-test section of the report: observed against simulated, hour by hour.
+
+``backtest_figure`` returns the figure, ``backtest_section`` the section's HTML (for a ``Page``),
+and ``render_backtest`` writes the report of the back-test's simulated run with the section
+added after the summary.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ccsim.report.style import colour, style
+
+OBSERVED = "#1d2330"
+PANELS = [
+    ("offered", "Offered contacts per day", 1.0, ""),
+    ("service_level", "Service level", 100.0, "%"),
+    ("asa_s", "ASA (s)", 1.0, "s"),
+    ("abandon_rate", "Abandoned", 100.0, "%"),
+]
+
+
+def _labels(table: pd.DataFrame, by: str) -> list[str]:
+    keys = table[by].tolist()
+    if by == "hour":
+        return [f"{int(k):02d}:00" if not isinstance(k, str) else k for k in keys]
+    return [str(k) for k in keys]
+
+
+def shown(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """By hour, hours with less than one contact a day (observed and simulated) are left out."""
+    if by != "hour":
+        return table
+    busy = (table["offered_obs"] >= 0.5) | (table["offered_sim"] >= 0.5) | (table[by].astype(str) == "all")
+    return table[busy]
+
+
+def backtest_figure(table: pd.DataFrame, by: str = "hour") -> go.Figure:
+    """Four panels (offered, SL, ASA, abandoned) by ``by``: observed line, simulated mean with its
+    95% confidence interval as error bars. The 'all' row, and hours with less than one contact a
+    day, are left out."""
+    rows = shown(table, by)
+    rows = rows[rows[by].astype(str) != "all"]
+    x = _labels(rows, by)
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[p[1] for p in PANELS], vertical_spacing=0.16)
+    for i, (m, _title, scale, unit) in enumerate(PANELS):
+        r, c = divmod(i, 2)
+        obs = rows[f"{m}_obs"].to_numpy(dtype=float) * scale
+        sim = rows[f"{m}_sim"].to_numpy(dtype=float) * scale
+        ci = np.nan_to_num(rows[f"{m}_sim_ci"].to_numpy(dtype=float) * scale)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=obs,
+                name="observed",
+                mode="lines+markers",
+                legendgroup="obs",
+                showlegend=i == 0,
+                line={"color": OBSERVED, "width": 2},
+                marker={"size": 6},
+                hovertemplate=f"observed %{{y:.1f}}{unit}<extra></extra>",
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=sim,
+                name="simulated (95% CI)",
+                mode="lines+markers",
+                legendgroup="sim",
+                showlegend=i == 0,
+                line={"color": colour(0), "width": 2, "dash": "dot"},
+                error_y={"type": "data", "array": ci, "visible": True, "thickness": 1.2},
+                hovertemplate=f"simulated %{{y:.1f}}{unit}<extra></extra>",
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+        top = np.nanmax(np.concatenate([obs, sim + ci, [1.0]]))
+        if unit == "%":
+            fig.update_yaxes(range=[0, min(100.0, top) * 1.05], ticksuffix="%", row=r + 1, col=c + 1)
+        else:
+            fig.update_yaxes(range=[0, top * 1.05], row=r + 1, col=c + 1)
+    return style(fig, 640)
+
+
+def _fmt(v: float, m: str) -> str:
+    if not math.isfinite(v):
+        return "–"
+    if m in ("service_level", "abandon_rate"):
+        return f"{100 * v:.1f}%"
+    if m == "asa_s":
+        return f"{v:.0f}"
+    return f"{v:,.0f}"
+
+
+def comparison_html(table: pd.DataFrame, by: str) -> str:
+    heads = "".join(f"<th>{t} obs</th><th>{t} sim</th>" for _, t, _, _ in PANELS)
+    body = []
+    table = shown(table, by)
+    for label, (_, row) in zip(_labels(table, by), table.iterrows(), strict=True):
+        cells = []
+        for m, *_ in PANELS:
+            ci = row[f"{m}_sim_ci"]
+            sim = _fmt(row[f"{m}_sim"], m) + (f" ± {_fmt(ci, m)}" if math.isfinite(ci) else "")
+            cells.append(f'<td>{_fmt(row[f"{m}_obs"], m)}</td><td style="white-space:nowrap">{sim}</td>')
+        body.append(f"<tr><td>{label}</td>{''.join(cells)}</tr>")
+    return f'<table class="data"><tr><th>{by}</th>{heads}</tr>{"".join(body)}</table>'
+
+
+def settings_html(settings: dict[str, Any]) -> str:
+    from ccsim.report.page import esc
+
+    s = settings
+    staffing = (
+        f"the log's staffing proxy ({s.get('proxy')} agents, × {s.get('scale', 1):g})"
+        if s.get("staffing") == "proxy"
+        else "the scenario's staffing"
+    )
+    demand = "the log's counts per interval" if s.get("demand") == "observed" else "the scenario's rates"
+    return (
+        f'<p class="how">The period of <b>{esc(s.get("log", "the log"))}</b> ({esc(s.get("first"))} to '
+        f"{esc(s.get('last'))}, {esc(s.get('days'))} days) simulated {esc(s.get('replications'))} times "
+        f"with demand from {esc(demand)} and {esc(staffing)}; handle times, patience and priorities "
+        "are the scenario's. SL: answered within the channel's threshold over answered plus "
+        "abandoned, on both sides. A gap larger than the confidence interval is a difference the "
+        "model does not explain, not noise.</p>"
+    )
+
+
+def backtest_section(bt: Any, page: Any) -> None:
+    """Add the back-test section to a report ``Page`` (``ccsim.report.page.Page``)."""
+    page.section("backtest", "Back-test against the log", settings_html(bt.settings))
+    page.figure(
+        "fig-backtest",
+        f"Observed and simulated by {bt.by}",
+        "Black: the log. Blue: the simulation's mean, whiskers its 95% confidence interval across "
+        "replications. Hours with less than one contact a day are left out.",
+        lambda: backtest_figure(bt.comparison, bt.by),
+    )
+    page.add(comparison_html(bt.comparison, bt.by))
+
+
+def render_backtest(bt: Any, path: str | Path, manifest: dict[str, Any] | None = None) -> Path:
+    """The report of the back-test's simulated run with the back-test section after the summary."""
+    from ccsim.report import _write
+    from ccsim.report.data import from_results
+    from ccsim.report.page import Page, build, esc
+
+    text = build(from_results(bt.results, manifest))
+    extra = Page()
+    backtest_section(bt, extra)
+    section = "".join(extra.parts).removeprefix("</section>") + "</section>"
+    anchor = '<section id="intervals">'
+    if anchor in text:
+        text = text.replace(anchor, section + anchor, 1)
+    else:
+        text = text.replace("</main>", section + "</main>", 1)
+    link = '<a href="#summary">Summary</a>'
+    if link in text:
+        text = text.replace(link, link + '<a href="#backtest">Back-test</a>', 1)
+    else:
+        text = text.replace("<nav>", '<nav><a href="#backtest">Back-test</a>', 1)
+    text = text.replace(f"<title>{esc(bt.scenario.name)}", f"<title>Back-test: {esc(bt.scenario.name)}", 1)
+    return _write(text, Path(path))
