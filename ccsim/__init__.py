@@ -27,9 +27,9 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ccsim import report
-    from ccsim.experiments import SweepResults, sweep
     from ccsim.api import load, simulate
     from ccsim.config import ConfigError, Scenario, from_dict
+    from ccsim.experiments import SweepResults, sweep
     from ccsim.results import Results
 
 

@@ -15,16 +15,20 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @user_errors
     def report(
-        folder: Annotated[Path, typer.Argument(help="output folder written by `ccsim run`")],
+        folder: Annotated[Path, typer.Argument(help="output folder written by `ccsim run` or `ccsim sweep`")],
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="HTML file to write (default: DIR/report.html)")
         ] = None,
     ) -> None:
-        """Render the self-contained HTML report from a run's saved tables and manifest.json."""
-        from ccsim.report import render_folder
+        """Render the self-contained HTML report from a run's (or a sweep's) saved tables."""
+        import json
 
+        from ccsim.report import render_folder, render_sweep
+
+        manifest = folder / "manifest.json"
+        kind = json.loads(manifest.read_text()).get("kind") if manifest.exists() else None
         try:
-            path = render_folder(folder, out)
+            path = render_sweep(folder, out) if kind == "ccsim sweep" else render_folder(folder, out)
         except FileNotFoundError as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(code=2) from None

@@ -66,6 +66,12 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or table")] = False,
+        report: Annotated[
+            bool,
+            typer.Option(
+                "--report/--no-report", help="write report.html (KPIs against the factors) into the folder"
+            ),
+        ] = True,
     ) -> None:
         """Simulate a scenario at every point of a sweep; rerun to resume after an interruption."""
         import warnings
@@ -104,6 +110,10 @@ def register(app: typer.Typer) -> None:
                     "sweep": spec.raw,
                 },
             )
+        if report:
+            from ccsim.report.sweep import render_sweep
+
+            render_sweep(results, Path(folder) / "report.html")
         console = Console()
         err = Console(stderr=True)
         if not quiet:
@@ -116,7 +126,8 @@ def register(app: typer.Typer) -> None:
             done = int((results.points["status"] == "done").sum())
             note = f" ({reused} from an earlier run)" if reused else ""
             console.print(
-                f"{done} of {len(results.points)} points done{note}; tables written to {folder}/ "
+                f"{done} of {len(results.points)} points done{note}; tables "
+                f"{'and report.html ' if report else ''}written to {folder}/ "
                 f"({results.wall_time_s:.1f}s, {results.executor})"
             )
         failed = results.failed

@@ -18,6 +18,8 @@ import types
 from pathlib import Path
 from typing import Any
 
+from ccsim.report.sweep import render_sweep as render_sweep  # the sweep report
+
 __all__ = ["render", "render_folder"]
 
 REPORT_NAME = "report.html"
