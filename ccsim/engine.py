@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from heapq import heappop
+from typing import Any
 
 import numpy as np
 import simpy
@@ -29,6 +31,26 @@ class RunInfo:
     outcome_names = OUTCOMES
 
 
+def run_until(env: simpy.Environment, until: simpy.Event) -> None:
+    """``env.run(until=until)``, with SimPy's per-event step inlined.
+
+    It pops the environment's event queue and fires each event's callbacks exactly as
+    ``Environment.step`` does, without a method call per event: over a million contacts that
+    call is a sixth of the run time. Failed events raise as in SimPy.
+    """
+    queue: Any = env._queue  # type: ignore[attr-defined]
+    pop = heappop
+    while queue:
+        env._now, _, _, event = pop(queue)  # type: ignore[attr-defined]
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if event is until:
+            return
+        if not event._ok and not hasattr(event, "_defused"):
+            raise event._value
+
+
 def run_replication(
     plan: Plan, seed: int, replication: int, sink: Callable[[dict[str, np.ndarray]], None]
 ) -> RunInfo:
@@ -38,7 +60,7 @@ def run_replication(
     env = simpy.Environment()
     centre = Centre(env, plan, seed, replication, sink)
     centre.start()
-    env.run(until=centre.done)
+    run_until(env, centre.done)
     centre.close()
     spans = np.array(
         centre.spans,

@@ -147,6 +147,10 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             self._partner_end,
         )
         self.has_personal = bool(self.personal_groups)
+        self.plain_group = [
+            not chats and g not in self.personal_groups for g, chats in enumerate(self.group_chats)
+        ]
+        self.fifo = plan.fifo_across_priorities
         self._load_block(0)
 
     # ------------------------------------------------------------------ scheduling
@@ -179,7 +183,23 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             self._push(self._queue, (self.arrival[i + 1], NORMAL, next(self._eid), ev))
         elif self.block + 1 == len(self.blocks):
             self.arrivals_done = True
-        self._accept(i, self.env._now)
+        now = self.env._now
+        q = self.qlist[self.qid[i]]
+        if self.journeys_on or self.closed[i] or q.lines is not None or not self.channel_open[q.channel]:
+            self._accept(i, now)
+            return
+        # the common case inlined (the per-contact path is the engine's hot loop): no journey
+        # policy, channel open, no line limit; the same as _accept does for it
+        self.open_contacts += 1
+        g = q.fast_group
+        if g >= 0:  # one able group, no chat: the longest-idle agent is the deque's head
+            idle = self.idle[g]
+            if idle:
+                self._serve(i, idle.popleft(), now)
+                return
+        elif self._route(i, q, now):
+            return
+        self._enqueue(i, q, now)
 
     def _arrive_created(self, ev: _Timer) -> None:
         """A contact created during the run (retrial, repeat, callback, ...) arrives."""
@@ -366,8 +386,22 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             self.in_system[c] -= 1
         self.open_contacts -= 1
         a = self.agent[i]
-        self.load[a] -= 1
-        self._free(a, self.env._now)
+        load = self.load[a] - 1
+        self.load[a] = load
+        g = self.agent_group[a]
+        if load or self.leaving[a] or not self.plain_group[g]:
+            self._free(a, self.env._now)
+        else:  # the common case of _free inlined: an agent of a group without chats or seats
+            now = self.env._now
+            q = routing.choose_queue(
+                self.group_queues[g], now, self.arrival, self.status, self.channel_open, self.fifo
+            )
+            if q is None:
+                self.idle_since[a] = now
+                self.idle[g].append(a)
+            else:
+                q.waiting -= 1
+                self._serve(q.items.popleft(), a, now)
         if self.arrivals_done:
             self._check_done()
 
