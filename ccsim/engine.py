@@ -38,10 +38,10 @@ def run_until(env: simpy.Environment, until: simpy.Event) -> None:
     ``Environment.step`` does, without a method call per event: over a million contacts that
     call is a sixth of the run time. Failed events raise as in SimPy.
     """
-    queue: Any = env._queue  # type: ignore[attr-defined]
+    queue: Any = env._queue
     pop = heappop
     while queue:
-        env._now, _, _, event = pop(queue)  # type: ignore[attr-defined]
+        env._now, _, _, event = pop(queue)
         callbacks, event.callbacks = event.callbacks, None
         for callback in callbacks:
             callback(event)
