@@ -14,8 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ccsim.economics.experience import EXPERIENCE_COUNTS, EXPERIENCE_FLOATS, ExperienceCounts
 from ccsim.model.plan import Plan
-from ccsim.model.store import ORIGINS, OUTCOMES, SERVED_BY
+from ccsim.model.store import CALLBACK_MADE as ORIGIN_CALLBACK
+from ccsim.model.store import DECLINED, ORIGINS, OUTCOMES, PASSED_THROUGH, SERVED_BY
+from ccsim.model.store import VOICEMAIL_CALLBACK as ORIGIN_VOICEMAIL
 
 SL_TEXT = {
     "offered": "answered within {t} / (answered + abandoned)",
@@ -32,6 +35,7 @@ COUNTS = [
     "blocked",
     "closed",
     "unfinished",
+    "answered",  # answered by an agent after waiting: served, declined or transferred; no callbacks
     "served_within_sl",
     "sl_numerator",
     "sl_denominator",
@@ -61,6 +65,7 @@ COUNTS = [
     "promise_kept",
     "announced",  # contacts told a predicted wait and answered
     "announce_error_s",  # sum of (actual - predicted) wait of those
+    *EXPERIENCE_COUNTS,  # money and experience: ccsim.economics.experience
 ]
 
 
@@ -89,11 +94,15 @@ class SLRule:
             )
 
     def contributions(
-        self, channel: np.ndarray, outcome: np.ndarray, wait: np.ndarray
+        self, channel: np.ndarray, outcome: np.ndarray, wait: np.ndarray, origin: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per contact: within threshold (served), SL numerator and denominator (0/1)."""
+        """Per contact: answered within the threshold, SL numerator and denominator (0/1).
+
+        'Answered' means an agent answered it: served, or declined or transferred by an agent.
+        Callbacks the centre makes (origin callback or voicemail) are in no service level: they
+        have their own promise."""
         t = self.within[channel]
-        served = outcome == 0
+        served = answered_mask(outcome, wait, origin)
         aband = outcome == 1
         with np.errstate(invalid="ignore"):
             within = wait <= t
@@ -118,6 +127,14 @@ class SLRule:
         return served & within, num, den
 
 
+def answered_mask(outcome: np.ndarray, wait: np.ndarray, origin: np.ndarray | None) -> np.ndarray:
+    """Contacts a customer waited for and an agent answered (callbacks excluded)."""
+    answered = (outcome == 0) | (((outcome == DECLINED) | (outcome == PASSED_THROUGH)) & np.isfinite(wait))
+    if origin is not None:
+        answered &= (origin != ORIGIN_CALLBACK) & (origin != ORIGIN_VOICEMAIL)
+    return answered
+
+
 class Accumulator:
     """The statistics of one replication, accumulated batch by batch as contacts finish.
 
@@ -139,6 +156,7 @@ class Accumulator:
         self.waits: list[tuple[np.ndarray, ...]] = []
         self.backlog = np.zeros(size)
         self.chunks: list[dict[str, np.ndarray]] = []
+        self.experience = ExperienceCounts(plan.config)  # hook: ccsim.economics.experience
 
     def __call__(self, b: dict[str, np.ndarray]) -> None:
         self.add(b)
@@ -155,12 +173,15 @@ class Accumulator:
             gm = group == g
             self.busy[g] += span_overlap(start[gm], end[gm], weight[gm], self.edges)
         self._add_backlog(b)
-        m = b["arrival"] >= self.plan.clock.warmup
+        # measured: arrived after the warm-up and before the end (contacts created during the
+        # drain, such as late repeats, are simulated but not measured)
+        m = (b["arrival"] >= self.plan.clock.warmup) & (b["arrival"] < self.plan.clock.end)
         if not m.any():
             return
         b = {k: v[m] for k, v in b.items()}
         ch, ty, sg, outcome, wait = b["channel"], b["ctype"], b["segment"], b["outcome"], b["wait"]
-        within, num, den = self.rule.contributions(ch, outcome, wait)
+        within, num, den = self.rule.contributions(ch, outcome, wait, b["origin"])
+        answered = answered_mask(outcome, wait, b["origin"])
         served = outcome == 0
         n_iv, n_ch, n_ty, n_sg = self.dims
         iv = np.minimum(self.plan.clock.interval_of(b["arrival"]), n_iv - 1)
@@ -178,8 +199,9 @@ class Accumulator:
         add("served_within_sl", within)
         add("sl_numerator", num)
         add("sl_denominator", den)
-        add("wait_served_s", np.where(served, wait, 0.0))
-        add("wait_all_s", np.where(served | (outcome == 1), wait, 0.0))
+        add("answered", answered)
+        add("wait_served_s", np.where(answered, wait, 0.0))
+        add("wait_all_s", np.where(answered | (outcome == 1), wait, 0.0))
         add("work_s", np.where(served, b["talk"] + b["wrap"], 0.0))
         first = (b["attempt"] == 1) & (b["origin"] == 0) & served
         add("first_contacts", first)
@@ -205,12 +227,13 @@ class Accumulator:
         announced = ~np.isnan(b["predicted"]) & served
         add("announced", announced)
         add("announce_error_s", np.where(announced, wait - np.nan_to_num(b["predicted"]), 0.0))
+        self.experience(b, add)
         self.waits.append(
             (
-                wait[served].astype(np.float32),
-                ch[served].astype(np.int8),
-                ty[served].astype(np.int16),
-                sg[served].astype(np.int16),
+                wait[answered].astype(np.float32),
+                ch[answered].astype(np.int8),
+                ty[answered].astype(np.int16),
+                sg[answered].astype(np.int16),
             )
         )
         if self.keep:
@@ -361,7 +384,14 @@ class Accumulator:
 
 OUTCOME_NAMES = OUTCOMES  # served, abandoned, blocked, closed, unfinished (codes 0..4)
 OUTCOME_COLUMNS = OUTCOME_NAMES  # the count column of each outcome code in the intervals table
-FLOAT_COUNTS = {"wait_served_s", "wait_all_s", "work_s", "wait_personal_s", "announce_error_s"}
+FLOAT_COUNTS = {
+    "wait_served_s",
+    "wait_all_s",
+    "work_s",
+    "wait_personal_s",
+    "announce_error_s",
+    *EXPERIENCE_FLOATS,
+}
 _EMPTY = {
     "cid": np.int64,
     "arrival": float,
@@ -399,9 +429,9 @@ def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     """KPI columns from the additive counts (in place; also returned)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         frame["service_level"] = _ratio(frame["sl_numerator"], frame["sl_denominator"])
-        frame["asa_s"] = _ratio(frame["wait_served_s"], frame["served"])
-        frame["abandon_rate"] = _ratio(frame["abandoned"], frame["served"] + frame["abandoned"])
-        frame["mean_wait_s"] = _ratio(frame["wait_all_s"], frame["served"] + frame["abandoned"])
+        frame["asa_s"] = _ratio(frame["wait_served_s"], frame["answered"])
+        frame["abandon_rate"] = _ratio(frame["abandoned"], frame["answered"] + frame["abandoned"])
+        frame["mean_wait_s"] = _ratio(frame["wait_all_s"], frame["answered"] + frame["abandoned"])
         frame["aht_s"] = _ratio(frame["work_s"], frame["served"])
         frame["block_rate"] = _ratio(frame["blocked"], frame["offered"] - frame["closed"])
         frame["balk_rate"] = _ratio(frame["balked"], frame["offered"] - frame["closed"])

@@ -149,6 +149,18 @@ class Results:
     sl_definitions: dict[str, str]
     warnings: list[str] = field(default_factory=list)
     wall_time_s: float = 0.0
+    _money: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def money(self) -> Any:
+        """Costs, customer value and experience KPIs (``ccsim.economics.Money``), built on first
+        use and kept while the intervals and agents tables are the same objects."""
+        key = (id(self.intervals), id(self.agents), id(self.scenario))
+        if self._money is None or self._money[0] != key:
+            from ccsim.economics.accounting import account
+
+            self._money = (key, account(self))
+        return self._money[1]
 
     def kpi(self, name: str, by: str = "all", group: str = "all") -> tuple[float, float]:
         """(mean, 95% half-width) of a KPI, e.g. ``kpi("service_level", "channel", "phone")``."""
@@ -160,10 +172,13 @@ class Results:
         return float(row[name].iloc[0]), float(row[f"{name}_ci95"].iloc[0])
 
     def write(self, out: str | Path, manifest: dict[str, Any] | None = None) -> Path:
-        """Write the output folder: summary.csv, intervals/contacts/agents.parquet, manifest.json."""
+        """Write the output folder: summary.csv, money.csv, intervals/contacts/agents.parquet,
+        manifest.json."""
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
         self.summary.to_csv(folder / "summary.csv", index=False)
+        if "churn_risk" in self.intervals.columns:  # tables from before money was accounted lack it
+            self.money.summary.to_csv(folder / "money.csv", index=False)
         self.intervals.to_parquet(folder / "intervals.parquet", index=False)
         self.agents.to_parquet(folder / "agents.parquet", index=False)
         self.per_replication.to_parquet(folder / "replications.parquet", index=False)

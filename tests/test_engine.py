@@ -231,3 +231,45 @@ def test_contacts_table_optional(contacts):
     res = run(base_raw(), contacts=contacts)
     assert (res.contacts is not None) == contacts
     assert len(res.intervals) and len(res.summary)
+
+
+def test_agent_recalled_during_a_call_takes_no_chat():
+    """Regression: an agent told to leave while on a call, then kept on by the next staffing
+    change, must not take a chat as if it were a chat agent with a free slot."""
+    raw = base_raw(**{"scenario.duration": "3h", "scenario.drain": False, "scenario.seed": 2046})
+    raw["channels"] = {
+        "phone": {"kind": "voice"},
+        "chat": {"kind": "chat", "concurrency": 2},
+        "email": {"kind": "email"},
+    }
+    raw["segments"]["standard"]["patience"] = {"dist": "exponential", "mean": "30s"}
+    raw["contact_types"]["general"]["handle"] = {"dist": "lognormal", "mean": "5min", "cv": 1.5}
+    raw["demand"] = [
+        {"channel": ch, "contact_type": "general", "segment": "standard", "rate": r}
+        for ch, r in (("phone", "1/min"), ("chat", "1/min"), ("email", "0.2/min"))
+    ]
+    raw["agents"] = {
+        "flex": {
+            "staffing": [0, 0, 4, 3, 0, 1],
+            "skills": ["general"],
+            "channels": ["phone", "chat", "email"],
+        }
+    }
+    for seed in range(2040, 2050):
+        c = run(raw, seed=seed).contacts
+        served = c[c["agent_id"] >= 0]
+        weight = np.where(served["channel"] == "chat", 0.5, 1.0)
+        start = (served["arrival_s"] + served["wait_s"]).to_numpy()
+        end = start + served["handle_s"].to_numpy() + served["wrap_s"].fillna(0).to_numpy()
+        for a in np.unique(served["agent_id"]):
+            m = (served["agent_id"] == a).to_numpy()
+            events = sorted(
+                [(s, w) for s, w in zip(start[m], weight[m], strict=True)]
+                + [(e, -w) for e, w in zip(end[m], weight[m], strict=True)]
+            )
+            level = peak = 0.0
+            # ends before starts at the same moment (times rebuilt from arrival + wait: to the µs)
+            for _, d in sorted(events, key=lambda x: (round(x[0], 6), x[1])):
+                level += d
+                peak = max(peak, level)
+            assert peak <= 1.0 + 1e-9, (seed, a)

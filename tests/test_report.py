@@ -21,7 +21,7 @@ from ccsim.report.data import ReportData, backlog, from_folder, from_results, in
 from ccsim.report.page import build, status
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ["summary", "intervals", "waiting", "agents", "outcomes", "run"]
+SECTIONS = ["summary", "intervals", "waiting", "agents", "outcomes", "money", "run"]
 JOURNEY_FIGURES = {"fig-tiers", "fig-callbacks", "fig-repeats", "fig-escalations", "fig-announcement"}
 LIMIT = 10_000_000  # bytes: the issue's ceiling for the examples
 
@@ -269,6 +269,9 @@ def test_page_has_every_section_figure_and_the_config(page: str, quick: Any) -> 
         "fig-segments",
         "fig-occupancy",
         "fig-outcomes",
+        "fig-costs",
+        "fig-cost-per-contact",
+        "fig-experience",
     }
     for fig_id in specs:
         assert f'<div class="figure" id="{fig_id}" style="height:' in page

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from ccsim.cli import calibrate, erlang, inspect, report, run, sweep
+from ccsim.cli import calibrate, erlang, frontier, inspect, optimize, report, run, sweep
 
 app = typer.Typer(
     name="ccsim",
@@ -23,6 +23,8 @@ run.register(app)
 inspect.register(app)
 erlang.register(app)
 report.register(app)
+optimize.register(app)
+frontier.register(app)
 calibrate.register(app)
 sweep.register(app)
 

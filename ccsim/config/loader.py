@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ccsim.config import economics as E
 from ccsim.config import policies as P
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, from_validation_error, suggest
@@ -53,6 +54,19 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "contact_types.*.decline": _DIST_KEYS,
     "demand.self_service": _fields(P.SelfService),
     "partners.*": _fields(P.Partner),
+    "costs": _fields(E.Costs),
+    "costs.telephony.*": _fields(E.Telephony),
+    "value": _fields(E.Value),
+    "value.segments.*": _fields(E.SegmentValue),
+    "value.contact_types.*": _fields(E.TypeValue),
+    "value.churn": _fields(E.Churn),
+    "value.segments.*.churn": _fields(E.Churn),
+    "value.uncertainty": _fields(E.Uncertainty),
+    "experience": _fields(E.Experience),
+    "experience.csat": _fields(E.Csat),
+    "experience.ces": _fields(E.Ces),
+    "experience.nps": _fields(E.Nps),
+    "frontier": _fields(E.Frontier),
 }
 
 

@@ -18,6 +18,8 @@ from pydantic import BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 
 from ccsim import distributions as D
+from ccsim.config import economics as E
+from ccsim.config import policies as P
 from ccsim.config import schema as S
 from ccsim.units import format_duration
 
@@ -34,6 +36,33 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("shift", "`agents.NAME.shifts`", S.Shift),
     ("profile-file", "CSV columns: `{ file = ..., column = ... }`", S.ProfileFile),
     ("routing", "`[routing]`", S.Routing),
+    # the customer's journey (ccsim/config/policies.py)
+    ("personal", "`segments.NAME.personal`", P.Personal),
+    ("identification", "`segments.NAME.identification`", P.Identification),
+    ("retrial", "`segments.NAME.retrial`", P.Retrial),
+    ("repeat", "`contact_types.NAME.repeat`", P.Repeat),
+    ("escalation", "`contact_types.NAME.escalation`", P.Escalation),
+    ("self-service", "`demand.self_service`", P.SelfService),
+    ("non-service", "`channels.NAME.non_service`", P.NonService),
+    ("announcement", "`channels.NAME.announcement`", P.Announcement),
+    ("callback", "`channels.NAME.callback`", P.Callback),
+    ("acknowledgement", "`channels.NAME.acknowledgement`", P.Acknowledgement),
+    ("partner", "`[partners.NAME]`", P.Partner),
+    # money and experience (ccsim/config/economics.py)
+    ("costs", "`[costs]`", E.Costs),
+    ("telephony", "`costs.telephony.CHANNEL`", E.Telephony),
+    ("value", "`[value]`", E.Value),
+    ("segment-value", "`value.segments.NAME`", E.SegmentValue),
+    ("type-value", "`value.contact_types.NAME`", E.TypeValue),
+    ("churn", "`value.churn`, `value.segments.NAME.churn`", E.Churn),
+    ("uncertainty", "`value.uncertainty`", E.Uncertainty),
+    ("wait-curve", "wait curves", E.WaitCurve),
+    ("experience", "`[experience]`", E.Experience),
+    ("csat", "`experience.csat`", E.Csat),
+    ("ces", "`experience.ces`", E.Ces),
+    ("nps", "`experience.nps`", E.Nps),
+    ("score-curve", "score curves", E.ScoreCurve),
+    ("frontier", "`[frontier]`", E.Frontier),
 ]
 # the members of the ``Distribution`` union, in the order they are declared
 DISTRIBUTIONS: list[type[BaseModel]] = list(typing.get_args(typing.get_args(D.Distribution)[0]))

@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from ccsim.config import economics as E
 from ccsim.config.policies import (
     Acknowledgement,
     Announcement,
@@ -330,6 +339,17 @@ class AgentGroup(_Model):
         description="skills, or {skill = proficiency}: handle time is divided by proficiency"
     )
     channels: list[str] = Field(description="channels the agents work on")
+    # money (ccsim.config.economics)
+    cost_per_hour: float | None = Field(
+        None, ge=0, description="cost of a paid hour of one agent (default: costs.agent_cost_per_hour)"
+    )
+    shrinkage: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description="share of paid time not available (breaks, training, absence): paid hours = "
+        "hours on duty / (1 - shrinkage) (default: costs.shrinkage)",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> AgentGroup:
@@ -382,6 +402,22 @@ class ScenarioConfig(_Model):
     agents: dict[Name, AgentGroup] = Field(min_length=1)
     routing: Routing = Field(default_factory=lambda: Routing())
     partners: dict[Name, Partner] = Field(default_factory=dict, description="outsourcing partners")
+    # money, customer value and experience (ccsim.config.economics)
+    costs: E.Costs = Field(
+        default_factory=lambda: E.Costs(), description="telephony, self-service and callback costs"
+    )
+    value: E.Value = Field(default_factory=lambda: E.Value(), description="customer value and churn")
+    experience: E.Experience = Field(
+        default_factory=lambda: E.Experience(), description="CSAT, CES and NPS response functions"
+    )
+    frontier: E.Frontier = Field(
+        default_factory=lambda: E.Frontier(), description="targets and service choices for `ccsim frontier`"
+    )
+
+    @field_validator("costs", "value", "frontier")
+    @classmethod
+    def _economics_names(cls, v: object, info: ValidationInfo) -> object:
+        return E.check_names(str(info.field_name), v, info)
 
 
 def model_json_schema() -> dict[str, Any]:

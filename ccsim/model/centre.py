@@ -342,6 +342,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             h = self._chat_taken(a, c, h)
         else:
             self.load[a] = 1
+            self.cur_channel[a] = c  # so a recalled agent on a call is not taken for a chat agent
         w = self.base_wrap[i]
         self.talk[i] = h
         self.wrap[i] = w

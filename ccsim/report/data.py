@@ -66,6 +66,7 @@ class ReportData:
     origins: pd.DataFrame | None = None  # replication x channel x origin x outcome: contacts
     calibration: pd.DataFrame | None = None  # channel x bin of the announced wait: actual waits
     notes: list[str] = field(default_factory=list)
+    money: Any = None  # ccsim.economics.Money (or an object with its ``summary``), if accounted
 
     @property
     def replications(self) -> int:
@@ -109,7 +110,7 @@ def from_results(results: Any, manifest: dict[str, Any] | None = None) -> Report
     info = results.manifest()
     info.update(manifest or {})
     info.setdefault("wall_time_s", round(getattr(results, "wall_time_s", 0.0), 3))
-    return _build(
+    data = _build(
         info,
         results.scenario,
         results.intervals,
@@ -118,6 +119,9 @@ def from_results(results: Any, manifest: dict[str, Any] | None = None) -> Report
         results.summary,
         results.contacts,
     )
+    if "churn_risk" in results.intervals.columns:
+        data.money = results.money
+    return data
 
 
 def from_folder(folder: str | Path) -> ReportData:
@@ -142,7 +146,7 @@ def from_folder(folder: str | Path) -> ReportData:
         names = set(pq.read_schema(path / "contacts.parquet").names)
         cols += [c for c in CONTACT_COLUMNS if c in names]
         contacts = pd.read_parquet(path / "contacts.parquet", columns=cols)
-    return _build(
+    data = _build(
         info,
         _scenario_from_manifest(info, path),
         pd.read_parquet(path / "intervals.parquet"),
@@ -151,6 +155,13 @@ def from_folder(folder: str | Path) -> ReportData:
         pd.read_csv(path / "summary.csv"),
         contacts,
     )
+    if (path / "money.csv").exists():
+        from types import SimpleNamespace
+
+        costs = (info.get("resolved_config") or {}).get("costs") or {}
+        currency = costs.get("currency", "") if isinstance(costs, dict) else ""
+        data.money = SimpleNamespace(summary=pd.read_csv(path / "money.csv"), currency=currency)
+    return data
 
 
 def _scenario_from_manifest(info: dict[str, Any], folder: Path) -> Any:

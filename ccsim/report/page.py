@@ -335,6 +335,32 @@ class Page:
         )
 
 
+def money_section(page: Page, money: Any) -> None:
+    """Costs, lost value and experience KPIs (ccsim.economics)."""
+    from ccsim.report import money as M
+
+    page.section("money", "Money")
+    page.figure(
+        "fig-costs",
+        "What the service costs and what it loses",
+        "Per channel: staffing, telephony, partner, self-service and callback costs, and the value "
+        "lost through abandoned, blocked and unresolved contacts and churn (mean per replication).",
+        lambda: M.cost_breakdown_figure(money),
+    )
+    page.figure(
+        "fig-cost-per-contact",
+        "Cost per contact",
+        "Service cost per offered contact, per served contact and per resolved issue.",
+        lambda: M.cost_per_contact_figure(money),
+    )
+    page.figure(
+        "fig-experience",
+        "Customer experience",
+        f"CSAT, CES and NPS per channel, estimated per contact. {M.ASSUMPTION_NOTE}",
+        lambda: M.experience_figure(money),
+    )
+
+
 def build(data: ReportData, plotly_js: str | None = None) -> str:
     """The whole page as HTML text (``plotly_js`` defaults to the bundle shipped with plotly)."""
     if plotly_js is None:
@@ -453,6 +479,8 @@ def build(data: ReportData, plotly_js: str | None = None) -> str:
     from ccsim.report.journey_section import add_section  # it builds on this module
 
     add_section(page, data)  # only for runs with journey policies
+    if data.money is not None:
+        money_section(page, data.money)
 
     page.section("run", "Run details", run_details(data))
     return page.html(f"{data.name} · ccsim report", header(data), plotly_js)

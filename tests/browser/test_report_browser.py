@@ -144,6 +144,9 @@ def test_report_loads_offline_without_errors_and_draws_every_figure(browser: Any
         "fig-segments",
         "fig-occupancy",
         "fig-outcomes",
+        "fig-costs",
+        "fig-cost-per-contact",
+        "fig-experience",
     }
     assert set(figures) == expected
     sizes = browser.execute_script(

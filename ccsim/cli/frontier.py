@@ -1,0 +1,169 @@
+"""``ccsim frontier``: total cost against service level, and where more service stops paying."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ccsim.cli.common import user_errors
+
+
+def _targets(text: str | None) -> list[float] | None:
+    from ccsim.config.errors import ConfigError
+
+    if not text:
+        return None
+    try:
+        values = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise ConfigError(
+            [f"--targets {text!r}: write shares separated by commas, e.g. 0.7,0.8,0.9"]
+        ) from None
+    if not values or any(not 0 < v < 1 for v in values):
+        raise ConfigError([f"--targets: each target must be in (0, 1) (got {text!r})"])
+    return values
+
+
+def frontier_tables(result: Any) -> list[Any]:
+    """One table per service choice: target, service level achieved, money, risk."""
+    from rich import box
+    from rich.table import Table
+
+    cur = result.currency
+    best = result.optimum[result.optimum["value_case"] == "central"].set_index("choice")["target"]
+    tables = []
+    for choice, part in result.points.groupby("choice", sort=False):
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{choice}", title_justify="left")
+        for col in ("target", "SL", "service", "lost value", "total", "low–high", "P(iv)"):
+            table.add_column(col, justify="right", no_wrap=True)
+        for r in part.itertuples(index=False):
+            mark = " ◀" if best.get(choice) == r.target else ""
+            table.add_row(
+                f"{r.target:.0%}" + ("" if r.feasible else "*"),
+                f"{r.service_level:.1%}",
+                f"{r.service_cost:,.0f}",
+                f"{r.lost_value:,.0f}",
+                f"{r.total_cost:,.0f}{mark}",
+                f"{r.total_cost_low:,.0f}–{r.total_cost_high:,.0f}",
+                f"{r.p_interval:.0%}",
+            )
+        tables.append(table)
+    caption = Table.grid()
+    caption.add_row(
+        f"{cur} per replication (mean). SL achieved on {', '.join(result.channels)}; service = staffing + "
+        "telephony + partner + self-service + callbacks; total = service + lost value (low–high: customer "
+        "value x value.uncertainty); P(iv): probability an interval meets its target; ◀ cheapest; "
+        "*: no plan met every target within the budget (the closest is shown)"
+    )
+    tables.append(caption)
+    return tables
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @user_errors
+    def frontier(
+        config: Annotated[Path, typer.Argument(help="scenario TOML file")],
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", "-o", help="output folder (default: out/<config name>-frontier)"),
+        ] = None,
+        targets: Annotated[
+            str | None, typer.Option(help="service-level targets, e.g. 0.6,0.7,0.8,0.9 (default: [frontier])")
+        ] = None,
+        channel: Annotated[
+            list[str] | None, typer.Option("--channel", help="channel whose target varies (repeatable)")
+        ] = None,
+        replications: Annotated[
+            int | None, typer.Option("--replications", "-r", min=2, help="replications per candidate plan")
+        ] = None,
+        eval_replications: Annotated[
+            int | None, typer.Option(min=2, help="replications of each point's evaluation")
+        ] = None,
+        seed: Annotated[int | None, typer.Option(help="root seed (default: the config's)")] = None,
+        refine: Annotated[int, typer.Option(min=0, help="bisections around the cheapest point")] = 4,
+        max_simulations: Annotated[int, typer.Option(min=2, help="simulation budget per plan")] = 60,
+        confidence: Annotated[
+            float, typer.Option(min=0.01, max=0.99, help="confidence that a period meets its target")
+        ] = 0.75,
+        choices: Annotated[
+            bool, typer.Option("--choices/--no-choices", help="compare the [frontier.choices] too")
+        ] = True,
+        prices: Annotated[
+            Path | None, typer.Option(help="a prices file: costs, value, experience, frontier, agent costs")
+        ] = None,
+        set_: Annotated[
+            list[str] | None, typer.Option("--set", help="override a config value: PATH=VALUE (repeatable)")
+        ] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress or tables")] = False,
+    ) -> None:
+        """For a range of service-level targets (and service choices), optimise the staffing,
+        simulate it and add up total cost = staffing + telephony + partner + self-service +
+        callbacks + lost value; show the cheapest point and the marginal cost of service."""
+        from rich.console import Console
+
+        from ccsim.cli.run import load_with_overrides
+        from ccsim.optimize import frontier as run_frontier
+
+        scenario = load_with_overrides(config, set_)
+        if prices is not None:
+            from ccsim.economics import with_prices
+
+            scenario = with_prices(scenario, prices)
+        for c in channel or []:
+            if c not in scenario.channels or scenario.channels[c].service_level is None:
+                from ccsim.config.errors import ConfigError
+
+                raise ConfigError([f"--channel {c!r}: not a channel with a service level"])
+        console = Console(stderr=True, quiet=quiet)
+        result = run_frontier(
+            scenario,
+            targets=_targets(targets),
+            channels=channel or None,
+            choices=None if choices else {},
+            replications=replications,
+            eval_replications=eval_replications,
+            seed=seed,
+            refine=refine,
+            max_simulations=max_simulations,
+            confidence=confidence,
+            progress=lambda msg: console.print(msg, style="dim"),
+        )
+        folder = out or Path("out") / f"{config.stem}-frontier"
+        from ccsim.optimize.frontiers import save_frontier
+
+        save_frontier(result, folder)
+        best = result.optimum[
+            (result.optimum["value_case"] == "central") & result.optimum["best_choice"]
+        ].iloc[0]
+        plan = result.plans[(best["choice"], best["target"])]
+        plan.to_csv(folder / "optimum_staffing.csv")
+        from ccsim.report.money import frontier_figure, marginal_figure
+
+        html = [
+            frontier_figure(result).to_html(full_html=False, include_plotlyjs=True),
+            marginal_figure(result).to_html(full_html=False, include_plotlyjs=False),
+        ]
+        (folder / "frontier.html").write_text(
+            "<!doctype html><html><head><meta charset='utf-8'><title>frontier</title></head><body>"
+            + "".join(html)
+            + "</body></html>\n"
+        )
+        if not quiet:
+            out_console = Console()
+            for table in frontier_tables(result):
+                out_console.print(table)
+            for r in result.optimum.itertuples(index=False):
+                out_console.print(
+                    f"{r.choice}, {r.value_case} customer value: cheapest at target {r.target:.0%} "
+                    f"(SL {r.service_level:.1%}), total {r.total_cost:,.0f} {result.currency}",
+                    style="bold" if r.value_case == "central" and r.best_choice else None,
+                )
+            if result.optimum["at_edge"].any():
+                out_console.print(
+                    "note: some optimum lies at the end of the targets tried; extend --targets to be sure",
+                    style="yellow",
+                )
+            out_console.print(f"tables, the optimum's staffing and frontier.html written to {folder}/")

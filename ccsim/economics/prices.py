@@ -1,0 +1,64 @@
+"""A prices file: the money assumptions of a scenario kept in a file of their own.
+
+Finance often owns the prices and customer values while planning owns the centre. A prices
+file holds only ``[costs]``, ``[value]``, ``[experience]``, ``[frontier]`` and, per agent
+group, ``cost_per_hour`` and ``shrinkage``; ``with_prices`` puts them into a scenario (tables
+given replace the scenario's own), which is then checked as usual.
+
+>>> bank = ccsim.load("configs/retail_bank.toml")                    # doctest: +SKIP
+>>> priced = with_prices(bank, "configs/prices/retail_bank.toml")    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ccsim.config.errors import ConfigError, suggest
+
+TABLES = ("costs", "value", "experience", "frontier")
+GROUP_KEYS = ("cost_per_hour", "shrinkage")
+
+
+def price_overrides(raw: dict[str, Any], scenario: Any, source: str = "prices") -> dict[str, Any]:
+    """The overrides (dotted path -> value) a prices file's content makes."""
+    problems: list[str] = []
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in TABLES:
+            out[key] = value
+        elif key == "agents" and isinstance(value, dict):
+            for group, keys in value.items():
+                if group not in scenario.agents:
+                    problems.append(
+                        f"agents.{group}: unknown agent group{suggest(group, scenario.agents)}; "
+                        f"known: {', '.join(scenario.agents)}"
+                    )
+                    continue
+                for k, v in (keys or {}).items():
+                    if k not in GROUP_KEYS:
+                        problems.append(
+                            f"agents.{group}.{k}: a prices file sets only {' and '.join(GROUP_KEYS)}"
+                        )
+                    else:
+                        out[f"agents.{group}.{k}"] = v
+        else:
+            problems.append(
+                f"{key}: not a prices table{suggest(key, [*TABLES, 'agents'])}; a prices file holds "
+                f"{', '.join(TABLES)} and agents.NAME.cost_per_hour / shrinkage"
+            )
+    if problems:
+        raise ConfigError(problems, source)
+    return out
+
+
+def with_prices(scenario: Any, path: str | Path) -> Any:
+    """``scenario`` with the prices of the TOML file at ``path`` (see the module docstring)."""
+    from ccsim.config.loader import read_toml
+
+    raw = read_toml(path)
+    overrides = price_overrides(raw, scenario, str(path))
+    try:
+        return scenario.with_overrides(overrides)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems, f"{scenario.source or 'scenario'} with prices {path}") from None

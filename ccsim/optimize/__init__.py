@@ -1,0 +1,33 @@
+"""Staffing optimisation and the service-level frontier (how much service is too much).
+
+- ``optimize_staffing(scenario)``: the least-cost staffing per interval and group that meets
+  every channel's service-level target in simulation (``ccsim.optimize.staffing``).
+- ``shifts_for(plan)``: shifts that cover a plan at least cost (``ccsim.optimize.shifts``).
+- ``frontier(scenario)``: total cost against service level (``ccsim.optimize.frontiers``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["FrontierResult", "StaffingPlan", "frontier", "optimize_staffing", "shifts_for"]
+
+if TYPE_CHECKING:
+    from ccsim.optimize.frontiers import FrontierResult, frontier
+    from ccsim.optimize.shifts import shifts_for
+    from ccsim.optimize.staffing import StaffingPlan, optimize_staffing
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    where = {
+        "StaffingPlan": "staffing",
+        "optimize_staffing": "staffing",
+        "FrontierResult": "frontiers",
+        "frontier": "frontiers",
+        "shifts_for": "shifts",
+    }
+    if name in where:
+        return getattr(importlib.import_module(f"ccsim.optimize.{where[name]}"), name)
+    raise AttributeError(f"module 'ccsim.optimize' has no attribute {name!r}")
