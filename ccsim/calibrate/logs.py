@@ -38,25 +38,13 @@ import numpy as np
 import pandas as pd
 
 from ccsim.config.errors import ConfigError
+from ccsim.model.store import OUTCOMES as ENGINE_OUTCOMES
 
 REQUIRED = ["arrival", "outcome", "wait_s"]
 DEFAULTS = {"channel": "phone", "contact_type": "general", "segment": "standard"}
 OPTIONAL = ["handle_s", "wrap_s", "priority", "agent_id", "agent_group", "customer_id"]
 COLUMNS = [*REQUIRED, *DEFAULTS, *OPTIONAL]
-OUTCOMES = {
-    "served",
-    "abandoned",
-    "blocked",
-    "closed",
-    "unfinished",
-    "balked",
-    "self_served",
-    "passed_through",
-    "declined",
-    "callback",
-    "voicemail",
-    "fallback",
-}
+OUTCOMES = set(ENGINE_OUTCOMES)  # a log's outcomes are the simulator's
 NOT_DEMAND = {"passed_through"}  # kept in the log, left out of the demand and the fits
 _NAME = re.compile(r"[^A-Za-z0-9_\-]+")
 
