@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from typing import Any
 
 from ccsim.calibrate.scenario import Calibration
+from ccsim.config.toml_text import toml_key, toml_value
 
 WIDTH = 100
 SECTIONS = ["channels", "segments", "contact_types", "agents"]
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return repr(v)
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    return json.dumps(str(v), ensure_ascii=False)
-
-
-def _key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() else json.dumps(k)
 
 
 def _comment(text: str, indent: str = "") -> list[str]:
@@ -41,7 +25,7 @@ def _long_list(key: str, values: list[Any], chunk: int, labels: list[str] | None
             lines += _comment(labels[d // chunk], "  ")
         block = values[d : d + chunk]
         for i in range(0, len(block), per_line):
-            lines.append("  " + ", ".join(_value(x) for x in block[i : i + per_line]) + ",")
+            lines.append("  " + ", ".join(toml_value(x) for x in block[i : i + per_line]) + ",")
     lines.append("]")
     return lines
 
@@ -55,16 +39,16 @@ def _entry(path: str, key: str, value: Any, cal: Calibration) -> list[str]:
         vals = value["values"]
         out = [key + ' = { dist = "empirical", values = [']
         for i in range(0, len(vals), 12):
-            out.append("  " + ", ".join(_value(x) for x in vals[i : i + 12]) + ",")
+            out.append("  " + ", ".join(toml_value(x) for x in vals[i : i + 12]) + ",")
         out.append("] }")
         return lines + out
-    return [*lines, f"{key} = {_value(value)}"]
+    return [*lines, f"{key} = {toml_value(value)}"]
 
 
 def _table(name: str, body: dict[str, Any], cal: Calibration, prefix: str) -> list[str]:
     lines = ["", f"[{name}]"]
     for k, v in body.items():
-        lines += _entry(f"{prefix}.{k}", _key(k), v, cal)
+        lines += _entry(f"{prefix}.{k}", toml_key(k), v, cal)
     return lines
 
 
@@ -77,11 +61,11 @@ def write_toml(cal: Calibration) -> str:
     lines += _table("scenario", raw["scenario"], cal, "scenario")
     for section in SECTIONS:
         for name, body in raw.get(section, {}).items():
-            lines += _table(f"{section}.{_key(name)}", body, cal, f"{section}.{name}")
+            lines += _table(f"{section}.{toml_key(name)}", body, cal, f"{section}.{name}")
     for i, stream in enumerate(raw.get("demand", [])):
         lines += ["", "[[demand]]"]
         for k, v in stream.items():
-            lines += _entry(f"demand.{i}.{k}", _key(k), v, cal)
+            lines += _entry(f"demand.{i}.{k}", toml_key(k), v, cal)
     if "routing" in raw:
         lines += _table("routing", raw["routing"], cal, "routing")
     return "\n".join(lines).lstrip("\n") + "\n"

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ccsim.config.toml_text import toml_key, toml_value
+
 # probabilities at which wait quantiles are kept for the ECDF (0.5% steps)
 ECDF_PROBS = np.linspace(0.0, 1.0, 201)
 REQUIRED_FILES = [
@@ -382,37 +384,22 @@ def backlog(contacts: pd.DataFrame, channels: list[str], interval_s: float, n_in
 def to_toml(raw: dict[str, Any]) -> str:
     """A config as TOML text (tables as headers, arrays of tables as [[...]]; None left out)."""
     raw = _drop_none(raw)
-
-    def value(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, int | float):
-            return repr(v)
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{key(k)} = {value(x)}" for k, x in v.items()) + " }"
-        if isinstance(v, list | tuple):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        return json.dumps(str(v), ensure_ascii=False)
-
-    def key(k: str) -> str:
-        return k if k.replace("_", "").replace("-", "").isalnum() else json.dumps(k)
-
     lines: list[str] = []
 
     def table(path: list[str], node: dict[str, Any]) -> None:
         sections = [k for k, v in node.items() if _is_section(path, v)]
         plain = [k for k in node if k not in sections]
         if path and (plain or not sections):
-            lines.append(f"\n[{'.'.join(key(p) for p in path)}]")
-        lines.extend(f"{key(k)} = {value(node[k])}" for k in plain)
+            lines.append(f"\n[{'.'.join(toml_key(p) for p in path)}]")
+        lines.extend(f"{toml_key(k)} = {toml_value(node[k])}" for k in plain)
         for k in sections:
             v = node[k]
             if isinstance(v, dict):
                 table([*path, k], v)
                 continue
             for item in v:
-                lines.append(f"\n[[{key(k)}]]")
-                lines.extend(f"{key(a)} = {value(b)}" for a, b in item.items())
+                lines.append(f"\n[[{toml_key(k)}]]")
+                lines.extend(f"{toml_key(a)} = {toml_value(b)}" for a, b in item.items())
 
     table([], raw)
     return "\n".join(lines).strip() + "\n"

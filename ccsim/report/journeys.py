@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ccsim.metrics import t_half_width
+from ccsim.model.store import OUTCOMES
 from ccsim.report.data import ReportData
 from ccsim.report.style import TARGET, colour, errors, rgba, style, time_unit
 
@@ -53,16 +54,8 @@ JOURNEY_COUNTS = [
     "voicemail",
     "fallback",
 ]
-# outcomes beyond served, abandoned, blocked, closed and unfinished
-JOURNEY_OUTCOMES = [
-    "balked",
-    "self_served",
-    "passed_through",
-    "declined",
-    "callback",
-    "voicemail",
-    "fallback",
-]
+# outcomes beyond served, abandoned, blocked, closed and unfinished (the engine's codes 5 on)
+JOURNEY_OUTCOMES = list(OUTCOMES[OUTCOMES.index("unfinished") + 1 :])
 TIERS = ["personal", "deputy", "pool", "partner"]
 TIER_COLOURS = {
     "personal": "#2e7d32",
