@@ -43,16 +43,6 @@ from ccsim.model.workforce import QueueSetup, Workforce
 __all__ = ["OUTCOMES", "Centre"]
 
 
-class _Timer:
-    """A bare SimPy event for the engine's own timers: all ``Environment.step`` needs of an
-    event is its callbacks and that it succeeded; slots make it cheap to create."""
-
-    __slots__ = ("_value", "callbacks")
-    _ok = True
-    _value: Any
-    callbacks: list[Any] | None
-
-
 class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
     """Agents, queues and lines of one replication, driven by ``simpy.Environment``."""
 
@@ -123,16 +113,14 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         self.arrivals_done = False
         self.done = env.event()
         self.group_chats = [any(chans[c].concurrency > 1 for c in g.channels) for g in plan.groups]
-        # The per-contact path schedules hundreds of thousands of timers: callback lists are made
-        # once and shared (SimPy only iterates them), and a timer goes straight onto the
-        # environment's event queue, exactly as ``Environment.schedule`` would put it there.
+        # The per-contact path schedules millions of timers. A timer is the pair (callback,
+        # payload) in the place of the event on the environment's event queue, at its time with
+        # normal priority and the environment's next event id, where ``Environment.schedule``
+        # would put an event; ``engine.run_until`` calls ``callback(payload)`` when it is due.
         self._queue: Any = env._queue
         self._eid: Any = env._eid
         self._push: Any = heappush
-        self._arrive_cbs: list[Any] = [self._arrive]
-        self._end_cbs: list[Any] = [self._end]
-        self._talk_end_cbs: list[Any] = [self._talk_end]
-        self._noop_cbs: list[Any] = [_noop]
+        self._arrive_timer = (self._arrive, None)
         # timers whose payload names a contact: renumbered when a block's contacts are carried over
         self.per_contact_callbacks = (
             self._abandon,
@@ -155,10 +143,8 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
 
     # ------------------------------------------------------------------ scheduling
     def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
-        ev = _Timer()
-        ev._value = payload
-        ev.callbacks = [callback]
-        self._push(self._queue, (self.env._now + delay, NORMAL, next(self._eid), ev))
+        """Call ``callback(payload)`` after ``delay``."""
+        self._push(self._queue, (self.env._now + delay, NORMAL, next(self._eid), (callback, payload)))
 
     def start(self) -> None:
         """Schedule arrivals, staffing changes and opening hours."""
@@ -174,13 +160,12 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         self._at(self.plan.horizon, self._finish, None)
 
     # ------------------------------------------------------------------ contacts
-    def _arrive(self, ev: _Timer) -> None:
+    def _arrive(self, _payload: None) -> None:
         """The next arrival of the block (one timer, reused along the chain)."""
         i = self.next_arrival
         self.next_arrival = i + 1
         if i + 1 < self.block_end:
-            ev.callbacks = self._arrive_cbs
-            self._push(self._queue, (self.arrival[i + 1], NORMAL, next(self._eid), ev))
+            self._push(self._queue, (self.arrival[i + 1], NORMAL, next(self._eid), self._arrive_timer))
         elif self.block + 1 == len(self.blocks):
             self.arrivals_done = True
         now = self.env._now
@@ -201,9 +186,9 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             return
         self._enqueue(i, q, now)
 
-    def _arrive_created(self, ev: _Timer) -> None:
+    def _arrive_created(self, i: int) -> None:
         """A contact created during the run (retrial, repeat, callback, ...) arrives."""
-        self._accept(ev._value, self.env._now)
+        self._accept(i, self.env._now)
 
     def _accept(self, i: int, now: float) -> None:
         q = self.qlist[self.qid[i]]
@@ -292,15 +277,14 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
                     return True
         return False
 
-    def _overflow(self, ev: _Timer) -> None:
-        i, r = ev._value
+    def _overflow(self, payload: tuple[int, int]) -> None:
+        i, r = payload
         if self.status[i] == WAITING and self.target[i] < 0 and self.channel_open[self.channel[i]]:
             q = self.qlist[self.qid[i]]
             if self._route(i, q, self.env._now, up_to=r):
                 q.waiting -= 1  # it stays in the deque until it reaches the head (not waiting)
 
-    def _abandon(self, ev: _Timer) -> None:
-        i = ev._value
+    def _abandon(self, i: int) -> None:
         if self.status[i] != WAITING:
             return  # answered before its patience ran out
         if self.target[i] < 0:  # in the ordinary queue (not waiting for a personal agent)
@@ -346,14 +330,10 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         w = self.base_wrap[i]
         self.talk[i] = h
         self.wrap[i] = w
-        ev = _Timer()
-        ev._value = i
         if w > 0 and self.qlist[self.qid[i]].lines is not None:
-            ev.callbacks = self._talk_end_cbs
-            self._push(self._queue, (now + h, NORMAL, next(self._eid), ev))
+            self._push(self._queue, (now + h, NORMAL, next(self._eid), (self._talk_end, i)))
         else:
-            ev.callbacks = self._end_cbs
-            self._push(self._queue, (now + h + w, NORMAL, next(self._eid), ev))
+            self._push(self._queue, (now + h + w, NORMAL, next(self._eid), (self._end, i)))
 
     def _chat_taken(self, a: int, c: int, h: float) -> float:
         """Agent ``a`` takes one more chat: its load, partial-load set and stretched handle time."""
@@ -368,13 +348,11 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             part.pop(a, None)
         return h * (1.0 + self.stretch[c] * (load - 1)) if load > 1 else h
 
-    def _talk_end(self, ev: _Timer) -> None:
-        i = ev._value
+    def _talk_end(self, i: int) -> None:
         self.in_system[self.channel[i]] -= 1
         self._at(self.wrap[i], self._end, i)
 
-    def _end(self, ev: _Timer) -> None:
-        i = ev._value
+    def _end(self, i: int) -> None:
         c = self.channel[i]
         self.status[i] = DONE
         if self.outcome[i] == UNFINISHED:
@@ -461,7 +439,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             q.waiting -= 1
             self._serve(q.items.popleft(), a, now)
 
-    def _finish(self, ev: _Timer) -> None:
+    def _finish(self, _payload: None) -> None:
         if not self.done.triggered:
             self.done.succeed()
 
@@ -477,7 +455,3 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         self._np("outcome")[open_] = UNFINISHED
         self._np("served_by")[status == WAITING] = NOBODY
         self.sink(self._batch(status != PENDING))
-
-
-def _noop(ev: _Timer) -> None:
-    pass

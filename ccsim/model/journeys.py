@@ -251,8 +251,7 @@ class Journeys:
         self.wait[i] = now - self.arrival[i]
         self._leave_system(i)
 
-    def _offer_callback(self: Any, ev: Any) -> None:
-        i = ev._value
+    def _offer_callback(self: Any, i: int) -> None:
         if self.status[i] != WAITING:
             return
         cb = self.callback[self.channel[i]]
@@ -276,9 +275,8 @@ class Journeys:
         if cb.mode == "by_promise":
             self._at(max(cb.promise - cb.urgent_before, 0.0), self._urgent, j)
 
-    def _urgent(self: Any, ev: Any) -> None:
+    def _urgent(self: Any, j: int) -> None:
         """A callback near its promise moves to the urgent lane (before real-time contacts)."""
-        j = ev._value
         if self.status[j] != WAITING:
             return
         old = self.qlist[self.qid[j]]

@@ -101,8 +101,8 @@ class Relationship:
         self._at(patience, self._personal_timeout, (i, a))
         return True
 
-    def _personal_timeout(self: Any, ev: Any) -> None:
-        i, a = ev._value
+    def _personal_timeout(self: Any, payload: tuple[int, int]) -> None:
+        i, a = payload
         if self.status[i] == WAITING and self.target[i] == a:
             self.personal_queues[a].remove(i)
             self._personal_step(i, self.env._now)
@@ -155,8 +155,8 @@ class Relationship:
             self._at(p.after, self._partner_after, (i, k))
         return False
 
-    def _partner_after(self: Any, ev: Any) -> None:
-        i, k = ev._value
+    def _partner_after(self: Any, payload: tuple[int, int]) -> None:
+        i, k = payload
         if self.status[i] == WAITING and self.partner_busy[k] < self.partners[k].capacity:
             self._to_partner(i, k, self.env._now)
 
@@ -173,8 +173,7 @@ class Relationship:
         self.wrap[i] = 0.0
         self._at(self.talk[i], self._partner_end, i)
 
-    def _partner_end(self: Any, ev: Any) -> None:
-        i = ev._value
+    def _partner_end(self: Any, i: int) -> None:
         k = self.agent[i]
         self.partner_busy[k] -= 1
         self.status[i] = DONE

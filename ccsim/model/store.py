@@ -195,24 +195,24 @@ class ContactStore:
             self.arrivals_done = True
             self._check_done()
 
-    def _switch(self: Any, ev: Any) -> None:
+    def _switch(self: Any, _payload: None) -> None:
         """At a block's end: finished contacts go to the sink, the others are carried over."""
         done = self._np("status") == DONE
         self.sink(self._batch(done))
         live = np.flatnonzero(~done)
         remap = {int(old): new for new, old in enumerate(live.tolist())}
         carry = {name: self._np(name)[live] for name in COLUMNS}
-        for entry in self._queue:
-            timer = entry[3]
-            callbacks = getattr(timer, "callbacks", None)
-            if not callbacks or callbacks[0] not in self.per_contact_callbacks:
-                continue
-            value = timer._value
+        queue = self._queue
+        for k, (t, prio, eid, timer) in enumerate(queue):
+            if type(timer) is not tuple or timer[0] not in self.per_contact_callbacks:
+                continue  # not a timer of the centre's, or not one that names a contact
+            fn, value = timer
             i = value if isinstance(value, int) else value[0]
-            if i in remap:
-                timer._value = remap[i] if isinstance(value, int) else (remap[i], *value[1:])
+            if i in remap:  # same time, priority and id: the heap stays a heap
+                value = remap[i] if isinstance(value, int) else (remap[i], *value[1:])
+                queue[k] = (t, prio, eid, (fn, value))
             else:  # a timer of a contact that has left (patience, overflow, ...): now a no-op
-                timer.callbacks = self._noop_cbs
+                queue[k] = (t, prio, eid, (_noop, None))
         for q in self.qlist:
             q.items = deque(remap[i] for i in q.items if i in remap)
         for a, pq in enumerate(self.personal_queues):
@@ -262,3 +262,7 @@ class ContactStore:
         for name, col in self.cols.items():
             col.append(defaults[name])
         return i
+
+
+def _noop(_payload: object) -> None:
+    """A cancelled timer."""

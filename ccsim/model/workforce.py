@@ -99,8 +99,8 @@ class QueueSetup:
 class Workforce:
     """Mixin: agents joining and leaving, channels opening and closing."""
 
-    def _staff(self: Any, ev: Any) -> None:
-        g, target = ev._value
+    def _staff(self: Any, payload: tuple[int, int]) -> None:
+        g, target = payload
         now = self.env._now
         if target > self.present[g]:
             need = target - self.present[g]
@@ -153,8 +153,8 @@ class Workforce:
         self.spans.append((g, a, self.joined[a], now))
         self._seat_left(a, now)
 
-    def _open(self: Any, ev: Any) -> None:
-        c, is_open = ev._value
+    def _open(self: Any, payload: tuple[int, bool]) -> None:
+        c, is_open = payload
         self.channel_open[c] = is_open or not self.plan.channels[c].hold_when_closed
         if not is_open:
             return
