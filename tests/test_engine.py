@@ -273,3 +273,47 @@ def test_agent_recalled_during_a_call_takes_no_chat():
                 level += d
                 peak = max(peak, level)
             assert peak <= 1.0 + 1e-9, (seed, a)
+
+
+def _expiry_cases() -> dict[str, dict]:
+    """Scenarios where queues expire their contacts at the head: plain, with a staffing plan that
+    empties the centre (the drain), without drain, with opening hours that hold e-mail, with
+    two groups sharing queues, over several days (blocks carried over)."""
+    emptying = base_raw(**{"scenario.warmup": 0, "agents.pool.count": 5})
+    emptying["agents"]["pool"] = {"staffing": [6, 3, 1, 0], "skills": ["general"], "channels": ["phone"]}
+    hours = base_raw(**{"scenario.start": "08:00", "agents.pool.count": 3})
+    hours["channels"]["email"] = {"kind": "email", "hours": ["09:00-10:00"], "after_hours": "queue"}
+    hours["channels"]["phone"]["hours"] = "08:00-09:30"
+    hours["segments"]["standard"]["patience"] = {"dist": "lognormal", "mean": "1min", "cv": 1.5}
+    hours["demand"].append(
+        {"channel": "email", "contact_type": "general", "segment": "standard", "rate": "20/h"}
+    )
+    hours["agents"]["pool"]["channels"] = ["phone", "email"]
+    shared = base_raw(**{"agents.pool.count": 4})
+    shared["agents"]["second"] = {"count": 3, "skills": ["general"], "channels": ["phone"]}
+    shared["segments"]["vip"] = {"priority": 0, "patience": {"dist": "exponential", "mean": "1min"}}
+    shared["demand"].append(
+        {"channel": "phone", "contact_type": "general", "segment": "vip", "rate": "1/min"}
+    )
+    return {
+        "plain": base_raw(**{"agents.pool.count": 7}),
+        "emptying": emptying,
+        "no drain": base_raw(**{"scenario.drain": False, "agents.pool.count": 6}),
+        "hours": hours,
+        "shared groups": shared,
+        "days": base_raw(**{"scenario.duration": "3d", "scenario.warmup": 0, "agents.pool.count": 8}),
+    }
+
+
+@pytest.mark.parametrize("case", list(_expiry_cases()))
+def test_patience_at_the_head_gives_the_contacts_of_patience_timers(case, monkeypatch):
+    """Patience checked when a contact reaches the head of its queue (no timer) and patience
+    timers give the same contacts, bit for bit (continuous patience: no ties)."""
+    from ccsim.model.centre import Centre
+
+    raw = _expiry_cases()[case]
+    at_head = run(raw, replications=2).contacts
+    monkeypatch.setattr(Centre, "expire_at_head", False)
+    with_timers = run(raw, replications=2).contacts
+    assert (at_head["outcome"] == "abandoned").sum() > 10
+    pd.testing.assert_frame_equal(at_head, with_timers)

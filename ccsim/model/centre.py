@@ -46,6 +46,12 @@ __all__ = ["OUTCOMES", "Centre"]
 class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
     """Agents, queues and lines of one replication, driven by ``simpy.Environment``."""
 
+    # Patience without timers where nothing depends on the moment a caller abandons (no journey
+    # policy, no trunk lines, no overflow delay): a contact that reaches the head of its queue
+    # after its patience ran out has abandoned then (``routing.Queue.expires``). The contacts are
+    # the same either way (tests compare the two); timers cost an event per queued contact.
+    expire_at_head = True
+
     def __init__(
         self,
         env: simpy.Environment,
@@ -139,6 +145,12 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             not chats and g not in self.personal_groups for g, chats in enumerate(self.group_chats)
         ]
         self.fifo = plan.fifo_across_priorities
+        for q in self.qlist:
+            if self.expire_at_head and not self.journeys_on and q.lines is None and not q.delay:
+                q.expires = True
+                q.on_expire = self._expire
+        # per group: its only queue, when it serves one and without overflow delay
+        self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
         self._load_block(0)
 
     # ------------------------------------------------------------------ scheduling
@@ -167,7 +179,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         if i + 1 < self.block_end:
             self._push(self._queue, (self.arrival[i + 1], NORMAL, next(self._eid), self._arrive_timer))
         elif self.block + 1 == len(self.blocks):
-            self.arrivals_done = True
+            self._arrivals_over()
         now = self.env._now
         q = self.qlist[self.qid[i]]
         if self.journeys_on or self.closed[i] or q.lines is not None or not self.channel_open[q.channel]:
@@ -239,7 +251,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         self.status[i] = WAITING
         q.items.append(i)
         q.waiting += 1
-        if not patience_set:
+        if not patience_set and not q.expires:
             self._start_patience(i)
         if q.delay:
             for r in range(1, len(q.ranks)):
@@ -250,6 +262,40 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             p = self.patience[i]
             if p != math.inf:
                 self._at(p, self._abandon, i)
+
+    def _expire(self, i: int) -> None:
+        """Contact ``i`` reached the head of a queue that expires its contacts (or the queue was
+        swept) after its patience ran out: it abandoned at arrival + patience."""
+        self.status[i] = DONE
+        self.outcome[i] = ABANDONED
+        a = self.arrival[i]
+        self.wait[i] = (a + self.patience[i]) - a  # as a patience timer set at arrival gives it
+        self.open_contacts -= 1
+
+    def _sweep_expired(self, now: float) -> None:
+        """Settle every contact of the expiring queues whose patience has run out by ``now``
+        (at a block's end and at the end of the run: none is left waiting by mistake)."""
+        status, arrival, patience = self.status, self.arrival, self.patience
+        for q in self.qlist:
+            if q.expires:
+                for i in q.items:
+                    if status[i] == WAITING and arrival[i] + patience[i] <= now:
+                        q.waiting -= 1
+                        self._expire(i)
+
+    def _arrivals_over(self) -> None:
+        """The last arrival is due. From here patience runs on timers: no arrival would wake an
+        idle agent, so contacts left in expiring queues must abandon on time by themselves."""
+        self.arrivals_done = True
+        now = self.env._now
+        self._sweep_expired(now)
+        status, arrival, patience = self.status, self.arrival, self.patience
+        for q in self.qlist:
+            if q.expires:
+                q.expires = False
+                for i in q.items:
+                    if status[i] == WAITING and patience[i] != math.inf:
+                        self._at((arrival[i] + patience[i]) - now, self._abandon, i)
 
     def _end_at_arrival(self, i: int, outcome: int) -> None:
         self.status[i] = DONE
@@ -372,9 +418,24 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             self._free(a, self.env._now)
         else:  # the common case of _free inlined: an agent of a group without chats or seats
             now = self.env._now
-            q = routing.choose_queue(
-                self.group_queues[g], now, self.arrival, self.status, self.channel_open, self.fifo
-            )
+            q = self.solo[g]
+            if q is not None:  # the group's only queue: its head, if anyone waits
+                if (
+                    not q.items
+                    or not self.channel_open[q.channel]
+                    or q.head(self.status, now, self.arrival, self.patience) is None
+                ):
+                    q = None
+            else:
+                q = routing.choose_queue(
+                    self.group_queues[g],
+                    now,
+                    self.arrival,
+                    self.status,
+                    self.channel_open,
+                    self.fifo,
+                    self.patience,
+                )
             if q is None:
                 self.idle_since[a] = now
                 self.idle[g].append(a)
@@ -410,6 +471,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             self.status,
             self.channel_open,
             self.plan.fifo_across_priorities,
+            self.patience,
         )
         if q is None:
             self.idle_since[a] = now
@@ -433,6 +495,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
                 self.status,
                 self.channel_open,
                 self.plan.fifo_across_priorities,
+                self.patience,
             )
             if q is None:
                 return
@@ -450,6 +513,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         for g in range(len(self.members)):
             for a in list(self.members[g]):
                 self._depart(a, now)
+        self._sweep_expired(now)
         status = self._np("status")
         open_ = (status == WAITING) | (status == IN_SERVICE)
         self._np("outcome")[open_] = UNFINISHED

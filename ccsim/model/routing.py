@@ -6,7 +6,7 @@ later policies can be added beside them.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import MutableSequence, Sequence
+from collections.abc import Callable, MutableSequence, Sequence
 
 WAITING = 1
 
@@ -16,6 +16,11 @@ class Queue:
 
     Contacts that left (abandoned, or taken by an overflow) stay in the deque until they reach
     its head, where they are dropped: removal from the middle is never needed.
+
+    In a queue that ``expires`` its contacts, patience runs without a timer: a contact whose
+    patience has run out (arrival + patience <= now) when it reaches the head has abandoned at
+    that moment; ``head`` drops it and reports it to ``on_expire``. The centre uses this where
+    nothing depends on the moment of abandonment (no trunk lines, no overflow delay, no journey).
     """
 
     __slots__ = (
@@ -23,10 +28,12 @@ class Queue:
         "ctype",
         "deferred",
         "delay",
+        "expires",
         "fast_group",
         "head_start",
         "items",
         "lines",
+        "on_expire",
         "priority",
         "ranks",
         "segment",
@@ -56,13 +63,28 @@ class Queue:
         self.lines: int | None = None  # the channel's trunk lines, if limited
         self.head_start = 0.0  # with head-start priority: counted as waiting this much longer
         self.waiting = 0  # contacts waiting in it (the deque may also hold some that left)
+        self.expires = False  # patience checked at the head, without timers (see above)
+        self.on_expire: Callable[[int], None] = _ignore
 
-    def head(self, status: MutableSequence[int]) -> int | None:
-        """The oldest contact still waiting, or None."""
+    def head(
+        self,
+        status: MutableSequence[int],
+        now: float = 0.0,
+        arrival: Sequence[float] = (),
+        patience: Sequence[float] = (),
+    ) -> int | None:
+        """The oldest contact still waiting, or None. In a queue that expires its contacts,
+        those whose patience has run out by ``now`` are dropped and reported to ``on_expire``."""
         items = self.items
-        while items and status[items[0]] != WAITING:
+        while items:
+            i = items[0]
+            if status[i] == WAITING:
+                if not self.expires or arrival[i] + patience[i] > now:
+                    return i
+                self.waiting -= 1
+                self.on_expire(i)
             items.popleft()
-        return items[0] if items else None
+        return None
 
 
 def choose_queue(
@@ -72,21 +94,23 @@ def choose_queue(
     status: MutableSequence[int],
     channel_open: Sequence[bool],
     fifo_across_priorities: bool = False,
+    patience: Sequence[float] = (),
 ) -> Queue | None:
-    """The queue whose head a freed agent takes.
+    """The queue whose head a freed agent takes (its head is then ``q.items[0]``).
 
     ``queues`` are the queues the agent may serve, each with the wait a contact must have had
     before this agent's group may take it (its overflow delay; 0 for a primary group).
     Real-time contacts come before deferred ones (e-mail is taken only when no real-time
     contact the agent could take is waiting); then the smallest priority value; then the
-    longest wait. With ``fifo_across_priorities`` priority is ignored.
+    longest wait. With ``fifo_across_priorities`` priority is ignored. ``patience`` is needed
+    for queues that expire their contacts (see ``Queue``).
     """
     best: Queue | None = None
     best_key: tuple[bool, int, float] | None = None
     for q, delay in queues:
         if not q.items or not channel_open[q.channel]:
             continue
-        i = q.head(status)
+        i = q.head(status, now, arrival, patience)
         if i is None:
             continue
         t = arrival[i]
@@ -121,3 +145,7 @@ def least_loaded(
             if load[a] < best_load:
                 best, best_load = a, load[a]
     return best
+
+
+def _ignore(i: int) -> None:
+    """The default ``Queue.on_expire``: queues that do not expire their contacts never call it."""

@@ -192,11 +192,12 @@ class ContactStore:
         if self.block + 1 < len(self.blocks):
             self._at(self.blocks[self.block][1] - self.env._now, self._switch, None)
         elif self.next_arrival >= self.block_end:
-            self.arrivals_done = True
+            self._arrivals_over()
             self._check_done()
 
     def _switch(self: Any, _payload: None) -> None:
         """At a block's end: finished contacts go to the sink, the others are carried over."""
+        self._sweep_expired(self.env._now)
         done = self._np("status") == DONE
         self.sink(self._batch(done))
         live = np.flatnonzero(~done)

@@ -176,6 +176,7 @@ class Workforce:
                 self.status,
                 self.channel_open,
                 self.plan.fifo_across_priorities,
+                self.patience,
             )
             if q is None:
                 keep.append(a)
