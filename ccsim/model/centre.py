@@ -141,8 +141,11 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             self._partner_end,
         )
         self.has_personal = bool(self.personal_groups)
+        # groups whose agents take one contact at a time, have no personal customers, and serve
+        # no journey: the common case the per-contact path inlines
         self.plain_group = [
-            not chats and g not in self.personal_groups for g, chats in enumerate(self.group_chats)
+            not chats and g not in self.personal_groups and not self.journeys_on
+            for g, chats in enumerate(self.group_chats)
         ]
         self.fifo = plan.fifo_across_priorities
         for q in self.qlist:
@@ -192,7 +195,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         if g >= 0:  # one able group, no chat: the longest-idle agent is the deque's head
             idle = self.idle[g]
             if idle:
-                self._serve(i, idle.popleft(), now)
+                self._serve_one(i, idle.popleft(), now)
                 return
         elif self._route(i, q, now):
             return
@@ -222,7 +225,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
                 if g >= 0:  # one able group, no chat: the longest-idle agent is the deque's head
                     idle = self.idle[g]
                     if idle:
-                        self._serve(i, idle.popleft(), now)
+                        self._serve_one(i, idle.popleft(), now)
                         return
                 elif self._route(i, q, now):
                     return
@@ -381,6 +384,23 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         else:
             self._push(self._queue, (now + h + w, NORMAL, next(self._eid), (self._end, i)))
 
+    def _serve_one(self, i: int, a: int, now: float) -> None:
+        """``_serve`` when no journey policy is on and the channel takes one contact at a time
+        (the hot path). ``served_by`` and ``resolved`` of such contacts are set at the end of
+        the block (``ContactStore._batch``); a group without chats needs no current channel."""
+        self.status[i] = IN_SERVICE
+        self.wait[i] = now - self.arrival[i]
+        self.agent[i] = a
+        h = self.base_handle[i] * self.slowness[self.agent_group[a]][self.ctype[i]]
+        self.load[a] = 1
+        w = self.base_wrap[i]
+        self.talk[i] = h
+        self.wrap[i] = w
+        if w > 0 and self.qlist[self.qid[i]].lines is not None:
+            self._push(self._queue, (now + h, NORMAL, next(self._eid), (self._talk_end, i)))
+        else:
+            self._push(self._queue, (now + h + w, NORMAL, next(self._eid), (self._end, i)))
+
     def _chat_taken(self, a: int, c: int, h: float) -> float:
         """Agent ``a`` takes one more chat: its load, partial-load set and stretched handle time."""
         load = self.load[a] + 1
@@ -405,9 +425,8 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             self.outcome[i] = SERVED
             if self.journeys_on:
                 self._service_ended(i, self.resolution[self.ctype[i]])
-            else:
-                self.resolved[i] = 1
-        if not (self.wrap[i] > 0) and self.qlist[self.qid[i]].lines is not None:
+            # else: resolved, set for all served contacts at the block's end
+        if self.lines[c] is not None and not (self.wrap[i] > 0) and self.qlist[self.qid[i]].lines is not None:
             self.in_system[c] -= 1
         self.open_contacts -= 1
         a = self.agent[i]
@@ -441,7 +460,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
                 self.idle[g].append(a)
             else:
                 q.waiting -= 1
-                self._serve(q.items.popleft(), a, now)
+                self._serve_one(q.items.popleft(), a, now)
         if self.arrivals_done:
             self._check_done()
 

@@ -225,6 +225,10 @@ class ContactStore:
     def _batch(self: Any, mask: np.ndarray) -> dict[str, np.ndarray]:
         """Result columns of the contacts selected by ``mask`` (copies)."""
         out = {name: self._np(name)[mask] for name in RESULT_COLUMNS}
+        # set here for the contacts of the hot path (Centre._serve_one): an agent took it
+        out["served_by"][(out["agent"] >= 0) & (out["served_by"] == NOBODY)] = POOL
+        if not self.journeys_on:  # without journeys every served contact is resolved
+            out["resolved"] = (out["outcome"] == SERVED).astype(out["resolved"].dtype)
         groups = np.asarray(self.agent_group, dtype=np.int32)
         agent = out["agent"]
         out["agent_group"] = np.where(agent >= 0, groups[np.maximum(agent, 0)] if len(groups) else -1, -1)
