@@ -178,7 +178,8 @@ class Accumulator:
         m = (b["arrival"] >= self.plan.clock.warmup) & (b["arrival"] < self.plan.clock.end)
         if not m.any():
             return
-        b = {k: v[m] for k, v in b.items()}
+        if not m.all():
+            b = {k: v[m] for k, v in b.items()}
         ch, ty, sg, outcome, wait = b["channel"], b["ctype"], b["segment"], b["outcome"], b["wait"]
         within, num, den = self.rule.contributions(ch, outcome, wait, b["origin"])
         answered = answered_mask(outcome, wait, b["origin"])
@@ -189,6 +190,11 @@ class Accumulator:
         size = len(self.counts["offered"])
 
         def add(name: str, weights: np.ndarray | None = None) -> None:
+            if weights is not None and weights.dtype == bool:
+                if not weights.any():  # many counts are zero in a plain scenario
+                    return
+                if weights.all():
+                    weights = None
             self.counts[name] += np.bincount(key, weights=weights, minlength=size)
 
         add("offered")

@@ -126,7 +126,9 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         self._queue: Any = env._queue
         self._eid: Any = env._eid
         self._push: Any = heappush
-        self._arrive_timer = (self._arrive, None)
+        # Arrivals are not timers: they come in time order from the block's columns, and
+        # ``engine.run_until`` merges them with the event queue (``due``: the next one's time).
+        self.due = math.inf
         # timers whose payload names a contact: renumbered when a block's contacts are carried over
         self.per_contact_callbacks = (
             self._abandon,
@@ -175,14 +177,16 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
         self._at(self.plan.horizon, self._finish, None)
 
     # ------------------------------------------------------------------ contacts
-    def _arrive(self, _payload: None) -> None:
-        """The next arrival of the block (one timer, reused along the chain)."""
+    def arrive(self) -> None:
+        """The next arrival of the block is due (``engine.run_until`` calls it at ``due``)."""
         i = self.next_arrival
         self.next_arrival = i + 1
         if i + 1 < self.block_end:
-            self._push(self._queue, (self.arrival[i + 1], NORMAL, next(self._eid), self._arrive_timer))
-        elif self.block + 1 == len(self.blocks):
-            self._arrivals_over()
+            self.due = self.arrival[i + 1]
+        else:
+            self.due = math.inf
+            if self.block + 1 == len(self.blocks):
+                self._arrivals_over()
         now = self.env._now
         q = self.qlist[self.qid[i]]
         if self.journeys_on or self.closed[i] or q.lines is not None or not self.channel_open[q.channel]:

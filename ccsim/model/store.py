@@ -188,7 +188,7 @@ class ContactStore:
     def _schedule_block(self: Any) -> None:
         """The first arrival of the loaded block, and the switch to the next block."""
         if self.next_arrival < self.block_end:
-            self._at(self.arrival[self.next_arrival] - self.env._now, self._arrive, None)
+            self.due = self.arrival[self.next_arrival]
         if self.block + 1 < len(self.blocks):
             self._at(self.blocks[self.block][1] - self.env._now, self._switch, None)
         elif self.next_arrival >= self.block_end:
