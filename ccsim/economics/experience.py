@@ -52,6 +52,8 @@ EXPERIENCE_FLOATS = {
 }
 LOST = (ABANDONED, BLOCKED, CLOSED, BALKED)
 RATED = (SERVED, ABANDONED, BLOCKED, CLOSED, BALKED, SELF_SERVED, DECLINED)
+_LOST_CODE = np.isin(np.arange(len(OUTCOMES)), LOST)  # by outcome code
+_RATED_CODE = np.isin(np.arange(len(OUTCOMES)), RATED)
 
 
 class ExperienceModel:
@@ -83,15 +85,36 @@ class ExperienceModel:
         """Per contact: ``lost`` (expected lost for good), ``churn``, ``rated`` (0/1), ``csat``,
         ``ces``, ``promoter``, ``detractor`` (NaN where not rated). Channels and segments are
         given by their index in the scenario."""
+        e = self.scores(channel, segment, outcome, wait, attempt, resolved, escalated, broken)
+        rated = e["rated"]
+        for name in ("csat", "ces", "promoter", "detractor"):
+            e[name] = np.where(rated, e[name], np.nan)
+        return e
+
+    def scores(
+        self,
+        channel: np.ndarray,
+        segment: np.ndarray,
+        outcome: np.ndarray,
+        wait: np.ndarray,
+        attempt: np.ndarray,
+        resolved: np.ndarray,
+        escalated: np.ndarray,
+        broken: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """As ``evaluate``, but the scores of contacts that are not rated are 0, not NaN (what
+        the sums of ``ExperienceCounts`` need, without a pass to clear the NaNs)."""
         deferred = self.deferred[np.asarray(channel, dtype=np.int64)]
+        any_deferred = bool(deferred.any())
         segment = np.asarray(segment, dtype=np.int64)
-        outcome = np.asarray(outcome)
-        wait = np.nan_to_num(np.asarray(wait, dtype=float))
+        outcome = np.asarray(outcome, dtype=np.int64)
+        wait = np.asarray(wait, dtype=float)
+        wait = np.where(np.isnan(wait), 0.0, wait)
         attempt = np.asarray(attempt, dtype=float)
         resolved = np.asarray(resolved).astype(bool)
         escalated = np.asarray(escalated).astype(bool)
         broken = np.asarray(broken).astype(bool)
-        lost_any = np.isin(outcome, LOST)
+        lost_any = _LOST_CODE[outcome]
         can_retry = attempt < self.max_attempts[segment]
         retry = np.where(
             outcome == ABANDONED,
@@ -106,18 +129,18 @@ class ExperienceModel:
             m = segment == k
             if not m.any():
                 continue
-            s = 1.0 - np.where(deferred[m], churn.wait_deferred(wait[m]), churn.wait(wait[m]))
+            s = 1.0 - _by_channel_kind(churn.wait, churn.wait_deferred, wait[m], deferred[m], any_deferred)
             s *= np.where(lost_any[m], 1.0 - churn.lost, 1.0)
             s *= np.where(unresolved[m], 1.0 - churn.unresolved, 1.0)
             s *= np.where(attempt[m] > 1, 1.0 - churn.repeat, 1.0)
             s *= np.where(broken[m], 1.0 - churn.broken_promise, 1.0)
             stay[m] = s
-        rated = np.isin(outcome, RATED)
+        rated = _RATED_CODE[outcome]
         churn_p = np.where(rated, 1.0 - stay, 0.0)
         self_served = outcome == SELF_SERVED
-        facts = (wait, deferred, lost_any, unresolved, attempt, escalated, broken, self_served)
-        csat = np.where(rated, _score(self.experience.csat, *facts), np.nan)
-        ces = np.where(rated, _score(self.experience.ces, *facts), np.nan)
+        facts = (wait, deferred, lost_any, unresolved, attempt, escalated, broken, self_served, any_deferred)
+        csat = np.where(rated, _score(self.experience.csat, *facts), 0.0)
+        ces = np.where(rated, _score(self.experience.ces, *facts), 0.0)
         nps = self.experience.nps
         return {
             "lost": lost,
@@ -125,9 +148,22 @@ class ExperienceModel:
             "rated": rated,
             "csat": csat,
             "ces": ces,
-            "promoter": np.where(rated, nps.promoter(np.nan_to_num(csat)), np.nan),
-            "detractor": np.where(rated, nps.detractor(np.nan_to_num(csat)), np.nan),
+            "promoter": np.where(rated, nps.promoter(csat), 0.0),
+            "detractor": np.where(rated, nps.detractor(csat), 0.0),
         }
+
+
+def _by_channel_kind(
+    realtime: Callable[[np.ndarray], np.ndarray],
+    deferred_curve: Callable[[np.ndarray], np.ndarray],
+    wait: np.ndarray,
+    deferred: np.ndarray,
+    any_deferred: bool,
+) -> np.ndarray:
+    """The response to the wait: by the deferred curve for deferred channels, else real-time."""
+    if not any_deferred:
+        return realtime(wait)
+    return np.where(deferred, deferred_curve(wait), realtime(wait))
 
 
 def _score(
@@ -140,9 +176,10 @@ def _score(
     escalated: np.ndarray,
     broken: np.ndarray,
     self_served: np.ndarray,
+    any_deferred: bool = True,
 ) -> np.ndarray:
     penalty = (
-        np.where(deferred, spec.wait_deferred(wait), spec.wait(wait))
+        _by_channel_kind(spec.wait, spec.wait_deferred, wait, deferred, any_deferred)
         + spec.lost * lost
         + spec.unresolved * unresolved
         + spec.repeat * np.maximum(attempt - 1, 0)
@@ -165,7 +202,7 @@ class ExperienceCounts:
         served = outcome == SERVED
         promised = ~np.isnan(b["promised"])
         kept = served & (b["arrival"] + np.nan_to_num(wait) <= b["promised"] + 1e-9)
-        e = self.model.evaluate(
+        e = self.model.scores(
             b["channel"],
             b["segment"],
             outcome,
@@ -176,15 +213,15 @@ class ExperienceCounts:
             promised & ~kept,
         )
         add("talk_s", np.where(served, b["talk"], 0.0))
-        add("wait_total_s", np.nan_to_num(wait))
+        add("wait_total_s", np.where(np.isnan(wait), 0.0, wait))
         add("issues", b["origin"] == 0)
         add("lost", e["lost"])
         add("churn_risk", e["churn"])
         add("rated", e["rated"])
-        add("csat_sum", np.nan_to_num(e["csat"]))
-        add("ces_sum", np.nan_to_num(e["ces"]))
-        add("promoters", np.nan_to_num(e["promoter"]))
-        add("detractors", np.nan_to_num(e["detractor"]))
+        add("csat_sum", e["csat"])
+        add("ces_sum", e["ces"])
+        add("promoters", e["promoter"])
+        add("detractors", e["detractor"])
 
 
 def contact_experience(results: Any) -> pd.DataFrame:
