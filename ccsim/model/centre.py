@@ -1,9 +1,11 @@
 """The SimPy model of the centre for one replication.
 
-Built for speed (DESIGN.md section 6): contacts are indices into column lists, agents are
-integers in free-lists per group, and every handler is a callback on a plain SimPy event.
-Patience timers are set only for contacts that queue and are ignored when they fire late.
-Routing decisions are delegated to ``ccsim.model.routing``.
+Built for speed (DESIGN.md section 6; docs/explanation/engine.md): contacts are indices into
+columns, agents are integers in free-lists per group, every handler is a callback of a timer
+``(callback, payload)`` on SimPy's event queue, and arrivals are merged with that queue by
+``engine.run_until``. Patience needs a timer only where the moment of abandonment matters;
+elsewhere it is checked at the head of the queue. Patience timers that fire after the contact
+was answered are ignored. Routing decisions are delegated to ``ccsim.model.routing``.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from simpy.events import NORMAL
 
 from ccsim.model import routing
 from ccsim.model.journeys import Journeys
+from ccsim.model.patience import Patience
 from ccsim.model.plan import Plan
 from ccsim.model.relationship import Relationship
 from ccsim.model.routing import Queue
 from ccsim.model.sampling import blocks, busyness_factors
 from ccsim.model.store import (
-    ABANDONED,
     BLOCKED,
     DONE,
     IN_SERVICE,
@@ -43,14 +45,8 @@ from ccsim.model.workforce import QueueSetup, Workforce
 __all__ = ["OUTCOMES", "Centre"]
 
 
-class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
+class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationship):
     """Agents, queues and lines of one replication, driven by ``simpy.Environment``."""
-
-    # Patience without timers where nothing depends on the moment a caller abandons (no journey
-    # policy, no trunk lines, no overflow delay): a contact that reaches the head of its queue
-    # after its patience ran out has abandoned then (``routing.Queue.expires``). The contacts are
-    # the same either way (tests compare the two); timers cost an event per queued contact.
-    expire_at_head = True
 
     def __init__(
         self,
@@ -150,10 +146,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             for g, chats in enumerate(self.group_chats)
         ]
         self.fifo = plan.fifo_across_priorities
-        for q in self.qlist:
-            if self.expire_at_head and not self.journeys_on and q.lines is None and not q.delay:
-                q.expires = True
-                q.on_expire = self._expire
+        self._init_patience()
         # per group: its only queue, when it serves one and without overflow delay
         self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
         self._load_block(0)
@@ -264,46 +257,6 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             for r in range(1, len(q.ranks)):
                 self._at(r * q.delay, self._overflow, (i, r))
 
-    def _start_patience(self, i: int) -> None:
-        if self.status[i] == WAITING:
-            p = self.patience[i]
-            if p != math.inf:
-                self._at(p, self._abandon, i)
-
-    def _expire(self, i: int) -> None:
-        """Contact ``i`` reached the head of a queue that expires its contacts (or the queue was
-        swept) after its patience ran out: it abandoned at arrival + patience."""
-        self.status[i] = DONE
-        self.outcome[i] = ABANDONED
-        a = self.arrival[i]
-        self.wait[i] = (a + self.patience[i]) - a  # as a patience timer set at arrival gives it
-        self.open_contacts -= 1
-
-    def _sweep_expired(self, now: float) -> None:
-        """Settle every contact of the expiring queues whose patience has run out by ``now``
-        (at a block's end and at the end of the run: none is left waiting by mistake)."""
-        status, arrival, patience = self.status, self.arrival, self.patience
-        for q in self.qlist:
-            if q.expires:
-                for i in q.items:
-                    if status[i] == WAITING and arrival[i] + patience[i] <= now:
-                        q.waiting -= 1
-                        self._expire(i)
-
-    def _arrivals_over(self) -> None:
-        """The last arrival is due. From here patience runs on timers: no arrival would wake an
-        idle agent, so contacts left in expiring queues must abandon on time by themselves."""
-        self.arrivals_done = True
-        now = self.env._now
-        self._sweep_expired(now)
-        status, arrival, patience = self.status, self.arrival, self.patience
-        for q in self.qlist:
-            if q.expires:
-                q.expires = False
-                for i in q.items:
-                    if status[i] == WAITING and patience[i] != math.inf:
-                        self._at((arrival[i] + patience[i]) - now, self._abandon, i)
-
     def _end_at_arrival(self, i: int, outcome: int) -> None:
         self.status[i] = DONE
         self.outcome[i] = outcome
@@ -336,19 +289,6 @@ class Centre(ContactStore, QueueSetup, Workforce, Journeys, Relationship):
             q = self.qlist[self.qid[i]]
             if self._route(i, q, self.env._now, up_to=r):
                 q.waiting -= 1  # it stays in the deque until it reaches the head (not waiting)
-
-    def _abandon(self, i: int) -> None:
-        if self.status[i] != WAITING:
-            return  # answered before its patience ran out
-        if self.target[i] < 0:  # in the ordinary queue (not waiting for a personal agent)
-            self.qlist[self.qid[i]].waiting -= 1
-        self.status[i] = DONE
-        self.served_by[i] = NOBODY  # it may have been waiting for its personal agent
-        self.outcome[i] = ABANDONED
-        self.wait[i] = self.env._now - self.arrival[i]
-        self._leave_system(i)
-        if self.journeys_on:
-            self._gave_up(i, ABANDONED)
 
     def _leave_system(self, i: int) -> None:
         q = self.qlist[self.qid[i]]
