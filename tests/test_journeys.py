@@ -4,6 +4,7 @@ and conservation holds: every contact ends in exactly one outcome."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import base_raw
 
@@ -349,3 +350,48 @@ def test_bad_policy_names_are_reported():
     raw["contact_types"]["general"]["escalation"] = {"share": 0.2, "to": "lvl2"}
     with pytest.raises(ccsim.ConfigError, match=r"escalation\.to: unknown contact type 'lvl2'"):
         ccsim.from_dict(raw)
+
+
+def test_journey_decisions_are_common_random_numbers():
+    """A contact decides the same way whatever the staffing: the same arrivals are resolved,
+    escalated, retry after abandoning, and their retrials come after the same delay."""
+    raw = base_raw(**{"scenario.duration": "4h"})
+    raw["segments"]["standard"]["retrial"] = {
+        "abandoned": 0.6,
+        "delay": {"dist": "exponential", "mean": "5min"},
+        "max_attempts": 3,
+    }
+    general = raw["contact_types"]["general"]
+    general.update(resolution=0.7, repeat={"delay": {"dist": "exponential", "mean": "30min"}})
+    general["escalation"] = {"share": 0.1, "to": "level2"}
+    raw["contact_types"]["level2"] = {"handle": {"dist": "exponential", "mean": "6min"}}
+    raw["agents"]["pool"]["skills"] = ["general", "level2"]
+
+    def journeys(count: int) -> pd.DataFrame:
+        raw["agents"]["pool"]["count"] = count
+        c = run(raw, replications=1, seed=11).contacts
+        parent = c.set_index("contact_id")
+        c["parent_arrival_s"] = c["parent_id"].map(parent["arrival_s"])
+        c["parent_end_s"] = c["parent_id"].map(parent["arrival_s"] + parent["wait_s"])
+        return c
+
+    few, many = journeys(7), journeys(10)
+    firsts = [c[c["origin"] == "arrival"].set_index("arrival_s") for c in (few, many)]
+    assert firsts[0].index.equals(firsts[1].index)  # the same arrivals
+    a, b = firsts
+    served = (a["outcome"] == "served") & (b["outcome"] == "served")
+    assert served.sum() > 100 and (a["wait_s"] != b["wait_s"]).any()  # the staffing mattered
+    assert (a.loc[served, "resolved"] == b.loc[served, "resolved"]).all()
+    assert (a.loc[served, "escalated"] == b.loc[served, "escalated"]).all()
+    abandoned = (a["outcome"] == "abandoned") & (b["outcome"] == "abandoned")
+    assert abandoned.sum() > 5
+
+    def retrial_delays(c: pd.DataFrame) -> pd.Series:
+        r = c[(c["origin"] == "retrial") & (c["attempt"] == 2)]
+        return (r["arrival_s"] - r["parent_end_s"]).set_axis(r["parent_arrival_s"]).sort_index()
+
+    ra, rb = retrial_delays(few), retrial_delays(many)
+    both = abandoned[abandoned].index
+    ra, rb = ra[ra.index.isin(both)], rb[rb.index.isin(both)]
+    assert len(ra) > 0 and ra.index.equals(rb.index)  # the same callers retry ...
+    assert np.allclose(ra.to_numpy(), rb.to_numpy())  # ... after the same delay

@@ -7,7 +7,12 @@ resolution, repeat contacts, escalation to the next support level; after abandon
 signal: retrials. Contacts created this way are linked to the one that led to them (``parent``)
 and carry the customer and the attempt number, so a customer's journey can be followed.
 
-Decisions are drawn from named random streams of the replication (``journey/...``).
+Each contact decides with its own random numbers (``store.JOURNEY_COLUMNS``): a uniform per
+decision, drawn up front for a block's arrivals; a contact created during the run draws its
+handle time, patience, delay, channel and its own uniforms from a generator seeded by the key of
+the contact that led to it and its origin. A contact therefore decides the same way in two
+scenarios that differ in staffing or routing (common random numbers), whatever the order of
+events.
 """
 
 from __future__ import annotations
@@ -17,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from ccsim.model.sampling import stream
 from ccsim.model.store import (
     ABANDONED,
     BALKED,
     CALLBACK,
     CALLBACK_MADE,
     CLOSED,
+    DECISIONS,
     DECLINED,
     DONE,
     ESCALATION,
@@ -40,6 +45,7 @@ from ccsim.model.store import (
 )
 
 LANE_NORMAL, LANE_CALLBACK, LANE_URGENT = 0, 1, 2
+HANDLING = 100  # salt of a contact's own draws when it is answered (transfer, decline times)
 
 
 class Journeys:
@@ -48,10 +54,10 @@ class Journeys:
     def _init_journeys(self: Any) -> None:
         plan, cfg = self.plan, self.plan.config
         chans = list(cfg.channels.values())
-        self.rng = {
-            name: stream(self.seed, self.replication, f"journey/{name}")
-            for name in ("decide", "delay", "handle", "channel")
-        }
+        # the generator of contacts' own draws (_draws): one, repositioned for each contact
+        self._bits = np.random.PCG64(0)
+        self._gen = np.random.Generator(self._bits)
+        self._inc = (_mix64(self.seed) << 64 | _mix64(self.replication)) | 1  # odd, per run
         self.after_hours = [ch.closed_policy for ch in chans]
         self.fallback = [
             plan.channel_index(ch.fallback_channel) if ch.fallback_channel else -1 for ch in chans
@@ -86,32 +92,64 @@ class Journeys:
         )
 
     # ------------------------------------------------------------------ helpers
-    def _u(self: Any) -> float:
-        return float(self.rng["decide"].random())
+    def _draws(self: Any, i: int, salt: int) -> np.random.Generator:
+        """The random numbers of what contact ``i`` leads to: ``salt`` is the origin of the
+        contact it creates (a contact creates at most one of each origin), or ``HANDLING``.
 
-    def _pick(self: Any, mix: dict[str, float] | None, default: int) -> int:
+        One generator serves every contact: its state is set from the contact's key and the
+        salt (a SplitMix64 hash of the two), which costs a microsecond where seeding a new
+        generator costs ten. It is valid until the next call."""
+        k = int(self.key[i])
+        a = _mix64(k ^ ((salt * 0xD1B54A32D192ED03) & _MASK64))
+        b = _mix64(a ^ k)
+        self._bits.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": (a << 64) | b, "inc": self._inc},
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return self._gen
+
+    def _pick(self: Any, mix: dict[str, float] | None, default: int, rng: np.random.Generator) -> int:
+        """A channel from ``mix`` (weights by channel name), or ``default`` if there is none."""
         if not mix:
             return default
+        u = float(rng.random()) * sum(mix.values())
         names = list(mix)
-        p = np.asarray([mix[n] for n in names], dtype=float)
-        k = int(self.rng["channel"].choice(len(names), p=p / p.sum()))
-        return int(self.plan.channel_index(names[k]))
+        total = 0.0
+        for name in names:
+            total += mix[name]
+            if u < total:
+                return int(self.plan.channel_index(name))
+        return int(self.plan.channel_index(names[-1]))  # u at the very top (rounding)
 
     def _create(
-        self: Any, delay: float, i: int | None, channel: int, ctype: int, origin: int, **values: Any
+        self: Any,
+        delay: float,
+        i: int,
+        channel: int,
+        ctype: int,
+        origin: int,
+        rng: np.random.Generator | None = None,
+        **values: Any,
     ) -> int:
-        """A contact created by contact ``i`` (or by nobody): it arrives after ``delay``."""
+        """A contact created by contact ``i``: it arrives after ``delay``. Its handle time,
+        patience and decisions come from ``rng`` (``_draws(i, origin)`` unless given: a caller
+        that drew the delay or channel from it passes it on)."""
         plan = self.plan
         now = self.env._now
-        seg = values.pop("segment", self.segment[i] if i is not None else 0)
-        handle = float(plan.handle[(ctype, channel)].sample(self.rng["handle"], 1)[0])
+        rng = rng if rng is not None else self._draws(i, origin)
+        key = int(rng.bit_generator.random_raw()) >> 1  # a non-negative int64
+        u = rng.random(len(DECISIONS)).tolist()
+        seg = values.pop("segment", self.segment[i])
+        handle = float(plan.handle[(ctype, channel)].sample(rng, 1)[0])
         wrap_d = plan.wrap[ctype]
-        wrap = float(wrap_d.sample(self.rng["handle"], 1)[0]) if wrap_d is not None else 0.0
+        wrap = float(wrap_d.sample(rng, 1)[0]) if wrap_d is not None else 0.0
         patience = math.inf
         if plan.channels[channel].realtime and origin not in (CALLBACK_MADE, VOICEMAIL_CALLBACK):
             dist = self.channel_patience[channel] or plan.patience[seg]
             if dist is not None:
-                patience = float(dist.sample(self.rng["handle"], 1)[0])
+                patience = float(dist.sample(rng, 1)[0])
         arrival = now + delay
         row = {
             "arrival": arrival,
@@ -125,11 +163,13 @@ class Journeys:
             "qid": values.pop(
                 "qid", self.qindex[(channel, ctype, self.route_segment(seg, True), LANE_NORMAL)]
             ),
-            "customer": self.customer[i] if i is not None else -1,
-            "attempt": self.attempt[i] + 1 if i is not None else 1,
-            "parent": self.cid[i] if i is not None else -1,
+            "customer": self.customer[i],
+            "attempt": self.attempt[i] + 1,
+            "parent": self.cid[i],
             "origin": origin,
-            "identified": self.identified[i] if i is not None else 1,
+            "identified": self.identified[i],
+            "key": key,
+            **{f"u_{d}": x for d, x in zip(DECISIONS, u, strict=True)},
         }
         row.update(values)
         j = self._new_contact(row)
@@ -167,7 +207,7 @@ class Journeys:
                 self._create(0.0, i, self.fallback[c], self.ctype[i], MOVED, attempt=self.attempt[i])
                 return True
         ns = self.non_service[c]
-        if ns is not None and self.origin[i] == 0 and self._u() < ns.share:
+        if ns is not None and self.origin[i] == 0 and self.u_nonservice[i] < ns.share:
             if ns.handling == "telephony":
                 self._end_at_arrival(i, PASSED_THROUGH)
                 return True
@@ -177,8 +217,9 @@ class Journeys:
             self._end_at_arrival(i, SELF_SERVED)
             if ss == 2:  # self-service failed: the customer reaches an agent later
                 spec = self.self_service[self.stream_of[i]]
-                delay = float(spec.delay.sample(self.rng["delay"], 1)[0])
-                self._create(delay, i, c, self.ctype[i], SELF_SERVICE_FAIL)
+                rng = self._draws(i, SELF_SERVICE_FAIL)
+                delay = float(spec.delay.sample(rng, 1)[0])
+                self._create(delay, i, c, self.ctype[i], SELF_SERVICE_FAIL, rng)
             return True
         return False
 
@@ -201,14 +242,14 @@ class Journeys:
         if ann is not None or (cb is not None and cb.offer_if_predicted_over is not None):
             predicted = self._predicted_wait(i, q)
             self.predicted[i] = predicted
-            if ann is not None and predicted > ann.threshold and self._u() < ann.balk:
+            if ann is not None and predicted > ann.threshold and self.u_balk[i] < ann.balk:
                 self._leave_queue(i, BALKED, now)
                 return True
             if (
                 cb is not None
                 and cb.offer_if_predicted_over is not None
                 and predicted > cb.offer_if_predicted_over
-                and self._u() < cb.accept
+                and self.u_callback_offer[i] < cb.accept
             ):
                 self._take_callback(i, now)
                 return True
@@ -255,7 +296,7 @@ class Journeys:
         if self.status[i] != WAITING:
             return
         cb = self.callback[self.channel[i]]
-        if self._u() < cb.accept:
+        if self.u_callback_later[i] < cb.accept:
             self._take_callback(i, self.env._now)
 
     def _take_callback(self: Any, i: int, now: float) -> None:
@@ -296,19 +337,20 @@ class Journeys:
         """Resolution, escalation and repeat of a contact an agent (or partner) finished."""
         t = self.ctype[i]
         esc = self.escalation[t]
-        if esc is not None and self._u() < esc.share:
+        if esc is not None and self.u_escalate[i] < esc.share:
             self.escalated[i] = 1
             self.resolved[i] = 0
             channel = self.plan.channel_index(esc.channel) if esc.channel else self.channel[i]
             self._create(0.0, i, channel, self.plan.type_index(esc.to), ESCALATION)
             return
-        if self._u() < resolution:
+        if self.u_resolve[i] < resolution:
             self.resolved[i] = 1
             return
         rep = self.repeat[t]
         if rep is not None and self.attempt[i] < rep.max_contacts:
-            delay = float(rep.delay.sample(self.rng["delay"], 1)[0])
-            self._create(delay, i, self._pick(rep.channels, self.channel[i]), t, REPEAT)
+            rng = self._draws(i, REPEAT)
+            delay = float(rep.delay.sample(rng, 1)[0])
+            self._create(delay, i, self._pick(rep.channels, self.channel[i], rng), t, REPEAT, rng)
 
     def _gave_up(self: Any, i: int, outcome: int) -> None:
         """Retrial after abandoning or a busy signal."""
@@ -316,18 +358,31 @@ class Journeys:
         if spec is None or self.attempt[i] >= spec.max_attempts:
             return
         share = spec.abandoned if outcome == ABANDONED else spec.blocked
-        if self._u() < share:
-            delay = float(spec.delay.sample(self.rng["delay"], 1)[0])
-            self._create(delay, i, self._pick(spec.channels, self.channel[i]), self.ctype[i], RETRIAL)
+        if self.u_retry[i] < share:
+            rng = self._draws(i, RETRIAL)
+            delay = float(spec.delay.sample(rng, 1)[0])
+            channel = self._pick(spec.channels, self.channel[i], rng)
+            self._create(delay, i, channel, self.ctype[i], RETRIAL, rng)
 
     def _handle_time(self: Any, i: int, base: float) -> tuple[float, int]:
         """Talk time and final outcome of a contact an agent answers (declines, transfers)."""
         if self.nonservice_flag[i]:
             spec = self.non_service[self.channel[i]]
             self.base_wrap[i] = 0.0  # a transfer has no wrap-up
-            return float(spec.time.sample(self.rng["handle"], 1)[0]), PASSED_THROUGH
+            return float(spec.time.sample(self._draws(i, HANDLING), 1)[0]), PASSED_THROUGH
         dec = self.decline[self.ctype[i]]
         if dec is not None:
             self.base_wrap[i] = 0.0
-            return float(dec.sample(self.rng["handle"], 1)[0]), DECLINED
+            return float(dec.sample(self._draws(i, HANDLING), 1)[0]), DECLINED
         return base, -1
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _mix64(x: int) -> int:
+    """SplitMix64's finaliser: a well-mixed 64-bit integer from any integer."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)

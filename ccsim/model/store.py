@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ccsim.model.sampling import sample_contacts
+from ccsim.model.sampling import sample_contacts, stream
 
 # contact status
 PENDING, WAITING, IN_SERVICE, DONE = 0, 1, 2, 3
@@ -75,6 +75,12 @@ COLUMNS = {
     "self_service_code": "b",  # 1: resolved by self-service, 2: self-service failed
     "nonservice_flag": "b",  # not a service call; an agent answers and transfers it
 }
+# Each contact's own random numbers for the journey (only when a journey policy is on): a key
+# from which a created contact's draws derive, and one uniform per decision it may face. Drawn
+# up front for a block's arrivals, at creation for created contacts: a contact decides the same
+# way whatever else happens in the run (common random numbers across scenarios).
+DECISIONS = ("nonservice", "balk", "callback_offer", "callback_later", "escalate", "resolve", "retry")
+JOURNEY_COLUMNS = {"key": "q", **{f"u_{d}": "d" for d in DECISIONS}}
 DTYPES = {"d": np.float64, "i": np.int32, "b": np.int8, "q": np.int64, "h": np.int16}
 RESULT_COLUMNS = tuple(
     c
@@ -118,7 +124,20 @@ class ContactStore:
     self_service_code: Any
     nonservice_flag: Any
 
+    key: Any
+    u_nonservice: Any
+    u_balk: Any
+    u_callback_offer: Any
+    u_callback_later: Any
+    u_escalate: Any
+    u_resolve: Any
+    u_retry: Any
+
     cols: dict[str, Any]
+    codes: dict[str, str]  # the columns in use and their array codes
+    journeys_on: bool
+    seed: int
+    replication: int
     n: int
     n_seen: int
     next_arrival: int
@@ -130,7 +149,7 @@ class ContactStore:
 
     def _np(self, name: str) -> np.ndarray:
         """A numpy view of a column (drop it before the column grows)."""
-        return np.frombuffer(self.cols[name], dtype=DTYPES[COLUMNS[name]])
+        return np.frombuffer(self.cols[name], dtype=DTYPES[self.codes[name]])
 
     def _load_block(self: Any, k: int, carry: dict[str, np.ndarray] | None = None) -> None:
         """Columns of the contacts still in the system (``carry``) followed by block k's arrivals."""
@@ -170,10 +189,18 @@ class ContactStore:
             "self_service_code": c.self_service,
             "nonservice_flag": np.zeros(nb),
         }
+        self.codes = dict(COLUMNS)
+        if self.journeys_on:
+            self.codes.update(JOURNEY_COLUMNS)
+            rng = stream(self.seed, self.replication, f"journey/{k}")
+            new["key"] = rng.integers(0, 2**63 - 1, nb)
+            u = rng.random((len(DECISIONS), nb))
+            for d, name in enumerate(DECISIONS):
+                new[f"u_{name}"] = u[d]
         self.n_seen += nb
         live = 0 if carry is None else len(carry["arrival"])
         self.cols = {}
-        for name, code in COLUMNS.items():
+        for name, code in self.codes.items():
             col = array(code)
             if carry is not None:
                 col.frombytes(np.ascontiguousarray(carry[name], dtype=DTYPES[code]).tobytes())
@@ -202,7 +229,7 @@ class ContactStore:
         self.sink(self._batch(done))
         live = np.flatnonzero(~done)
         remap = {int(old): new for new, old in enumerate(live.tolist())}
-        carry = {name: self._np(name)[live] for name in COLUMNS}
+        carry = {name: self._np(name)[live] for name in self.codes}
         queue = self._queue
         for k, (t, prio, eid, timer) in enumerate(queue):
             if type(timer) is not tuple or timer[0] not in self.per_contact_callbacks:
