@@ -395,3 +395,15 @@ def test_journey_decisions_are_common_random_numbers():
     ra, rb = ra[ra.index.isin(both)], rb[rb.index.isin(both)]
     assert len(ra) > 0 and ra.index.equals(rb.index)  # the same callers retry ...
     assert np.allclose(ra.to_numpy(), rb.to_numpy())  # ... after the same delay
+
+
+def test_crn_study_runs(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import runpy
+    import sys
+    from pathlib import Path
+
+    study = Path(__file__).resolve().parents[1] / "experiments" / "crn_study.py"
+    monkeypatch.setattr(sys, "argv", ["crn_study.py", "--quick"])
+    runpy.run_path(str(study), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "sd of diff" in out and "fcr" in out and "repeats" in out
