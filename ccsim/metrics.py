@@ -17,7 +17,16 @@ import pandas as pd
 from ccsim.economics.experience import EXPERIENCE_COUNTS, EXPERIENCE_FLOATS, ExperienceCounts
 from ccsim.model.plan import Plan
 from ccsim.model.store import CALLBACK_MADE as ORIGIN_CALLBACK
-from ccsim.model.store import DECLINED, ORIGINS, OUTCOMES, PASSED_THROUGH, SERVED_BY
+from ccsim.model.store import (
+    COLUMNS,
+    DECLINED,
+    DTYPES,
+    ORIGINS,
+    OUTCOMES,
+    PASSED_THROUGH,
+    RESULT_COLUMNS,
+    SERVED_BY,
+)
 from ccsim.model.store import VOICEMAIL_CALLBACK as ORIGIN_VOICEMAIL
 
 SL_TEXT = {
@@ -50,6 +59,7 @@ COUNTS = [
     "callback",
     "voicemail",
     "fallback",
+    "callback_offers",  # contacts offered a callback, whether they took it or not
     "first_contacts",  # answered contacts that are a customer's first about an issue
     "first_resolved",  # ... resolved at that first contact
     "resolved",
@@ -214,6 +224,7 @@ class Accumulator:
         add("first_resolved", first & (b["resolved"] == 1))
         add("resolved", b["resolved"] == 1)
         add("escalated", b["escalated"] == 1)
+        add("callback_offers", b["callback_offered"] == 1)
         add("retrials", b["origin"] == 1)
         add("repeats", b["origin"] == 2)
         by = b["served_by"]
@@ -299,6 +310,7 @@ class Accumulator:
             "predicted_wait_s": b["predicted"].astype(np.float32),
             "promised_s": promised,
             "promise_kept": np.where(np.isnan(promised), -1, kept).astype(np.int8),
+            "callback_offered": b["callback_offered"].astype(bool),
         }
 
     def contacts(self) -> pd.DataFrame | None:
@@ -398,19 +410,8 @@ FLOAT_COUNTS = {
     "announce_error_s",
     *EXPERIENCE_FLOATS,
 }
-_EMPTY = {
-    "cid": np.int64,
-    "arrival": float,
-    "channel": np.int32,
-    "ctype": np.int32,
-    "segment": np.int32,
-    "outcome": np.int8,
-    "wait": float,
-    "talk": float,
-    "wrap": float,
-    "agent": np.int32,
-    "agent_group": np.int32,
-}
+# a batch without contacts: the engine's result columns, empty
+_EMPTY = {name: DTYPES[COLUMNS[name]] for name in RESULT_COLUMNS} | {"agent_group": np.int32}
 
 
 def _return_freed_memory() -> None:
@@ -450,6 +451,7 @@ def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
         frame["asa_personal_s"] = _ratio(frame["wait_personal_s"], personal)
         frame["partner_share"] = _ratio(frame["served_partner"], frame["served"])
         frame["promise_kept_rate"] = _ratio(frame["promise_kept"], frame["promised"])
+        frame["callback_take_up"] = _ratio(frame["callback"], frame["callback_offers"])
         frame["announce_bias_s"] = _ratio(frame["announce_error_s"], frame["announced"])
     return frame
 

@@ -40,6 +40,7 @@ KPIS = [
     "asa_personal_s",
     "partner_share",
     "promise_kept_rate",
+    "callback_take_up",
     "announce_bias_s",
     "retrials",
     "repeats",
@@ -48,6 +49,7 @@ KPIS = [
     "passed_through",
     "declined",
     "callback",
+    "callback_offers",
     "voicemail",
     "fallback",
 ]

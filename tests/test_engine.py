@@ -317,3 +317,11 @@ def test_patience_at_the_head_gives_the_contacts_of_patience_timers(case, monkey
     with_timers = run(raw, replications=2).contacts
     assert (at_head["outcome"] == "abandoned").sum() > 10
     pd.testing.assert_frame_equal(at_head, with_timers)
+
+
+def test_a_run_without_measured_contacts_gives_empty_tables():
+    raw = base_raw(**{"scenario.duration": "1min", "scenario.warmup": 0, "scenario.interval": "1min"})
+    raw["demand"][0]["rate"] = "0.001/h"
+    res = run(raw)
+    assert len(res.contacts) == 0 and "callback_offered" in res.contacts.columns
+    assert res.kpi("offered")[0] == 0

@@ -184,6 +184,34 @@ def test_callbacks_leave_the_queue_and_keep_promises(mode):
     assert 0 <= res.kpi("promise_kept_rate")[0] <= 1
     base = run(base_raw(**{"agents.pool.count": 7}))
     assert res.kpi("abandoned")[0] < base.kpi("abandoned")[0]
+    # offers are counted whether taken or not: every taker was offered, some declined
+    assert asked["callback_offered"].all()
+    offered = c[c["callback_offered"]]
+    assert (offered["wait_s"] >= 45 - 1e-6).all() and (offered["outcome"] != "callback").any()
+    assert res.kpi("callback_offers")[0] == pytest.approx(len(offered) / 2)
+    assert 0.4 < res.kpi("callback_take_up")[0] < 0.8  # accept = 0.6
+
+
+def test_callers_who_balk_try_again_as_configured():
+    raw = base_raw(**{"agents.pool.count": 7})
+    raw["channels"]["phone"]["announcement"] = {"threshold": "30s", "balk": 0.5}
+    raw["segments"]["standard"]["retrial"] = {
+        "abandoned": 0.0,
+        "balked": 1.0,
+        "delay": {"dist": "exponential", "mean": "10min"},
+        "max_attempts": 2,
+    }
+    c = run(raw).contacts
+    parent = c.set_index(["replication", "contact_id"])["outcome"]
+    retrials = c[c["origin"] == "retrial"]
+    keys = list(zip(retrials["replication"], retrials["parent_id"], strict=True))
+    led_by = parent.reindex(keys).dropna()  # parents that arrived in the warm-up are not measured
+    assert len(led_by) > 0 and (led_by == "balked").all()  # abandoned ones: share 0
+    first_balked = c[(c["outcome"] == "balked") & (c["attempt"] == 1)]
+    # all of them try again (share 1, one more attempt); a few after the end, not measured
+    assert 0.8 * len(first_balked) <= len(led_by) <= len(first_balked)
+    raw["segments"]["standard"]["retrial"].pop("balked")  # default: as 'abandoned' (0 here)
+    assert (run(raw).contacts["origin"] != "retrial").all()
 
 
 def test_email_acknowledgement_promise_fixed_and_from_backlog():

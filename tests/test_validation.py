@@ -362,8 +362,11 @@ def test_littles_law(small_erlang_a: ccsim.Results) -> None:
         for r in range(res.replications):
             c = contacts[(contacts["replication"] == r) & (contacts["channel"] == channel)]
             waited = c[c["outcome"].isin(["served", "abandoned"])]
-            lq.append(time_average_in_state(waited["arrival_s"].to_numpy(),
-                                            (waited["arrival_s"] + waited["wait_s"]).to_numpy(), t_end))
+            lq.append(
+                time_average_in_state(
+                    waited["arrival_s"].to_numpy(), (waited["arrival_s"] + waited["wait_s"]).to_numpy(), t_end
+                )
+            )
             lam_w.append(len(c) / t_end * waited["wait_s"].sum() / len(c))
             a = agents[(agents["replication"] == r) & (agents["agent_group"] == f"pool_{channel}")]
             busy.append(a["busy_s"].sum() / t_end)

@@ -50,6 +50,13 @@ class Retrial(_Model):
 
     abandoned: float = Field(0.0, ge=0, le=1, description="share of those who abandon who try again")
     blocked: float = Field(0.0, ge=0, le=1, description="share of those blocked who try again")
+    balked: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="share of those who hang up on hearing the predicted wait who try again "
+        "(default: as 'abandoned')",
+    )
     delay: Distribution = Field(description="time until the next attempt")
     channels: dict[str, float] | None = Field(
         None, description="channel of the next attempt, as shares (default: the same channel)"
@@ -60,6 +67,14 @@ class Retrial(_Model):
     def _mix(self) -> Retrial:
         _check_mix(self.channels)
         return self
+
+    def share_of(self, outcome: str) -> float:
+        """The share who try again after ``outcome``: 'abandoned', 'blocked' or 'balked'."""
+        if outcome == "blocked":
+            return self.blocked
+        if outcome == "balked" and self.balked is not None:
+            return self.balked
+        return self.abandoned
 
 
 class Repeat(_Model):

@@ -67,6 +67,7 @@ class ExperienceModel:
         retry = [config.segments[s].retrial for s in self.segments]
         self.retry_abandoned = np.array([r.abandoned if r else 0.0 for r in retry])
         self.retry_blocked = np.array([r.blocked if r else 0.0 for r in retry])
+        self.retry_balked = np.array([r.share_of("balked") if r else 0.0 for r in retry])
         self.max_attempts = np.array([r.max_attempts if r else 1 for r in retry])
         self.experience = config.experience
         self.deferred = np.array([not ch.realtime for ch in config.channels.values()])
@@ -119,7 +120,11 @@ class ExperienceModel:
         retry = np.where(
             outcome == ABANDONED,
             self.retry_abandoned[segment],
-            np.where(outcome == BLOCKED, self.retry_blocked[segment], 0.0),
+            np.where(
+                outcome == BLOCKED,
+                self.retry_blocked[segment],
+                np.where(outcome == BALKED, self.retry_balked[segment], 0.0),
+            ),
         )
         lost = np.where(lost_any, 1.0 - np.where(can_retry, retry, 0.0), 0.0)
         served = (outcome == SERVED) | (outcome == DECLINED)

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from ccsim.model.store import (
-    ABANDONED,
     BALKED,
     CALLBACK,
     CALLBACK_MADE,
@@ -34,6 +33,7 @@ from ccsim.model.store import (
     ESCALATION,
     FALLBACK,
     MOVED,
+    OUTCOMES,
     PASSED_THROUGH,
     REPEAT,
     RETRIAL,
@@ -244,15 +244,17 @@ class Journeys:
             self.predicted[i] = predicted
             if ann is not None and predicted > ann.threshold and self.u_balk[i] < ann.balk:
                 self._leave_queue(i, BALKED, now)
+                self._gave_up(i, BALKED)
                 return True
             if (
                 cb is not None
                 and cb.offer_if_predicted_over is not None
                 and predicted > cb.offer_if_predicted_over
-                and self.u_callback_offer[i] < cb.accept
             ):
-                self._take_callback(i, now)
-                return True
+                self.callback_offered[i] = 1
+                if self.u_callback_offer[i] < cb.accept:
+                    self._take_callback(i, now)
+                    return True
         if cb is not None and cb.offer_after is not None:
             self._at(cb.offer_after, self._offer_callback, i)
         return False
@@ -296,6 +298,7 @@ class Journeys:
         if self.status[i] != WAITING:
             return
         cb = self.callback[self.channel[i]]
+        self.callback_offered[i] = 1
         if self.u_callback_later[i] < cb.accept:
             self._take_callback(i, self.env._now)
 
@@ -353,11 +356,11 @@ class Journeys:
             self._create(delay, i, self._pick(rep.channels, self.channel[i], rng), t, REPEAT, rng)
 
     def _gave_up(self: Any, i: int, outcome: int) -> None:
-        """Retrial after abandoning or a busy signal."""
+        """Retrial after abandoning, a busy signal, or hanging up on a wait announcement."""
         spec = self.retrial[self.segment[i]]
         if spec is None or self.attempt[i] >= spec.max_attempts:
             return
-        share = spec.abandoned if outcome == ABANDONED else spec.blocked
+        share = spec.share_of(OUTCOMES[outcome])
         if self.u_retry[i] < share:
             rng = self._draws(i, RETRIAL)
             delay = float(spec.delay.sample(rng, 1)[0])

@@ -74,6 +74,7 @@ COLUMNS = {
     "stream_of": "i",  # demand stream (-1: created during the run)
     "self_service_code": "b",  # 1: resolved by self-service, 2: self-service failed
     "nonservice_flag": "b",  # not a service call; an agent answers and transfers it
+    "callback_offered": "b",  # offered a callback (accepted or not)
 }
 # Each contact's own random numbers for the journey (only when a journey policy is on): a key
 # from which a created contact's draws derive, and one uniform per decision it may face. Drawn
@@ -123,6 +124,7 @@ class ContactStore:
     stream_of: Any
     self_service_code: Any
     nonservice_flag: Any
+    callback_offered: Any
 
     key: Any
     u_nonservice: Any
@@ -188,6 +190,7 @@ class ContactStore:
             "stream_of": c.stream,
             "self_service_code": c.self_service,
             "nonservice_flag": np.zeros(nb),
+            "callback_offered": np.zeros(nb),
         }
         self.codes = dict(COLUMNS)
         if self.journeys_on:
@@ -289,6 +292,7 @@ class ContactStore:
             "stream_of": -1,
             "self_service_code": 0,
             "nonservice_flag": 0,
+            "callback_offered": 0,
         }
         defaults.update(values)
         for name, col in self.cols.items():
