@@ -256,6 +256,20 @@ def test_cli_calibrate_and_backtest(round_trip, tmp_path):
     assert (folder / "comparison.csv").exists()
     html = (folder / "report.html").read_text()
     assert 'id="backtest"' in html and 'data-figure="fig-backtest"' in html
+    assert html.index('id="backtest"') < html.index('id="intervals"')  # after the summary
+    # `ccsim report` on the folder rebuilds the page with the back-test from comparison.csv
+    from ccsim.report import render_folder
+    from ccsim.report.data import from_folder
+
+    again = render_folder(folder, tmp_path / "again.html").read_text()
+    assert 'id="backtest"' in again and "<title>Back-test:" in again
+    bt = from_folder(folder).backtest
+    assert bt.by == "segment" and "vip" in set(bt.comparison["segment"])
+    hourly = tmp_path / "bt_hour"
+    args = ["backtest", str(csv), str(out), "-r", "1", "--out", str(hourly), "-q"]
+    assert runner.invoke(app, args).exit_code == 0
+    keys = from_folder(hourly).backtest.comparison["hour"].tolist()
+    assert keys[-1] == "all" and all(isinstance(k, int) for k in keys[:-1])  # hours as numbers
 
 
 @pytest.mark.parametrize(

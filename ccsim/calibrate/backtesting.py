@@ -322,6 +322,7 @@ def backtest(
         "log": ", ".join(log.sources),
         "scenario": scenario.name,
         "sl_within": within,
+        "by": by,
     }
     return Backtest(table, results, period, by, settings)
 

@@ -1,8 +1,9 @@
 """The back-test section of the report: observed against simulated, hour by hour.
 
-``backtest_figure`` returns the figure, ``backtest_section`` the section's HTML (for a ``Page``),
-and ``render_backtest`` writes the report of the back-test's simulated run with the section
-added after the summary.
+``backtest_figure`` returns the figure, ``backtest_section`` adds the section to a ``Page`` (the
+page builder calls it when ``ReportData.backtest`` is set: ``ccsim report`` on a folder written
+by ``ccsim backtest --out`` shows it too), and ``render_backtest`` writes the report of the
+back-test's simulated run.
 """
 
 from __future__ import annotations
@@ -151,24 +152,11 @@ def backtest_section(bt: Any, page: Any) -> None:
 
 
 def render_backtest(bt: Any, path: str | Path, manifest: dict[str, Any] | None = None) -> Path:
-    """The report of the back-test's simulated run with the back-test section after the summary."""
+    """The report of the back-test's simulated run, with the back-test section after the summary."""
     from ccsim.report import _write
     from ccsim.report.data import from_results
-    from ccsim.report.page import Page, build, esc
+    from ccsim.report.page import build
 
-    text = build(from_results(bt.results, manifest))
-    extra = Page()
-    backtest_section(bt, extra)
-    section = "".join(extra.parts).removeprefix("</section>") + "</section>"
-    anchor = '<section id="intervals">'
-    if anchor in text:
-        text = text.replace(anchor, section + anchor, 1)
-    else:
-        text = text.replace("</main>", section + "</main>", 1)
-    link = '<a href="#summary">Summary</a>'
-    if link in text:
-        text = text.replace(link, link + '<a href="#backtest">Back-test</a>', 1)
-    else:
-        text = text.replace("<nav>", '<nav><a href="#backtest">Back-test</a>', 1)
-    text = text.replace(f"<title>{esc(bt.scenario.name)}", f"<title>Back-test: {esc(bt.scenario.name)}", 1)
-    return _write(text, Path(path))
+    data = from_results(bt.results, manifest)
+    data.backtest = bt
+    return _write(build(data), Path(path))

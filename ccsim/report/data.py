@@ -69,6 +69,9 @@ class ReportData:
     calibration: pd.DataFrame | None = None  # channel x bin of the announced wait: actual waits
     notes: list[str] = field(default_factory=list)
     money: Any = None  # ccsim.economics.Money (or an object with its ``summary``), if accounted
+    # a back-test's run (ccsim.calibrate.Backtest, or an object with its ``comparison``, ``by``
+    # and ``settings``): observed against simulated, shown after the summary
+    backtest: Any = None
 
     @property
     def replications(self) -> int:
@@ -163,7 +166,25 @@ def from_folder(folder: str | Path) -> ReportData:
         costs = (info.get("resolved_config") or {}).get("costs") or {}
         currency = costs.get("currency", "") if isinstance(costs, dict) else ""
         data.money = SimpleNamespace(summary=pd.read_csv(path / "money.csv"), currency=currency)
+    if (path / "comparison.csv").exists() and isinstance(info.get("backtest"), dict):
+        data.backtest = _backtest_from_folder(path / "comparison.csv", info["backtest"])
     return data
+
+
+def _backtest_from_folder(csv: Path, settings: dict[str, Any]) -> Any:
+    """The back-test of a folder written by ``ccsim backtest --out``: its comparison table (the
+    key column as written: hours as numbers, the 'all' row as text) and its settings."""
+    from types import SimpleNamespace
+
+    table = pd.read_csv(csv, dtype={0: str})
+    by = str(settings.get("by") or table.columns[0])
+    keys = table[by].astype(str)
+    numeric = pd.to_numeric(keys, errors="coerce")
+    table[by] = [
+        int(n) if k != "all" and pd.notna(n) and float(n).is_integer() else k
+        for k, n in zip(keys, numeric, strict=True)
+    ]
+    return SimpleNamespace(comparison=table, by=by, settings=settings)
 
 
 def _scenario_from_manifest(info: dict[str, Any], folder: Path) -> Any:

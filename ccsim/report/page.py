@@ -393,6 +393,11 @@ def build(data: ReportData, plotly_js: str | None = None) -> str:
             lambda: F.replication_spread(data.per_replication, data.channels),
         )
 
+    if data.backtest is not None:  # a back-test's run: observed against simulated, first
+        from ccsim.report.backtest import backtest_section
+
+        backtest_section(data.backtest, page)
+
     page.section("intervals", "Per interval")
     page.figure(
         "fig-offered",
@@ -483,4 +488,5 @@ def build(data: ReportData, plotly_js: str | None = None) -> str:
         money_section(page, data.money)
 
     page.section("run", "Run details", run_details(data))
-    return page.html(f"{data.name} · ccsim report", header(data), plotly_js)
+    title = f"Back-test: {data.name}" if data.backtest is not None else data.name
+    return page.html(f"{title} · ccsim report", header(data), plotly_js)
