@@ -202,6 +202,14 @@ def test_cli_frontier_and_the_study_script(tmp_path: Path, monkeypatch: pytest.M
 
     again = load_frontier(out)
     assert again.channels == ["phone"] and len(again.points) == 2
+    page = (out / "frontier.html").read_text()
+    assert "<title>Frontier: one interval" in page and 'id="answer"' in page and 'id="fig-frontier"' in page
+    facts = json.loads((out / "frontier.json").read_text())
+    assert facts["name"] == "one interval" and facts["command"].startswith("ccsim")
+    (out / "frontier.html").unlink()  # `ccsim report` rebuilds the page from the folder
+    res = CliRunner().invoke(app, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    assert 'id="fig-marginal"' in (out / "frontier.html").read_text()
     for figure in (frontier_figure, marginal_figure, risk_figure):
         assert len(figure(again).data) > 0
     # the study in experiments/ runs, shortened, through the public API only

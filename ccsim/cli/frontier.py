@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -134,22 +135,23 @@ def register(app: typer.Typer) -> None:
         folder = out or Path("out") / f"{config.stem}-frontier"
         from ccsim.optimize.frontiers import save_frontier
 
-        save_frontier(result, folder)
+        facts = {
+            "name": scenario.name,
+            "command": " ".join(["ccsim", *sys.argv[1:]]),
+            "config": str(config),
+            "seed": seed if seed is not None else scenario.scenario.seed,
+            "targets": targets,
+        }
+        save_frontier(result, folder, facts)
         best = result.optimum[
             (result.optimum["value_case"] == "central") & result.optimum["best_choice"]
         ].iloc[0]
         plan = result.plans[(best["choice"], best["target"])]
         plan.to_csv(folder / "optimum_staffing.csv")
-        from ccsim.report.money import frontier_figure, marginal_figure
+        from ccsim.report.frontier_page import render_frontier
 
-        html = [
-            frontier_figure(result).to_html(full_html=False, include_plotlyjs=True),
-            marginal_figure(result).to_html(full_html=False, include_plotlyjs=False),
-        ]
-        (folder / "frontier.html").write_text(
-            "<!doctype html><html><head><meta charset='utf-8'><title>frontier</title></head><body>"
-            + "".join(html)
-            + "</body></html>\n"
+        render_frontier(
+            result, folder / "frontier.html", scenario.name, {k: v for k, v in facts.items() if k != "name"}
         )
         if not quiet:
             out_console = Console()

@@ -15,20 +15,32 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @user_errors
     def report(
-        folder: Annotated[Path, typer.Argument(help="output folder written by `ccsim run` or `ccsim sweep`")],
+        folder: Annotated[
+            Path,
+            typer.Argument(
+                help="folder written by `ccsim run`, `ccsim sweep`, `ccsim backtest` or `ccsim frontier`"
+            ),
+        ],
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="HTML file to write (default: DIR/report.html)")
         ] = None,
     ) -> None:
-        """Render the self-contained HTML report from a run's (or a sweep's) saved tables."""
+        """Render the self-contained HTML report from the saved tables of a run, a sweep, a
+        back-test or a frontier."""
         import json
 
         from ccsim.report import render_folder, render_sweep
+        from ccsim.report.frontier_page import is_frontier_folder, render_frontier_folder
 
         manifest = folder / "manifest.json"
         kind = json.loads(manifest.read_text()).get("kind") if manifest.exists() else None
         try:
-            path = render_sweep(folder, out) if kind == "ccsim sweep" else render_folder(folder, out)
+            if is_frontier_folder(folder):
+                path = render_frontier_folder(folder, out)
+            elif kind == "ccsim sweep":
+                path = render_sweep(folder, out)
+            else:
+                path = render_folder(folder, out)
         except FileNotFoundError as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(code=2) from None

@@ -229,9 +229,10 @@ def _marginal(points: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def save_frontier(result: FrontierResult, folder: str | Path) -> Path:
+def save_frontier(result: FrontierResult, folder: str | Path, facts: dict[str, Any] | None = None) -> Path:
     """Write the frontier's tables (frontier.csv, optimum.csv, marginal.csv) and frontier.json
-    (channels, currency), which ``load_frontier`` reads back."""
+    (channels, currency, and ``facts`` such as the scenario's name, the command and the seed),
+    which ``load_frontier`` and the frontier page read back."""
     import json
 
     out = Path(folder)
@@ -239,8 +240,8 @@ def save_frontier(result: FrontierResult, folder: str | Path) -> Path:
     result.points.to_csv(out / "frontier.csv", index=False)
     result.optimum.to_csv(out / "optimum.csv", index=False)
     result.marginal.to_csv(out / "marginal.csv", index=False)
-    facts = {"channels": result.channels, "currency": result.currency}
-    (out / "frontier.json").write_text(json.dumps(facts, indent=2) + "\n")
+    info = {**(facts or {}), "channels": result.channels, "currency": result.currency}
+    (out / "frontier.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
     return out
 
 

@@ -1,0 +1,251 @@
+"""The frontier page: how much service is too much, at a glance.
+
+``build_frontier`` lays out a ``FrontierResult`` (``ccsim.optimize.frontier``) with the report's
+skeleton (``ccsim.report.page.Page``): the answer first (the cheapest service level under a
+low, central and high customer value), then the cost curve, what each extra point of service
+level costs and saves, the risk of missing the target, and every point in a table.
+``ccsim frontier`` writes it as ``frontier.html``; ``render_frontier_folder`` rebuilds it from
+a folder that command wrote (``ccsim report DIR`` does that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+
+from ccsim.report.page import Page, esc
+
+FRONTIER_NAME = "frontier.html"
+CASES = (
+    ("low", "low customer value"),
+    ("central", "central customer value"),
+    ("high", "high customer value"),
+)
+
+
+def _money(v: float, currency: str) -> str:
+    return "–" if not math.isfinite(v) else f"{v:,.0f} {currency}".strip()
+
+
+def _pct(v: float, digits: int = 1) -> str:
+    return "–" if not math.isfinite(v) else f"{100 * v:.{digits}f}%"
+
+
+def answer_cards(result: Any) -> str:
+    """One card per customer-value case: the cheapest target of the best service choice."""
+    opt = result.optimum
+    cards = []
+    for case, title in CASES:
+        rows = opt[(opt["value_case"] == case) & opt["best_choice"]]
+        if not len(rows):
+            continue
+        r = rows.iloc[0]
+        facts = [
+            ("service level achieved", _pct(float(r["service_level"]))),
+            ("total cost", _money(float(r["total_cost"]), result.currency)),
+            ("of which service", _money(float(r["service_cost"]), result.currency)),
+            ("agent hours", f"{float(r['agent_hours']):,.1f}"),
+        ]
+        if len(opt["choice"].unique()) > 1:
+            facts.insert(0, ("service choice", esc(str(r["choice"]))))
+        dl = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts)
+        st = "met" if case == "central" else ""
+        cards.append(
+            f'<div class="card {st}"><div class="title">{esc(title)}</div>'
+            f'<div class="value">target {_pct(float(r["target"]), 0)}</div>'
+            f"<div>the cheapest service level to aim for</div><dl>{dl}</dl></div>"
+        )
+    edge = ""
+    if opt["at_edge"].any():
+        edge = (
+            '<div class="note">Some cheapest point is the lowest or highest target tried: the optimum may '
+            "lie beyond it. Widen the targets (<code>--targets</code> or <code>[frontier]</code>) to be "
+            "sure.</div>"
+        )
+    return f'<div class="cards">{"".join(cards)}</div>{edge}'
+
+
+def _reading(result: Any) -> str:
+    """A sentence on what the central answer means, from the marginal table."""
+    opt = result.optimum
+    best = opt[(opt["value_case"] == "central") & opt["best_choice"]]
+    if not len(best):
+        return ""
+    b = best.iloc[0]
+    m = result.marginal[result.marginal["choice"] == b["choice"]]
+    below = m[m["to_service_level"] <= b["service_level"] + 1e-12]
+    above = m[m["from_service_level"] >= b["service_level"] - 1e-12]
+    parts = [f"At the central customer value the cheapest target is {_pct(float(b['target']), 0)}."]
+    cur = result.currency
+    if len(below):
+        r = below.iloc[-1]
+        cost, saved = (
+            _money(float(r["service_cost_per_point"]), cur),
+            _money(-float(r["lost_value_per_point"]), cur),
+        )
+        parts.append(
+            f"Up to it, a point of service level costs {cost} in service and saves {saved} in lost value."
+        )
+    if len(above):
+        r = above.iloc[0]
+        cost, saved = (
+            _money(float(r["service_cost_per_point"]), cur),
+            _money(-float(r["lost_value_per_point"]), cur),
+        )
+        parts.append(
+            f"Beyond it, a point costs {cost} and saves only {saved}: more service than that is too much at "
+            "this customer value."
+        )
+    return f"<p>{' '.join(parts)}</p>"
+
+
+def points_table(result: Any) -> str:
+    """Every point: target, service level achieved, money, risk."""
+    cur = result.currency
+    head = [
+        "choice",
+        "target",
+        "SL achieved",
+        "service cost",
+        "lost value",
+        "total cost",
+        "total, low–high value",
+        "P(interval meets)",
+        "P(day meets)",
+        "agent hours",
+    ]
+    best = result.optimum[result.optimum["value_case"] == "central"].set_index("choice")["target"]
+    body = []
+    for r in result.points.itertuples(index=False):
+        mark = " ◀" if best.get(r.choice) == r.target else ""
+        cells = [
+            esc(str(r.choice)),
+            _pct(float(r.target), 0) + ("" if bool(r.feasible) else "*"),
+            f"{_pct(float(r.service_level))} ± {_pct(float(r.service_level_ci95))}",
+            _money(float(r.service_cost), cur),
+            _money(float(r.lost_value), cur),
+            f"{_money(float(r.total_cost), cur)}{mark}",
+            f"{float(r.total_cost_low):,.0f}–{float(r.total_cost_high):,.0f}",
+            _pct(float(r.p_interval), 0),
+            _pct(float(r.p_day), 0),
+            f"{float(r.agent_hours):,.1f}",
+        ]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    th = "".join(f"<th>{esc(h)}</th>" for h in head)
+    return (
+        f'<table class="data"><tr>{th}</tr>{"".join(body)}</table>'
+        f'<p class="how">{esc(cur)} per replication (mean). Service cost = staffing + telephony + partner + '
+        "self-service + callbacks; total = service cost + lost value; low–high: the total with the "
+        "customer value at its low and high end (<code>value.uncertainty</code>); ◀ the cheapest at the "
+        "central value; *: no plan met every target within the simulation budget (the closest is "
+        "shown).</p>"
+    )
+
+
+def _untitled(fig: go.Figure) -> go.Figure:
+    """The page gives each figure its title (h3) and a how-to-read line: drop the figure's own."""
+    return fig.update_layout(title_text="")
+
+
+def _header(name: str, facts: dict[str, Any]) -> str:
+    items = [
+        ("rendered", f"{dt.datetime.now():%Y-%m-%d %H:%M}"),
+        *((k, facts.get(k)) for k in ("seed", "config")),
+    ]
+    meta = "".join(f"<span>{esc(k)} <b>{esc(v)}</b></span>" for k, v in items if v not in (None, ""))
+    return f'<header class="top"><h1>Frontier: {esc(name)}</h1><div class="meta">{meta}</div></header>'
+
+
+def build_frontier(
+    result: Any, name: str, facts: dict[str, Any] | None = None, plotly_js: str | None = None
+) -> str:
+    """The frontier page as HTML text; ``facts`` (command, config, seed, ...) go to the details."""
+    from ccsim.report.money import frontier_figure, marginal_figure, risk_figure
+
+    if plotly_js is None:
+        from plotly.offline import get_plotlyjs
+
+        plotly_js = get_plotlyjs()
+    facts = dict(facts or {})
+    channels = ", ".join(result.channels)
+    page = Page()
+    page.section("answer", "How much service is too much")
+    page.add(
+        f'<p class="how">For each service-level target on {esc(channels)}, the least-cost staffing that '
+        "meets it was found and simulated with an independent seed; its total cost adds the service "
+        "cost and the value of the customers lost (abandoned, blocked, unresolved, churned). The "
+        "cheapest target depends on what a customer is worth, hence three cases.</p>"
+    )
+    page.add(answer_cards(result) + _reading(result))
+    page.section("curve", "Cost against service level")
+    page.figure(
+        "fig-frontier",
+        "Total cost along the frontier",
+        "Each point is a target, placed at the service level its staffing achieved: service cost "
+        "rises with service, lost value falls; the total (the band: low to high customer value) is "
+        "lowest at the cheapest target, marked.",
+        lambda: _untitled(frontier_figure(result)),
+    )
+    page.figure(
+        "fig-marginal",
+        "What one more point of service level costs and saves",
+        "Between neighbouring points: the service cost of one more point of service level against "
+        "the lost value it saves. Where the cost line rises above the saving, more service is too much.",
+        lambda: _untitled(marginal_figure(result)),
+    )
+    page.figure(
+        "fig-risk",
+        "The risk of missing the target",
+        "The probability that an interval, and a whole day, meets its target with the plan of each "
+        "target: a target met on average can still be missed on many days.",
+        lambda: _untitled(risk_figure(result)),
+    )
+    page.section("points", "Every point")
+    page.add(points_table(result))
+    page.section("run", "Run details", _details(result, facts))
+    return page.html(f"Frontier: {name} · ccsim report", _header(name, facts), plotly_js)
+
+
+def _details(result: Any, facts: dict[str, Any]) -> str:
+    rows = [(k, v) for k, v in facts.items() if v not in (None, "")]
+    rows += [("channels whose target varies", ", ".join(result.channels)), ("currency", result.currency)]
+    dl = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in rows)
+    return (
+        f"<ul>{dl}</ul><p>The folder holds frontier.csv (every point), optimum.csv (the cheapest point "
+        "per choice and value case), marginal.csv and optimum_staffing.csv (the staffing of the central "
+        "optimum).</p>"
+    )
+
+
+def render_frontier(result: Any, path: str | Path, name: str, facts: dict[str, Any] | None = None) -> Path:
+    """Write the frontier page to ``path`` (an .html file, or a folder to hold frontier.html)."""
+    out = Path(path)
+    if out.is_dir() or not out.suffix:
+        out = out / FRONTIER_NAME
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(build_frontier(result, name, facts), encoding="utf-8")
+    return out
+
+
+def render_frontier_folder(folder: str | Path, path: str | Path | None = None) -> Path:
+    """Rebuild the frontier page of a folder written by ``ccsim frontier``."""
+    from ccsim.optimize.frontiers import load_frontier
+
+    src = Path(folder)
+    facts = json.loads((src / "frontier.json").read_text(encoding="utf-8"))
+    result = load_frontier(src)
+    name = str(facts.get("name") or src.name)
+    shown = {k: v for k, v in facts.items() if k not in ("channels", "currency", "name")}
+    return render_frontier(result, Path(path) if path is not None else src / FRONTIER_NAME, name, shown)
+
+
+def is_frontier_folder(folder: str | Path) -> bool:
+    return (Path(folder) / "frontier.json").exists() and (Path(folder) / "frontier.csv").exists()
+
+
+__all__ = ["build_frontier", "is_frontier_folder", "render_frontier", "render_frontier_folder"]
