@@ -263,7 +263,7 @@ class Journeys:
         """Deferred channels: the receipt's promised response time, fixed or from the backlog."""
         ack = self.ack[c]
         if ack.promise == "backlog":
-            waiting = sum(qq.waiting for qq in self.qlist if qq.channel == c)
+            waiting = sum(qq.waiting for qq in q.same_channel)
             estimate = (waiting + 1) * self.mean_work[(c, self.ctype[i])] / max(self._able_present(q), 1)
             promise = max(ack.minimum, ack.factor * estimate)
         else:
@@ -274,15 +274,12 @@ class Journeys:
         """Queue-length predictor: (contacts ahead + 1) x mean handle / agents able and present,
         where 'ahead' counts the contacts waiting on the channel with the same or a higher
         priority (they will be answered first)."""
-        ahead = sum(
-            qq.waiting
-            for qq in self.qlist
-            if qq.channel == q.channel and qq.priority <= q.priority and qq.deferred == q.deferred
-        )
+        ahead = sum(qq.waiting for qq in q.ahead)
         return ahead * self.mean_work[(q.channel, q.ctype)] / max(self._able_present(q), 1)
 
     def _able_present(self: Any, q: Any) -> int:
-        return sum(self.present[g] for groups in q.ranks for g in groups)
+        present = self.present
+        return sum(present[g] for g in q.able)
 
     def _leave_queue(self: Any, i: int, outcome: int, now: float) -> None:
         """Contact ``i`` stops waiting (balks, abandons, takes a callback)."""

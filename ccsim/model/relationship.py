@@ -147,7 +147,7 @@ class Relationship:
             return False
         p = self.partners[k]
         if p.queue_over is not None and self.partner_busy[k] < p.capacity:
-            others = sum(qq.waiting for qq in self.qlist if qq.channel == q.channel) - 1
+            others = sum(qq.waiting for qq in q.same_channel) - 1
             if others > p.queue_over:  # it finds more than queue_over waiting
                 self._to_partner(i, k, now)
                 return True

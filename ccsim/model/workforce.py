@@ -57,6 +57,9 @@ class QueueSetup:
                 q.lines = plan.channels[ch].lines if lane == LANE_NORMAL else None  # callbacks: none
                 self.queues[(ch, t, g, lane)] = q
         self.qlist = list(self.queues.values())
+        for q in self.qlist:
+            q.same_channel = [qq for qq in self.qlist if qq.channel == q.channel]
+            q.ahead = [qq for qq in q.same_channel if qq.priority <= q.priority and qq.deferred == q.deferred]
         self.qindex = {key: k for k, key in enumerate(self.queues)}
         ns, nt = len(plan.segment_names), len(plan.type_names)
         self.qlookup = np.full(len(plan.channels) * nt * ns, -1, dtype=np.int32)
