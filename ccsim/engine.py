@@ -44,7 +44,8 @@ def run_until(env: simpy.Environment, until: simpy.Event, arrivals: Arrivals | N
     Arrivals come in time order from ``arrivals``: ``arrivals.due`` is the time of the next one
     (infinite when none is pending) and ``arrivals.arrive()`` lets it in. They are merged with
     the event queue rather than put on it (no heap operation per arrival); at equal times the
-    queue's events come first.
+    queue's events come first. Like ``env.run(until=until)`` it raises if ``until`` fails, or if
+    nothing is left to happen before ``until`` is triggered.
     """
     queue: Any = env._queue
     pop = heappop
@@ -63,6 +64,8 @@ def run_until(env: simpy.Environment, until: simpy.Event, arrivals: Arrivals | N
             for callback in callbacks:
                 callback(event)
             if event is until:
+                if not event._ok:  # as env.run(until=...) does with a failed event
+                    raise event._value
                 return
             if not event._ok and not hasattr(event, "_defused"):
                 raise event._value
@@ -70,7 +73,7 @@ def run_until(env: simpy.Environment, until: simpy.Event, arrivals: Arrivals | N
             env._now = due
             arrive()
         else:
-            return
+            raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}')
 
 
 class Arrivals(Protocol):

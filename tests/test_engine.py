@@ -275,6 +275,38 @@ def test_agent_recalled_during_a_call_takes_no_chat():
             assert peak <= 1.0 + 1e-9, (seed, a)
 
 
+def test_agent_of_a_phone_and_chat_team_recalled_during_a_call_takes_no_chat():
+    """Regression: the phone's only team also answers chat, so its calls take the lean path
+    (``_serve_one``); an agent recalled during such a call must not take chats beside it."""
+    raw = base_raw(
+        **{
+            "scenario.duration": "4h",
+            "scenario.drain": False,
+            "scenario.warmup": 0,
+            "scenario.interval": "5min",
+        }
+    )
+    raw["channels"] = {"phone": {"kind": "voice"}, "chat": {"kind": "chat", "concurrency": 3}}
+    raw["segments"]["standard"]["patience"] = {"dist": "exponential", "mean": "1min"}
+    raw["contact_types"]["general"]["handle"] = {"dist": "exponential", "mean": "15min"}
+    raw["demand"] = [
+        {"channel": ch, "contact_type": "general", "segment": "standard", "rate": r}
+        for ch, r in (("phone", "0.3/min"), ("chat", "0.6/min"))
+    ]
+    raw["agents"] = {"flex": {"staffing": [4, 3] * 24, "skills": ["general"], "channels": ["phone", "chat"]}}
+    for seed in (2, 11):  # seeds where an agent was recalled during a call
+        c = run(raw, seed=seed).contacts
+        s = c[c["agent_id"] >= 0]
+        start = (s["arrival_s"] + s["wait_s"]).to_numpy()
+        end = start + s["handle_s"].to_numpy()
+        channel, agent = s["channel"].to_numpy(), s["agent_id"].to_numpy()
+        for p in np.flatnonzero(channel == "phone"):
+            beside = (
+                (agent == agent[p]) & (channel == "chat") & (start < end[p] - 1e-6) & (end > start[p] + 1e-6)
+            )
+            assert not beside.any(), (seed, agent[p])
+
+
 def _expiry_cases() -> dict[str, dict]:
     """Scenarios where queues expire their contacts at the head: plain, with a staffing plan that
     empties the centre (the drain), without drain, with opening hours that hold e-mail, with
@@ -325,3 +357,31 @@ def test_a_run_without_measured_contacts_gives_empty_tables():
     res = run(raw)
     assert len(res.contacts) == 0 and "callback_offered" in res.contacts.columns
     assert res.kpi("offered")[0] == 0
+
+
+def test_run_until_keeps_simpy_semantics():
+    """The engine's event loop runs ordinary SimPy processes as env.run does, and raises as it
+    does when the 'until' event fails or can never happen."""
+    import simpy
+
+    from ccsim.engine import run_until
+
+    env = simpy.Environment()
+    seen = []
+
+    def proc():
+        yield env.timeout(2)
+        seen.append(env.now)
+        yield env.timeout(3)
+        seen.append(env.now)
+
+    done = env.process(proc())
+    run_until(env, done)
+    assert seen == [2, 5] and env.now == 5
+    never = env.event()
+    with pytest.raises(RuntimeError, match="until"):
+        run_until(env, never)
+    failing = env.event()
+    failing.fail(ValueError("boom"))
+    with pytest.raises(ValueError, match="boom"):
+        run_until(env, failing)

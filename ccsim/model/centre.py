@@ -331,12 +331,13 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
     def _serve_one(self, i: int, a: int, now: float) -> None:
         """``_serve`` when no journey policy is on and the channel takes one contact at a time
         (the hot path). ``served_by`` and ``resolved`` of such contacts are set at the end of
-        the block (``ContactStore._batch``); a group without chats needs no current channel."""
+        the block (``ContactStore._batch``)."""
         self.status[i] = IN_SERVICE
         self.wait[i] = now - self.arrival[i]
         self.agent[i] = a
         h = self.base_handle[i] * self.slowness[self.agent_group[a]][self.ctype[i]]
         self.load[a] = 1
+        self.cur_channel[a] = self.channel[i]  # its group may take chats too: not while on this
         w = self.base_wrap[i]
         self.talk[i] = h
         self.wrap[i] = w
