@@ -243,3 +243,35 @@ def _toml(raw: dict[str, Any]) -> str:
             lines += [f"{k} = {value(v)}" for k, v in body.items()]
             lines.append("")
     return "\n".join(lines)
+
+
+def test_frontier_page_reading_never_shows_negative_money() -> None:
+    """The page's sentence on the optimum states a cost and a saving only where the neighbouring
+    points are in order; elsewhere it says the differences are noise."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from ccsim.report.frontier_page import _reading
+
+    optimum = pd.DataFrame(
+        {
+            "choice": ["c"],
+            "value_case": ["central"],
+            "target": [0.8],
+            "service_level": [0.88],
+            "best_choice": [True],
+        }
+    )
+    marginal = pd.DataFrame(
+        {
+            "choice": ["c", "c"],
+            "from_service_level": [0.85, 0.88],
+            "to_service_level": [0.88, 0.90],
+            "service_cost_per_point": [800.0, -480.0],
+            "lost_value_per_point": [-2000.0, 890.0],
+        }
+    )
+    text = _reading(SimpleNamespace(optimum=optimum, marginal=marginal, currency="EUR"))
+    assert "costs 800 EUR" in text and "saves 2,000 EUR" in text
+    assert "-" not in text.replace("</p>", "") and "noise" in text

@@ -82,24 +82,33 @@ def _reading(result: Any) -> str:
     above = m[m["from_service_level"] >= b["service_level"] - 1e-12]
     parts = [f"At the central customer value the cheapest target is {_pct(float(b['target']), 0)}."]
     cur = result.currency
-    if len(below):
-        r = below.iloc[-1]
-        cost, saved = (
-            _money(float(r["service_cost_per_point"]), cur),
-            _money(-float(r["lost_value_per_point"]), cur),
-        )
+    noisy = False
+    for rows, side in ((below.tail(1), "up to"), (above.head(1), "beyond")):
+        if not len(rows):
+            continue
+        r = rows.iloc[0]
+        cost, saved = float(r["service_cost_per_point"]), -float(r["lost_value_per_point"])
+        if not (cost > 0 and saved > 0):  # neighbours out of order: the difference is noise
+            noisy = True
+            continue
+        if side == "up to":
+            parts.append(
+                f"Up to it, a point of service level costs {_money(cost, cur)} in service and saves "
+                f"{_money(saved, cur)} in lost value."
+            )
+        else:
+            verdict = (
+                "more service than that is too much at this customer value"
+                if cost > saved
+                else ("the next point still pays, within the noise of the points")
+            )
+            parts.append(
+                f"Beyond it, a point costs {_money(cost, cur)} and saves {_money(saved, cur)}: {verdict}."
+            )
+    if noisy:
         parts.append(
-            f"Up to it, a point of service level costs {cost} in service and saves {saved} in lost value."
-        )
-    if len(above):
-        r = above.iloc[0]
-        cost, saved = (
-            _money(float(r["service_cost_per_point"]), cur),
-            _money(-float(r["lost_value_per_point"]), cur),
-        )
-        parts.append(
-            f"Beyond it, a point costs {cost} and saves only {saved}: more service than that is too much at "
-            "this customer value."
+            "Next to it, cost and lost value do not move in order from one point to the next: their "
+            "differences there are within the simulation noise (more replications sharpen them)."
         )
     return f"<p>{' '.join(parts)}</p>"
 
