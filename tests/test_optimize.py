@@ -275,3 +275,27 @@ def test_frontier_page_reading_never_shows_negative_money() -> None:
     text = _reading(SimpleNamespace(optimum=optimum, marginal=marginal, currency="EUR"))
     assert "costs 800 EUR" in text and "saves 2,000 EUR" in text
     assert "-" not in text.replace("</p>", "") and "noise" in text
+
+
+def test_a_period_staffing_cannot_fix_is_left_alone() -> None:
+    """E-mails that arrive overnight wait for the morning whatever the staffing: the first
+    period's e-mail target cannot be met. The optimiser says so once adding agents there has
+    not helped, and still finds the least-cost plan for the rest instead of spending its budget
+    on agents that help nobody."""
+    raw = copy.deepcopy(THREE_HOURS)
+    raw["channels"]["email"] = {
+        "kind": "email",
+        "hours": "09:00-23:00",
+        "after_hours": "queue",
+        "service_level": {"within": "30min", "target": 0.8},
+    }
+    raw["scenario"]["warmup"] = "2h"
+    raw["demand"].append({"channel": "email", "contact_type": "g", "segment": "s", "rate": "20/h"})
+    raw["agents"]["pool"]["channels"] = ["phone", "email"]
+    messages: list[str] = []
+    plan = optimize_staffing(
+        ccsim.from_dict(raw), replications=5, max_simulations=40, verify=False, progress=messages.append
+    )
+    assert any(m.startswith("left alone: email 08:00") for m in messages)
+    assert plan.feasible
+    assert plan.simulations < 40  # the budget was not spent on the hopeless period

@@ -17,7 +17,8 @@ same seed and replications, so differences between plans are not noise):
    abandonment caps, carries the time lags and backlogs of time-varying demand through the
    simulation, and lets several groups share a channel (multi-skill).
 3. **Repair**: while a channel misses its target in a period, add an agent there to the group
-   doing most of that channel's work.
+   doing most of that channel's work; a period two more agents did not improve is left alone
+   (``_Search.give_up``: staffing cannot meet it).
 4. **Trim**: remove one agent where the corrected formula says the target still holds, a batch
    of periods at a time (never two neighbours); keep the removals that hold in simulation. A
    period where a removal failed is *binding*: one agent fewer misses the target.
@@ -28,7 +29,6 @@ The result is verified by an independent simulation (another seed).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,12 +37,12 @@ import numpy as np
 import pandas as pd
 
 from ccsim.config.loader import Scenario
-from ccsim.optimize.problem import Problem, Shares, build_problem, measure, with_staffing, work_shares
+from ccsim.optimize.problem import Problem, Shares, build_problem, measure, with_staffing
+from ccsim.optimize.search import Progress, Staffing, _clock, _Search
 
-Staffing = dict[str, np.ndarray]
-Progress = Callable[[str], None]
 SCREEN = 0.02  # try a removal in simulation when the formula expects at most this shortfall
 MIN_REPLICATIONS = 20  # per-interval service levels are noisy: at least this many by default
+FUTILE = 0.002  # a period whose service level rose less than this with two more agents: stop there
 
 
 @dataclass
@@ -142,75 +142,6 @@ def _per_replication(problem: Problem, results: Any) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- the search
-
-
-class _Search:
-    """Simulates candidate plans with common random numbers and remembers every result."""
-
-    def __init__(
-        self,
-        problem: Problem,
-        replications: int,
-        seed: int,
-        budget: int,
-        confidence: float,
-        progress: Progress | None,
-    ):
-        self.problem, self.replications, self.seed, self.budget = problem, replications, seed, budget
-        self.confidence = confidence
-        self.progress = progress
-        self.seen: dict[tuple[int, ...], tuple[pd.DataFrame, tuple[Shares, Shares]]] = {}
-        self.best: tuple[tuple[float, int], Staffing] | None = None
-        self.closest: tuple[tuple[int, float], Staffing] | None = None  # fewest misses, if none is feasible
-        self.history: list[dict[str, Any]] = []
-        self.contacts = any(len(v) > 1 for v in problem.serves.values())
-        self.calls = 0
-
-    @property
-    def exhausted(self) -> bool:
-        """The budget of simulations is spent (or of steps, should the search revisit plans)."""
-        return len(self.seen) >= self.budget or self.calls >= 4 * self.budget
-
-    def key(self, n: Staffing) -> tuple[int, ...]:
-        return tuple(int(v) for g in self.problem.groups for v in n[g])
-
-    def run(self, n: Staffing, step: str) -> tuple[pd.DataFrame, tuple[Shares, Shares]]:
-        import ccsim
-
-        self.calls += 1
-        k = self.key(n)
-        if k not in self.seen:
-            scenario = with_staffing(self.problem.scenario, n)
-            res = ccsim.simulate(
-                scenario, replications=self.replications, seed=self.seed, contacts=self.contacts
-            )
-            perf = measure(self.problem, res, self.confidence)
-            self.seen[k] = (perf, work_shares(self.problem, res))
-            cost = self.problem.plan_cost(n)
-            ok = bool(perf["meets"].all())
-            self.history.append(
-                {
-                    "simulation": len(self.seen),
-                    "step": step,
-                    "cost": cost,
-                    "feasible": ok,
-                    "agents": int(sum(n[g].sum() for g in n)),
-                    "failing": int((~perf["meets"]).sum()),
-                }
-            )
-            rank = (round(cost, 6), int(sum(n[g].sum() for g in n)))  # cost, then agent-periods
-            if ok and (self.best is None or rank < self.best[0]):
-                self.best = (rank, {g: v.copy() for g, v in n.items()})
-            near = (int((~perf["meets"]).sum()), cost)
-            if self.closest is None or near < self.closest[0]:
-                self.closest = (near, {g: v.copy() for g, v in n.items()})
-            if self.progress:
-                state = "meets every target" if ok else f"{self.history[-1]['failing']} misses"
-                agents = self.history[-1]["agents"]
-                self.progress(
-                    f"simulation {len(self.seen)} ({step}): {agents} agent-periods, cost {cost:,.0f}, {state}"
-                )
-        return self.seen[k]
 
 
 def _cells(perf: pd.DataFrame) -> dict[tuple[str, int], pd.Series]:
@@ -424,10 +355,29 @@ def optimize_staffing(
 
 
 def _repair_loop(search: _Search, n: Staffing) -> Staffing:
+    """Step 3. A period whose service level does not rise although agents were added to it
+    twice is left alone (``FUTILE``): what it misses, staffing there cannot buy (contacts that
+    arrive before the agents can help, a burst in the simulated sample). Without this the
+    search would spend its budget adding agents that stay in the plan and help nobody."""
     while not search.exhausted:
         perf, shares = search.run(n, "repair")
         if perf["meets"].all():
             break
+        futile = set()
+        for row in perf[~perf["meets"]].itertuples(index=False):
+            cell = (str(row.channel), int(row.period))
+            agents = sum(int(n[g][cell[1]]) for g in search.problem.serves[cell[0]])
+            levels = search.levels.setdefault(cell, [])
+            levels.append((float(row.service_level), agents))
+            if len(levels) >= 3:
+                (sl0, n0), (sl1, n1) = levels[-3], levels[-1]
+                if n1 >= n0 + 2 and sl1 - sl0 < FUTILE:  # two agents more, no better
+                    futile.add(cell)
+        if futile:
+            search.give_up(futile)
+            perf = search.adjusted(perf)
+            if perf["meets"].all():
+                break
         repaired = _repair(search.problem, n, perf, shares)
         if search.key(repaired) == search.key(n):
             break  # nothing a staffed group can do
@@ -482,8 +432,3 @@ def _trim(search: _Search, n: Staffing) -> set[tuple[str, int, int]]:
             else:
                 n[g][k] -= 1
     return binding
-
-
-def _clock(problem: Problem, k: int) -> str:
-    t = (problem.scenario.scenario.start + k * problem.period_s) % 86400
-    return f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}"
