@@ -346,6 +346,13 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
         else:
             self._push(self._queue, (now + h + w, NORMAL, next(self._eid), (self._end, i)))
 
+    def _next_queue(self, queues: list[tuple[Queue, float]], now: float) -> Queue | None:
+        """The queue whose head a freed agent of these ``queues`` takes (``routing.choose_queue``
+        over this replication's columns), or None."""
+        return routing.choose_queue(
+            queues, now, self.arrival, self.status, self.channel_open, self.fifo, self.patience
+        )
+
     def _chat_taken(self, a: int, c: int, h: float) -> float:
         """Agent ``a`` takes one more chat: its load, partial-load set and stretched handle time."""
         load = self.load[a] + 1
@@ -391,15 +398,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
                 ):
                     q = None
             else:
-                q = routing.choose_queue(
-                    self.group_queues[g],
-                    now,
-                    self.arrival,
-                    self.status,
-                    self.channel_open,
-                    self.fifo,
-                    self.patience,
-                )
+                q = self._next_queue(self.group_queues[g], now)
             if q is None:
                 self.idle_since[a] = now
                 self.idle[g].append(a)
@@ -428,15 +427,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
                 part[g].pop(a, None)
         if self.has_personal and self.personal_queues[a] and self._take_personal(a, now):
             return
-        q = routing.choose_queue(
-            self.group_queues[g],
-            now,
-            self.arrival,
-            self.status,
-            self.channel_open,
-            self.plan.fifo_across_priorities,
-            self.patience,
-        )
+        q = self._next_queue(self.group_queues[g], now)
         if q is None:
             self.idle_since[a] = now
             self.idle[g].append(a)
@@ -452,15 +443,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
         conc = self.concurrency[c]
         queues = [(q, d) for q, d in self.chat_queues[g] if q.channel == c]
         while self.load[a] < conc:
-            q = routing.choose_queue(
-                queues,
-                now,
-                self.arrival,
-                self.status,
-                self.channel_open,
-                self.plan.fifo_across_priorities,
-                self.patience,
-            )
+            q = self._next_queue(queues, now)
             if q is None:
                 return
             q.waiting -= 1

@@ -63,14 +63,19 @@ class Patience:
         idle agent, so contacts left in expiring queues must abandon on time by themselves."""
         self.arrivals_done = True
         now = self.env._now
-        self._sweep_expired(now)
         status, arrival, patience = self.status, self.arrival, self.patience
         for q in self.qlist:
             if q.expires:
                 q.expires = False
                 for i in q.items:
-                    if status[i] == WAITING and patience[i] != math.inf:
-                        self._at((arrival[i] + patience[i]) - now, self._abandon, i)
+                    if status[i] != WAITING:
+                        continue
+                    due = arrival[i] + patience[i]
+                    if due <= now:  # ran out already
+                        q.waiting -= 1
+                        self._expire(i)
+                    elif patience[i] != math.inf:
+                        self._at(due - now, self._abandon, i)
 
     def _abandon(self: Any, i: int) -> None:
         if self.status[i] != WAITING:

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from ccsim.model import routing
 from ccsim.model.journeys import LANE_CALLBACK, LANE_NORMAL, LANE_URGENT
 from ccsim.model.routing import Queue
 from ccsim.model.sampling import stream
@@ -172,15 +171,7 @@ class Workforce:
         keep: deque[int] = deque()
         while idle:
             a = idle.popleft()
-            q = routing.choose_queue(
-                self.group_queues[g],
-                now,
-                self.arrival,
-                self.status,
-                self.channel_open,
-                self.plan.fifo_across_priorities,
-                self.patience,
-            )
+            q = self._next_queue(self.group_queues[g], now)
             if q is None:
                 keep.append(a)
                 keep.extend(idle)
