@@ -18,7 +18,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from ccsim.report.page import Page, esc
+from ccsim.report.page import Page, _card, esc, pct, top_bar
 
 FRONTIER_NAME = "frontier.html"
 CASES = (
@@ -32,10 +32,6 @@ def _money(v: float, currency: str) -> str:
     return "–" if not math.isfinite(v) else f"{v:,.0f} {currency}".strip()
 
 
-def _pct(v: float, digits: int = 1) -> str:
-    return "–" if not math.isfinite(v) else f"{100 * v:.{digits}f}%"
-
-
 def answer_cards(result: Any) -> str:
     """One card per customer-value case: the cheapest target of the best service choice."""
     opt = result.optimum
@@ -46,20 +42,17 @@ def answer_cards(result: Any) -> str:
             continue
         r = rows.iloc[0]
         facts = [
-            ("service level achieved", _pct(float(r["service_level"]))),
+            ("service level achieved", pct(float(r["service_level"]))),
             ("total cost", _money(float(r["total_cost"]), result.currency)),
             ("of which service", _money(float(r["service_cost"]), result.currency)),
             ("agent hours", f"{float(r['agent_hours']):,.1f}"),
         ]
         if len(opt["choice"].unique()) > 1:
             facts.insert(0, ("service choice", esc(str(r["choice"]))))
-        dl = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts)
+        target = pct(float(r["target"]), 0)
         st = "met" if case == "central" else ""
-        cards.append(
-            f'<div class="card {st}"><div class="title">{esc(title)}</div>'
-            f'<div class="value">target {_pct(float(r["target"]), 0)}</div>'
-            f"<div>the cheapest service level to aim for</div><dl>{dl}</dl></div>"
-        )
+        aim = "the cheapest service level to aim for"
+        cards.append(_card(title, f"target {target}", "", st, aim, "", facts))
     edge = ""
     if opt["at_edge"].any():
         edge = (
@@ -80,7 +73,7 @@ def _reading(result: Any) -> str:
     m = result.marginal[result.marginal["choice"] == b["choice"]]
     below = m[m["to_service_level"] <= b["service_level"] + 1e-12]
     above = m[m["from_service_level"] >= b["service_level"] - 1e-12]
-    parts = [f"At the central customer value the cheapest target is {_pct(float(b['target']), 0)}."]
+    parts = [f"At the central customer value the cheapest target is {pct(float(b['target']), 0)}."]
     cur = result.currency
     noisy = False
     for rows, side in ((below.tail(1), "up to"), (above.head(1), "beyond")):
@@ -134,14 +127,14 @@ def points_table(result: Any) -> str:
         mark = " ◀" if best.get(r.choice) == r.target else ""
         cells = [
             esc(str(r.choice)),
-            _pct(float(r.target), 0) + ("" if bool(r.feasible) else "*"),
-            f"{_pct(float(r.service_level))} ± {_pct(float(r.service_level_ci95))}",
+            pct(float(r.target), 0) + ("" if bool(r.feasible) else "*"),
+            f"{pct(float(r.service_level))} ± {pct(float(r.service_level_ci95))}",
             _money(float(r.service_cost), cur),
             _money(float(r.lost_value), cur),
             f"{_money(float(r.total_cost), cur)}{mark}",
             f"{float(r.total_cost_low):,.0f}–{float(r.total_cost_high):,.0f}",
-            _pct(float(r.p_interval), 0),
-            _pct(float(r.p_day), 0),
+            pct(float(r.p_interval), 0),
+            pct(float(r.p_day), 0),
             f"{float(r.agent_hours):,.1f}",
         ]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
@@ -162,12 +155,9 @@ def _untitled(fig: go.Figure) -> go.Figure:
 
 
 def _header(name: str, facts: dict[str, Any]) -> str:
-    items = [
-        ("rendered", f"{dt.datetime.now():%Y-%m-%d %H:%M}"),
-        *((k, facts.get(k)) for k in ("seed", "config")),
-    ]
-    meta = "".join(f"<span>{esc(k)} <b>{esc(v)}</b></span>" for k, v in items if v not in (None, ""))
-    return f'<header class="top"><h1>Frontier: {esc(name)}</h1><div class="meta">{meta}</div></header>'
+    rendered = f"{dt.datetime.now():%Y-%m-%d %H:%M}"
+    items = [("rendered", rendered), *((k, facts.get(k)) for k in ("seed", "config"))]
+    return top_bar(f"Frontier: {name}", items)
 
 
 def build_frontier(

@@ -152,8 +152,13 @@ def header(data: ReportData) -> str:
         ("wall time", f"{m['wall_time_s']:.1f} s" if isinstance(m.get("wall_time_s"), int | float) else None),
         ("commit", str(m["git_commit"])[:10] if m.get("git_commit") else None),
     ]
+    return top_bar(data.name, items)
+
+
+def top_bar(title: str, items: list[tuple[str, Any]]) -> str:
+    """The page's dark header: its title and the run facts that are known (``items``)."""
     meta = "".join(f"<span>{esc(k)} <b>{esc(v)}</b></span>" for k, v in items if v not in (None, ""))
-    return f'<header class="top"><h1>{esc(data.name)}</h1><div class="meta">{meta}</div></header>'
+    return f'<header class="top"><h1>{esc(title)}</h1><div class="meta">{meta}</div></header>'
 
 
 def _row(summary: pd.DataFrame, by: str, group: str) -> pd.Series | None:

@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ccsim.report.page import Page, esc
+from ccsim.report.page import Page, esc, top_bar
 from ccsim.report.page import status as target_status
 from ccsim.report.sweep_data import HEADLINE as HEADLINE
 from ccsim.report.sweep_data import MISSING as MISSING
@@ -80,9 +80,7 @@ def _header(results: Any, facts: dict[str, Any]) -> str:
         ),
         ("commit", str(facts["git_commit"])[:10] if facts.get("git_commit") else None),
     ]
-    meta = "".join(f"<span>{esc(k)} <b>{esc(v)}</b></span>" for k, v in items if v not in (None, ""))
-    name = facts.get("scenario") or "ccsim"
-    return f'<header class="top"><h1>Sweep: {esc(name)}</h1><div class="meta">{meta}</div></header>'
+    return top_bar(f"Sweep: {facts.get('scenario') or 'ccsim'}", items)
 
 
 def _describe_factor(results: Any, factor: str) -> str:

@@ -7,12 +7,20 @@ artifact. Uses the browser and helpers of test_report_browser.py; skipped withou
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_report_browser import CHROMIUM, LAPTOP, artifacts, browser, capture, load, no_console_errors
+from test_report_browser import (
+    CHROMIUM,
+    LAPTOP,
+    artifacts,
+    browser,
+    capture,
+    load,
+    no_console_errors,
+    no_network,
+)
 
 import ccsim
 from ccsim.optimize import frontier
@@ -50,13 +58,7 @@ def test_frontier_page_loads_offline_and_draws_every_figure(browser: Any, fronti
     browser.get_log("performance")
     load(browser, frontier_page)
     no_console_errors(browser)
-    requests = [
-        json.loads(e["message"])["message"]["params"]["request"]["url"]
-        for e in browser.get_log("performance")
-        if '"Network.requestWillBeSent"' in e["message"]
-    ]
-    remote = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
-    assert not remote, f"the page reached the network: {remote}"
+    no_network(browser)
     drawn = browser.execute_script(
         "return Array.from(document.querySelectorAll('.figure')).map(f => [f.id, f.clientWidth,"
         " f.clientHeight, f.querySelectorAll('g.trace.scatter path.js-line').length])"

@@ -117,6 +117,17 @@ def capture(driver: Any, path: Path, height: int | None = None, scale: float = 1
     return path
 
 
+def no_network(driver: Any) -> None:
+    """The page asked for nothing beyond the file itself (read from the performance log)."""
+    requests = [
+        json.loads(e["message"])["message"]["params"]["request"]["url"]
+        for e in driver.get_log("performance")
+        if '"Network.requestWillBeSent"' in e["message"]
+    ]
+    remote = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
+    assert not remote, f"the page reached the network: {remote}"
+
+
 def no_console_errors(driver: Any) -> None:
     severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not severe, f"console errors: {severe}"
@@ -126,13 +137,7 @@ def test_report_loads_offline_without_errors_and_draws_every_figure(browser: Any
     browser.get_log("performance")  # drop what came before
     load(browser, report)
     no_console_errors(browser)
-    requests = [
-        json.loads(e["message"])["message"]["params"]["request"]["url"]
-        for e in browser.get_log("performance")
-        if '"Network.requestWillBeSent"' in e["message"]
-    ]
-    remote = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
-    assert not remote, f"the page reached the network: {remote}"
+    no_network(browser)
     figures = browser.execute_script("return Array.from(document.querySelectorAll('.figure')).map(f => f.id)")
     expected = {
         "fig-spread",

@@ -7,7 +7,6 @@ Uses the browser and helpers of test_report_browser.py; skipped without Chromium
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from test_report_browser import (  # the browser fixture and helpers of the run 
     capture,
     load,
     no_console_errors,
+    no_network,
 )
 
 import ccsim
@@ -64,13 +64,7 @@ def test_sweep_report_loads_offline_without_errors_and_draws_every_figure(
     browser.get_log("performance")
     load(browser, sweep_report)
     no_console_errors(browser)
-    requests = [
-        json.loads(e["message"])["message"]["params"]["request"]["url"]
-        for e in browser.get_log("performance")
-        if '"Network.requestWillBeSent"' in e["message"]
-    ]
-    remote = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
-    assert not remote, f"the page reached the network: {remote}"
+    no_network(browser)
     drawn = browser.execute_script(
         "return Array.from(document.querySelectorAll('.figure')).map(f => [f.id, f.clientWidth,"
         " f.clientHeight, f.querySelectorAll('g.trace.scatter path.js-line').length,"
