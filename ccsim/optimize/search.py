@@ -28,10 +28,12 @@ class _Search:
         budget: int,
         confidence: float,
         progress: Progress | None,
+        workers: int | None = None,
     ):
         self.problem, self.replications, self.seed, self.budget = problem, replications, seed, budget
         self.confidence = confidence
         self.progress = progress
+        self.workers = workers
         self.seen: dict[tuple[int, ...], tuple[pd.DataFrame, tuple[Shares, Shares]]] = {}
         self.best: tuple[tuple[float, int], Staffing] | None = None
         self.closest: tuple[tuple[int, float], Staffing] | None = None  # fewest misses, if none is feasible
@@ -98,7 +100,11 @@ class _Search:
         if k not in self.seen:
             scenario = with_staffing(self.problem.scenario, n)
             res = ccsim.simulate(
-                scenario, replications=self.replications, seed=self.seed, contacts=self.contacts
+                scenario,
+                replications=self.replications,
+                seed=self.seed,
+                contacts=self.contacts,
+                workers=self.workers,
             )
             perf = measure(self.problem, res, self.confidence)
             self.seen[k] = (perf, work_shares(self.problem, res))

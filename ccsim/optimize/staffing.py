@@ -290,13 +290,15 @@ def optimize_staffing(
     verify_replications: int | None = None,
     progress: Progress | None = None,
     pilot: Any = None,
+    workers: int | None = None,
 ) -> StaffingPlan:
     """The least-cost plan found (see the module docstring). ``targets`` override channels'
     targets by name; ``start`` (agents per period by group) replaces the analytic start;
     ``pilot`` is a run of ``scenario`` to measure the offered load from (default: one is made).
     A period meets its target when the simulated service level is at least the target with
     one-sided ``confidence`` (0.5: the point estimate; higher guards against accepting plans
-    that only looked good by chance, at the price of more agents)."""
+    that only looked good by chance, at the price of more agents). ``workers``: processes for
+    the replications of each simulation (``ccsim.simulate``)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence: must be in (0, 1) (got {confidence!r})")
     import ccsim
@@ -308,9 +310,9 @@ def optimize_staffing(
     reps = replications or max(scenario.scenario.replications, MIN_REPLICATIONS)
     seed = scenario.scenario.seed if seed is None else seed
     if pilot is None:
-        pilot = ccsim.simulate(scenario, replications=reps, seed=seed, contacts=False)
+        pilot = ccsim.simulate(scenario, replications=reps, seed=seed, contacts=False, workers=workers)
     problem = build_problem(scenario, pilot, groups)
-    search = _Search(problem, reps, seed, max_simulations, confidence, progress)
+    search = _Search(problem, reps, seed, max_simulations, confidence, progress, workers)
     n = {g: np.asarray(v, dtype=int).copy() for g, v in (start or analytic_start(problem)).items()}
     # 2. the fixed point; stop when misses rose twice running, and go on from the fewest
     tried: list[tuple[int, float, Staffing]] = []
