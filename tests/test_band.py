@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from typer.testing import CliRunner
 
 import ccsim
@@ -58,20 +59,10 @@ def test_screening_keeps_the_best_at_the_stated_confidence() -> None:
     assert misses / 400 <= 0.05
 
 
-# An Erlang-A line (M/M/n+M) over three hours, priced per agent hour and per abandoned call:
-# total cost(n) = 40 n x 3 h + 10 x calls abandoned, with the abandonment from ccsim.analytic.
-LINE: dict[str, Any] = {
-    "scenario": {"name": "priced line", "duration": "3h", "warmup": "30min", "interval": "3h",
-                 "replications": 10, "seed": 5},
-    "channels": {"phone": {"kind": "voice", "service_level": {"within": "20s", "target": 0.8}}},
-    "segments": {"s": {"patience": {"dist": "exponential", "mean": "3min"}}},
-    "contact_types": {"g": {"handle": {"dist": "exponential", "mean": "4min"}}},
-    "demand": [{"channel": "phone", "contact_type": "g", "segment": "s", "rate": "2/min"}],
-    "agents": {"pool": {"count": 10, "skills": ["g"], "channels": ["phone"], "cost_per_hour": 40.0,
-                        "shrinkage": 0.0}},
-    "value": {"segments": {"s": {"lost_per_contact": 10.0}}},
-    "frontier": {"targets": [0.5, 0.7, 0.8, 0.9, 0.95]},
-}  # fmt: skip
+# configs/priced_line.toml: an Erlang-A line (M/M/n+M) over three hours, priced per agent hour
+# and per abandoned call: total cost(n) = 40 n x 3 h + 10 x calls abandoned, the abandonment
+# from ccsim.analytic.
+LINE: dict[str, Any] = ccsim.load(ROOT / "configs" / "priced_line.toml").raw
 
 
 def _exact_cost(n: int) -> float:
