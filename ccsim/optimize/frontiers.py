@@ -35,6 +35,7 @@ from ccsim.config.loader import Scenario
 from ccsim.economics.accounting import group_rates
 from ccsim.optimize.band import Band, screen
 from ccsim.optimize.evaluation import Samples
+from ccsim.optimize.search import Memory
 from ccsim.optimize.staffing import StaffingPlan, optimize_staffing
 
 CASES = {"low": "total_cost_low", "central": "total_cost", "high": "total_cost_high"}
@@ -162,6 +163,7 @@ class _Choice:
         self.plans: dict[float, StaffingPlan] = {}
         self.samples: dict[float, Samples] = {}
         self._by_plan: dict[tuple[int, ...], Samples] = {}
+        self.memory: Memory = {}  # what each plan simulated achieved, shared by the targets' searches
         self.pilot = api.simulate(
             scenario, replications=s.replications, seed=s.seed, contacts=False, workers=s.workers
         )
@@ -182,6 +184,7 @@ class _Choice:
             verify=False,
             pilot=self.pilot,
             workers=s.workers,
+            memory=self.memory,
         )
         self.plans[target] = plan
         arrays = plan.as_arrays()

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ccsim.config.loader import Scenario
 from ccsim.optimize.problem import Problem, Shares, build_problem, measure, with_staffing
-from ccsim.optimize.search import Progress, Staffing, _clock, _Search
+from ccsim.optimize.search import Memory, Progress, Staffing, _clock, _Search
 
 SCREEN = 0.02  # try a removal in simulation when the formula expects at most this shortfall
 MIN_REPLICATIONS = 20  # per-interval service levels are noisy: at least this many by default
@@ -291,6 +291,7 @@ def optimize_staffing(
     progress: Progress | None = None,
     pilot: Any = None,
     workers: int | None = None,
+    memory: Memory | None = None,
 ) -> StaffingPlan:
     """The least-cost plan found (see the module docstring). ``targets`` override channels'
     targets by name; ``start`` (agents per period by group) replaces the analytic start;
@@ -298,7 +299,9 @@ def optimize_staffing(
     A period meets its target when the simulated service level is at least the target with
     one-sided ``confidence`` (0.5: the point estimate; higher guards against accepting plans
     that only looked good by chance, at the price of more agents). ``workers``: processes for
-    the replications of each simulation (``ccsim.simulate``)."""
+    the replications of each simulation (``ccsim.simulate``); ``memory``: what plans achieved in
+    earlier searches of the same scenario, seed and replications (for other targets), filled as
+    this search goes (``search.Memory``)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence: must be in (0, 1) (got {confidence!r})")
     import ccsim
@@ -312,7 +315,7 @@ def optimize_staffing(
     if pilot is None:
         pilot = ccsim.simulate(scenario, replications=reps, seed=seed, contacts=False, workers=workers)
     problem = build_problem(scenario, pilot, groups)
-    search = _Search(problem, reps, seed, max_simulations, confidence, progress, workers)
+    search = _Search(problem, reps, seed, max_simulations, confidence, progress, workers, memory)
     n = {g: np.asarray(v, dtype=int).copy() for g, v in (start or analytic_start(problem)).items()}
     # 2. the fixed point; stop when misses rose twice running, and go on from the fewest
     tried: list[tuple[int, float, Staffing]] = []
@@ -345,7 +348,7 @@ def optimize_staffing(
         with_staffing(scenario, best),
         perf,
         sorted((g, k) for g, k, level in binding if best[g][k] == level > 0),
-        len(search.seen),
+        search.simulated,
         seed,
         reps,
         history=search.history,
