@@ -25,6 +25,7 @@ from ccsim.calibrate.backtesting import fit_erlang
 from ccsim.calibrate.baseline import ERLANG_PATIENCE_COMMENT, ERLANG_SCALE_COMMENT, brown_patience
 from ccsim.calibrate.fitting import fit_handle, fit_patience, kaplan_meier
 from ccsim.calibrate.logs import CallLog, LogError, validate
+from ccsim.calibrate.scaling import fit_factor
 from ccsim.calibrate.staffing import infer_teams, proxy_grid
 from ccsim.cli import app
 from ccsim.units import parse_rate
@@ -321,9 +322,9 @@ def test_erlang_fit_recorded_and_read_back(round_trip, tmp_path):
     inputs, observed, steps = fit_erlang(log, cal.scenario())
     assert 0.4 < inputs.scale < 1.2 and len(steps) >= 3
     # the fitted factor lies where the baseline's service level crosses the observed one
-    below = [s for f, s in steps if f < inputs.scale]
-    above = [s for f, s in steps if f > inputs.scale]
-    assert max(below) <= observed + 0.002 and min(above) >= observed - 0.002
+    below = [s for f, s, _ in steps if f < inputs.scale]
+    above = [s for f, s, _ in steps if f > inputs.scale]
+    assert max(below) <= observed[0] + 0.002 and min(above) >= observed[0] - 0.002
     assert inputs.patience == pytest.approx(brown_patience(log.demand))
     cal.set_erlang(inputs.patience, inputs.scale, "fitted")
     path = tmp_path / "fitted.toml"
@@ -334,6 +335,23 @@ def test_erlang_fit_recorded_and_read_back(round_trip, tmp_path):
     e = bt.settings["erlang_a"]
     assert e["scale"] == inputs.scale and e["patience_s"] == pytest.approx(inputs.patience, abs=0.01)
     assert "Brown" in e["sources"]["patience"] and "fitted on the calibration log" in e["sources"]["scale"]
+
+
+def test_fit_factor_on_service_level_or_both():
+    # a model whose service level rises and abandonment falls with the factor, one too low at every
+    # factor: on service level alone the factor matches SL; on both it balances the two errors
+    def evaluate(scale: float) -> tuple[float, float]:
+        return scale - 0.2, 0.1 + 0.5 * (1.0 - scale)
+
+    observed = (0.5, 0.15)
+    by_sl, _ = fit_factor(evaluate, observed)
+    assert by_sl == pytest.approx(0.7, abs=0.003)
+    both, steps = fit_factor(evaluate, observed, "both")
+    # by abandonment alone 0.9; least squares of (s - 0.7) and 0.5 (0.9 - s): s = 0.74
+    assert 0.7 < both < 0.9 and both == pytest.approx(0.74, abs=0.2 / 8)
+    assert {round(s, 3) for s, _, _ in steps} >= {0.7, 0.9}
+    with pytest.raises(ValueError, match="fit_on must be one of"):
+        fit_factor(evaluate, observed, "abandon")
 
 
 # --------------------------------------------------------------------------- command line
@@ -369,6 +387,12 @@ def test_cli_calibrate_and_backtest(round_trip, tmp_path):
     assert 'id="backtest"' in again and "<title>Back-test:" in again
     bt = from_folder(folder).backtest
     assert bt.by == "segment" and "vip" in set(bt.comparison["segment"])
+    fitted = tmp_path / "fitted.toml"
+    args = ["calibrate", str(csv), "--out", str(fitted), "--fit-scale", "--fit-on", "both"]
+    result = runner.invoke(app, args, env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    text = fitted.read_text()
+    assert "service level and abandonment" in text and "ccsim: erlang_a_scale =" in text
     hourly = tmp_path / "bt_hour"
     args = ["backtest", str(csv), str(out), "-r", "1", "--out", str(hourly), "-q"]
     assert runner.invoke(app, args).exit_code == 0

@@ -36,6 +36,7 @@ from ccsim.calibrate import baseline as B
 from ccsim.calibrate import period as P
 from ccsim.calibrate.comparison import KEYS, compare, errors, format_table, key_of, measures, with_baseline
 from ccsim.calibrate.logs import CallLog, LogError
+from ccsim.calibrate.scaling import fit_factor
 from ccsim.calibrate.scenario import SCALE_COMMENT
 
 __all__ = [
@@ -45,7 +46,6 @@ __all__ = [
     "build",
     "fit_erlang",
     "fit_scale",
-    "rising_root",
     "scale_from_file",
 ]
 
@@ -221,6 +221,7 @@ def backtest(
         "demand": demand,
         "staffing": staffing,
         "proxy": proxy if staffing == "proxy" else None,
+        "gap": gap if staffing == "proxy" and proxy == "presence" else None,
         "scale": scale,
         "replications": results.replications,
         "seed": results.seed,
@@ -260,35 +261,37 @@ def _rates(log: CallLog, scenario: Any, demand: str) -> np.ndarray:
 
 
 def fit_erlang(
-    log: CallLog, scenario: Any, proxy: str = "distinct", gap: float = 1800.0
-) -> tuple[B.ErlangInputs, float, list[tuple[float, float]]]:
+    log: CallLog, scenario: Any, proxy: str = "distinct", gap: float = 1800.0, fit_on: str = "service_level"
+) -> tuple[B.ErlangInputs, tuple[float, float], list[tuple[float, float, float]]]:
     """The Erlang-A baseline's inputs fitted on the log's own period, the way ``fit_scale``
     fits the simulation's: patience ``E[wait] / P(abandon)`` of the log, handle times of the
-    scenario by the log's type mix, and the factor on the staffing proxy at which the baseline
-    gives the log's observed service level. Returns the inputs, the observed service level
-    and the steps (factor, SL)."""
+    scenario by the log's type mix, and the factor on the staffing proxy chosen by
+    ``ccsim.calibrate.scaling.fit_factor``. Returns the inputs, the observed (service level,
+    abandonment) and the steps (factor, SL, abandonment)."""
     _checked(log, scenario, "observed", "proxy")
     days = log.days
     cal = P.calendar(days)
     interval = float(scenario.scenario.interval)
     within = _within(scenario)
-    observed = float(measures(log.demand, "day", within, days).loc["all", "service_level"])
     staff = _staff(log, scenario, "proxy", proxy, gap)
     rates = P.observed_rates(log, cal, interval)
     inputs = B.ErlangInputs(B.mixed_handle(scenario, log.demand), B.brown_patience(log.demand), 1.0)
 
-    steps: list[tuple[float, float]] = []
-
-    def err(scale: float) -> float:
+    def evaluate(scale: float) -> tuple[float, float]:
         inputs.scale = scale
         agents = sum(staff(scale).values())
         predicted = B.per_contact(log.demand, cal, interval, rates, agents, inputs, within)
-        sl = float(B.grouped(predicted, pd.Series(np.zeros(len(predicted)))).loc["all", "service_level"])
-        steps.append((scale, sl))
-        return sl - observed
+        row = B.grouped(predicted, pd.Series(np.zeros(len(predicted)))).loc["all"]
+        return float(row["service_level"]), float(row["abandon_rate"])
 
-    inputs.scale = rising_root(err)
+    observed = _observed(log, within)
+    inputs.scale, steps = fit_factor(evaluate, observed, fit_on)
     return inputs, observed, steps
+
+
+def _observed(log: CallLog, within: dict[str, float]) -> tuple[float, float]:
+    row = measures(log.demand, "day", within, log.days).loc["all"]
+    return float(row["service_level"]), float(row["abandon_rate"])
 
 
 def scale_from_file(scenario: Any) -> float | None:
@@ -310,20 +313,15 @@ def fit_scale(
     gap: float = 1800.0,
     replications: int = 1,
     seed: int | None = None,
-    low: float = 0.4,
-    high: float = 1.2,
-    tol: float = 0.002,
-) -> tuple[float, list[tuple[float, float, float]]]:
-    """The factor on the staffing proxy at which the simulated service level of the log's own
-    period matches the observed one within ``tol``.
+    fit_on: str = "service_level",
+) -> tuple[float, tuple[float, float], list[tuple[float, float, float]]]:
+    """The factor on the staffing proxy at which the simulation of the log's own period fits
+    its observed service level (and with ``fit_on="both"`` its abandonment), chosen by
+    ``ccsim.calibrate.scaling.fit_factor`` with the same random numbers at every step, so the
+    simulated measures are smooth, monotone functions of the factor. Returns the factor, the
+    observed (service level, abandonment) and the steps as (factor, simulated SL, abandonment)."""
 
-    Regula falsi (Illinois) on ``[low, high]``, with the same random numbers at every step, so
-    the simulated service level is a smooth, rising function of the factor. Returns the factor
-    (clamped to the bracket) and the steps tried as (factor, simulated SL, observed SL).
-    """
-    steps: list[tuple[float, float, float]] = []
-
-    def err(scale: float) -> float:
+    def evaluate(scale: float) -> tuple[float, float]:
         bt = backtest(
             log,
             scenario,
@@ -335,37 +333,8 @@ def fit_scale(
             baseline=False,
         )
         row = bt.comparison.iloc[-1]
-        steps.append((scale, float(row["service_level_sim"]), float(row["service_level_obs"])))
-        return float(row["service_level_sim"] - row["service_level_obs"])
+        return float(row["service_level_sim"]), float(row["abandon_rate_sim"])
 
-    return rising_root(err, low, high, tol), steps
-
-
-def rising_root(err: Any, low: float = 0.4, high: float = 1.2, tol: float = 0.002) -> float:
-    """Where the rising function ``err`` of the staffing factor crosses 0: regula falsi (Illinois)
-    on ``[low, high]`` until ``|err| <= tol`` or the bracket is under 0.005 wide; clamped to
-    the bracket, rounded to 3 decimals. Both models' scales are fitted with it."""
-    a, b = low, high
-    fa, fb = err(a), err(b)
-    if fa >= 0:
-        return a
-    if fb <= 0:
-        return b
-    side = 0
-    c = b
-    for _ in range(12):
-        c = (a * fb - b * fa) / (fb - fa)
-        fc = err(c)
-        if abs(fc) <= tol or b - a < 0.005:
-            break
-        if fc < 0:
-            a, fa = c, fc
-            if side == -1:
-                fb /= 2
-            side = -1
-        else:
-            b, fb = c, fc
-            if side == 1:
-                fa /= 2
-            side = 1
-    return round(c, 3)
+    observed = _observed(log, _within(scenario))
+    scale, steps = fit_factor(evaluate, observed, fit_on)
+    return scale, observed, steps

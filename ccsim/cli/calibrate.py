@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ccsim.calibrate.scaling import FIT_ON
 from ccsim.cli.common import user_errors
 
 LOG_HELP = "call log: ccsim CSV/Parquet (see docs/howto/calibrate.md) or an Anonymous Bank .txt file"
@@ -65,6 +66,9 @@ def register(app: typer.Typer) -> None:
         proxy: Annotated[
             str, typer.Option(help="staffing proxy: distinct (agents serving) or presence (spans on duty)")
         ] = "distinct",
+        gap: Annotated[
+            str, typer.Option(help="presence proxy: longest gap between services inside a span on duty")
+        ] = "30min",
         teams: Annotated[
             bool, typer.Option("--teams/--no-teams", help="infer teams dedicated to one contact type")
         ] = True,
@@ -76,6 +80,14 @@ def register(app: typer.Typer) -> None:
                 "service level (simulates the log's period about ten times)",
             ),
         ] = False,
+        fit_on: Annotated[
+            str,
+            typer.Option(
+                "--fit-on",
+                help="with --fit-scale: service_level (match it) or both (least squares on service "
+                "level and abandonment)",
+            ),
+        ] = "service_level",
         first: Annotated[str | None, typer.Option("--from", help="first day to use, YYYY-MM-DD")] = None,
         last: Annotated[str | None, typer.Option("--to", help="last day to use, YYYY-MM-DD")] = None,
         name: Annotated[str | None, typer.Option(help="scenario name")] = None,
@@ -93,6 +105,7 @@ def register(app: typer.Typer) -> None:
             sl_within=_seconds(sl_within, "--sl-within"),
             sl_target=sl_target,
             proxy=_choice(proxy, ("distinct", "presence"), "--proxy"),
+            gap=_seconds(gap, "--gap"),
             teams=teams,
             name=name,
             replications=replications,
@@ -110,19 +123,23 @@ def register(app: typer.Typer) -> None:
             from ccsim.calibrate.backtesting import fit_erlang
             from ccsim.calibrate.backtesting import fit_scale as find
 
-            scale, steps = find(log, cal.scenario(), proxy=opts.proxy, gap=opts.gap)
-            obs = steps[-1][2]
+            on = _choice(fit_on, FIT_ON, "--fit-on")
+            target = "service level" if on == "service_level" else "service level and abandonment"
+            scale, obs, steps = find(log, cal.scenario(), proxy=opts.proxy, gap=opts.gap, fit_on=on)
+            seen = f"observed {target} ({100 * obs[0]:.1f}%" + (
+                f", {100 * obs[1]:.1f}%)" if on == "both" else ")"
+            )
             cal.set_scale(
                 scale,
-                f"the factor at which a back-test over the log's own {len(log.days)} days gives "
-                f"its observed service level ({100 * obs:.1f}%), found in {len(steps)} simulations",
+                f"the factor at which a back-test over the log's own {len(log.days)} days fits "
+                f"its {seen}, found in {len(steps)} simulations",
             )
-            erlang, obs, tried = fit_erlang(log, cal.scenario(), proxy=opts.proxy, gap=opts.gap)
+            erlang, obs, tried = fit_erlang(log, cal.scenario(), proxy=opts.proxy, gap=opts.gap, fit_on=on)
             cal.set_erlang(
                 erlang.patience,
                 erlang.scale,
-                f"fitted like the simulation's: the factor at which the formula gives the log's "
-                f"observed service level ({100 * obs:.1f}%), found in {len(tried)} evaluations",
+                f"fitted like the simulation's: the factor at which the formula fits the log's "
+                f"{seen}, found in {len(tried)} evaluations",
             )
         text = cal.to_toml()
         cal.scenario(str(out.resolve().parent))  # the file must load
@@ -146,6 +163,9 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(help="proxy (from the log) or scenario (its staffing)")
         ] = "proxy",
         proxy: Annotated[str, typer.Option(help="distinct or presence")] = "distinct",
+        gap: Annotated[
+            str, typer.Option(help="presence proxy: longest gap between services inside a span on duty")
+        ] = "30min",
         scale: Annotated[
             float | None,
             typer.Option(min=0, help="factor on the staffing proxy (default: the scenario file's, else 1)"),
@@ -187,6 +207,7 @@ def register(app: typer.Typer) -> None:
             demand=_choice(demand, ("observed", "scenario"), "--demand"),
             staffing=_choice(staffing, ("proxy", "scenario"), "--staffing"),
             proxy=_choice(proxy, ("distinct", "presence"), "--proxy"),
+            gap=_seconds(gap, "--gap"),
             by=_choice(by, KEYS, "--by"),
             scale=scale,
             erlang_scale=erlang_scale,
