@@ -135,6 +135,17 @@ def test_staffing_proxy_close_to_staffing_where_busy(round_trip):
     assert np.all(proxy[~busy][-8:] == 0)
 
 
+def test_presence_proxy_recovers_staffing_where_busy(round_trip):
+    # agents on duty from their first to their last service, gaps over 15 minutes read as
+    # breaks: on a busy centre the spans match the known staffing to a tenth of an agent
+    log, _ = round_trip
+    teams = infer_teams(log.demand)
+    grid = proxy_grid(log.frame, log.days, 1800, teams.member, teams.names, "presence", 900)
+    busy = np.array(RATES) > 0
+    diff = grid["pool"].mean(axis=0)[busy] - np.array(STAFF)[busy]
+    assert np.abs(diff).mean() <= 0.1 and np.all(np.abs(diff) <= 0.5), diff
+
+
 def test_written_scenario_loads_and_backtests(round_trip, tmp_path):
     log, cal = round_trip
     path = tmp_path / "calibrated.toml"

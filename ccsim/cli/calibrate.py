@@ -334,10 +334,9 @@ def _print_errors(console: Any, bt: Any) -> None:
             table.add_column(f"{head.split()[0]}\n{what}", justify="right")
     for model, part in err.groupby("model", sort=False):
         cells = [str(model)]
-        for m, _, scale, digits in MEASURES[1:]:
+        for m, _, scale, _ in MEASURES[1:]:
             r = part[part["measure"] == m].iloc[0]
-            cells += [_num(r["mae"] * scale, digits), _signed(r["bias"] * scale, digits)]
-            cells.append(_signed(r["all"] * scale, digits))
+            cells += [_num(r["mae"] * scale, 1), _signed(r["bias"] * scale, 1), _signed(r["all"] * scale, 1)]
         table.add_row(*cells)
     console.print(table)
     e = bt.settings.get("erlang_a", {})
