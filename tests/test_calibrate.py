@@ -501,6 +501,25 @@ def test_committed_bank_config_is_the_calibrated_one():
     assert committed["demand"] == fresh.raw["demand"]
 
 
+@needs_bank
+def test_bank_october_against_the_fitted_erlang_a(bank):
+    # docs/explanation/backtest-anonymous-bank.md, "Against the Erlang-A formula": what was reached
+    _, october = bank
+    bt = backtest(october, ccsim.load(ROOT / "configs" / "anonymous_bank.toml"), replications=5)
+    e = bt.settings["erlang_a"]
+    assert e["scale"] == 0.688 and bt.settings["scale"] == 0.652
+    assert e["patience_s"] == pytest.approx(354.3, abs=0.1) and e["handle_s"] == pytest.approx(194.9, abs=0.1)
+    err = bt.errors().set_index(["model", "measure"])
+    sim, formula = err.loc["ccsim"], err.loc["Erlang A"]
+    # reached: the simulation's hourly ASA error is below the formula's, its month's ASA within 3 s
+    assert sim.loc["asa_s", "mae"] < formula.loc["asa_s", "mae"]
+    assert abs(sim.loc["asa_s", "all"]) <= 3.0
+    # not reached (the documented state): the fitted formula is closer on abandonment
+    assert formula.loc["abandon_rate", "mae"] < sim.loc["abandon_rate", "mae"]
+    assert sim.loc["service_level", "mae"] == pytest.approx(0.052, abs=0.005)
+    assert formula.loc["service_level", "mae"] == pytest.approx(0.049, abs=0.005)
+
+
 def test_committed_bank_config_runs_without_the_data():
     path = ROOT / "configs" / "anonymous_bank.toml"
     scenario = ccsim.load(path)
