@@ -15,7 +15,7 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 import ccsim
-import ccsim.optimize.sensitivity as sens
+import ccsim.optimize.sensitivities as sens
 from ccsim.cli import app
 from ccsim.optimize import frontier
 from ccsim.optimize.evaluation import replicate

@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
         from ccsim.config.errors import ConfigError
         from ccsim.economics import with_prices
         from ccsim.optimize.frontiers import save_frontier
-        from ccsim.optimize.sensitivity import sensitivity as run_sensitivity
+        from ccsim.optimize.sensitivities import sensitivity as run_sensitivity
         from ccsim.report.sensitivity_page import render_sensitivity
 
         scenario = load_with_overrides(config, set_)

@@ -35,7 +35,7 @@ MONEY_COLUMNS = [
     "total_cost_high",
 ]
 EXPERIENCE = ["csat", "ces", "nps", "retention_rate", "cost_per_contact"]
-# per-segment sums a money-only re-accounting needs (``ccsim.optimize.sensitivity``)
+# per-segment sums a money-only re-accounting needs (``ccsim.optimize.sensitivities``)
 SEGMENT_SUMS = ["lost_revenue", "lost_lifetime_value", "churn_risk", "lost"]
 
 

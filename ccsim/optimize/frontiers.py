@@ -52,7 +52,7 @@ class FrontierResult:
     band may cost above the cheapest; ``resolved``; ``at_edge``: the band reaches the lowest or
     highest target tried, so it may extend beyond); ``marginal``: cost per extra point of service
     level between neighbouring points; ``samples``: each point's replications (money, service
-    level, per-segment sums), which ``ccsim.optimize.sensitivity`` re-accounts."""
+    level, per-segment sums), which ``ccsim.optimize.sensitivities`` re-accounts."""
 
     points: pd.DataFrame
     plans: dict[Key, StaffingPlan] = field(repr=False)

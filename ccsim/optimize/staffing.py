@@ -99,14 +99,16 @@ class StaffingPlan:
             f'[agents.{g}]\nstaffing = {{ file = "{csv}", column = "{g}" }}' for g in self.problem.groups
         )
 
-    def verify(self, replications: int | None = None, seed: int | None = None) -> Verification:
+    def verify(
+        self, replications: int | None = None, seed: int | None = None, workers: int | None = None
+    ) -> Verification:
         """Simulate the plan with an independent seed (default: the optimisation seed + 1)."""
         import ccsim
         from ccsim.economics.targets import risk
 
         seed = self.seed + 1 if seed is None else seed
         reps = replications or max(self.replications, 10)
-        results = ccsim.simulate(self.scenario, replications=reps, seed=seed, contacts=False)
+        results = ccsim.simulate(self.scenario, replications=reps, seed=seed, contacts=False, workers=workers)
         perf = measure(self.problem, results)
         perf = perf.merge(_per_replication(self.problem, results), on=["channel", "period"], how="left")
         perf["below"] = (perf["sl_mean"] + perf["sl_ci95"].fillna(0.0) < perf["target"]) & ~perf["meets"]
@@ -355,7 +357,7 @@ def optimize_staffing(
         feasible=search.best is not None,
     )
     if verify:
-        plan.verify(verify_replications)
+        plan.verify(verify_replications, workers=workers)
     return plan
 
 

@@ -239,8 +239,8 @@ def _details(result: Any, facts: dict[str, Any]) -> str:
     dl = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in rows)
     return (
         f"<ul>{dl}</ul><p>The folder holds frontier.csv (every point), optimum.csv (the cheapest point "
-        "per choice and value case), marginal.csv and optimum_staffing.csv (the staffing of the central "
-        "optimum).</p>"
+        "and the band per choice and value case), marginal.csv, samples.parquet (every point's "
+        "replications) and optimum_staffing.csv (the staffing of the central optimum).</p>"
     )
 
 

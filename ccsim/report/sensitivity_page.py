@@ -1,6 +1,6 @@
 """The sensitivity page: which assumption decides how much service is enough.
 
-``build_sensitivity`` lays out a ``SensitivityResult`` (``ccsim.optimize.sensitivity``) with the
+``build_sensitivity`` lays out a ``SensitivityResult`` (``ccsim.optimize.sensitivities``) with the
 report's skeleton: one sentence naming the assumption that moves the answer most, a tornado of
 the band under each assumption's low and high value, a tornado of the total cost, every factor
 in a table, and the global design's indices. ``ccsim sensitivity`` writes it as
