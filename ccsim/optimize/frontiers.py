@@ -185,6 +185,7 @@ class _Choice:
             pilot=self.pilot,
             workers=s.workers,
             memory=self.memory,
+            progress=(lambda m: s.say(f"  {m}")) if s.progress else None,
         )
         self.plans[target] = plan
         arrays = plan.as_arrays()
