@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
 from ccsim.cli.common import user_errors
 
+LogFormat = Literal["auto", "ccsim", "anonymous_bank"]
+Proxy = Literal["distinct", "presence"]
 LOG_HELP = "call log: ccsim CSV/Parquet (see docs/howto/calibrate.md) or an Anonymous Bank .txt file"
 
 
@@ -63,7 +65,7 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--sl-target", min=0, max=1, help="service-level target")
         ] = 0.8,
         proxy: Annotated[
-            str, typer.Option(help="staffing proxy: distinct (agents serving) or presence (spans on duty)")
+            Proxy, typer.Option(help="staffing proxy: distinct (agents serving) or presence (spans on duty)")
         ] = "distinct",
         teams: Annotated[
             bool, typer.Option("--teams/--no-teams", help="infer teams dedicated to one contact type")
@@ -80,7 +82,7 @@ def register(app: typer.Typer) -> None:
         last: Annotated[str | None, typer.Option("--to", help="last day to use, YYYY-MM-DD")] = None,
         name: Annotated[str | None, typer.Option(help="scenario name")] = None,
         replications: Annotated[int, typer.Option(min=1, help="replications written in the scenario")] = 5,
-        log_format: Annotated[str, typer.Option("--format", help="auto, ccsim or anonymous_bank")] = "auto",
+        log_format: Annotated[LogFormat, typer.Option("--format", help="the log's format")] = "auto",
     ) -> None:
         """Fit a scenario to a call log and write it with comments saying where each number came from."""
         from ccsim.calibrate.logs import read_log
@@ -132,24 +134,27 @@ def register(app: typer.Typer) -> None:
         ] = None,
         seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
         demand: Annotated[
-            str, typer.Option(help="observed (the log's counts per interval) or scenario (its rates)")
+            Literal["observed", "scenario"],
+            typer.Option(help="observed (the log's counts per interval) or scenario (its rates)"),
         ] = "observed",
         staffing: Annotated[
-            str, typer.Option(help="proxy (from the log) or scenario (its staffing)")
+            Literal["proxy", "scenario"], typer.Option(help="proxy (from the log) or scenario (its staffing)")
         ] = "proxy",
-        proxy: Annotated[str, typer.Option(help="distinct or presence")] = "distinct",
+        proxy: Annotated[Proxy, typer.Option(help="staffing proxy")] = "distinct",
         scale: Annotated[
             float | None,
             typer.Option(min=0, help="factor on the staffing proxy (default: the scenario file's, else 1)"),
         ] = None,
-        by: Annotated[str, typer.Option(help="hour, weekday, day, segment or contact_type")] = "hour",
+        by: Annotated[
+            Literal["hour", "weekday", "day", "segment", "contact_type"], typer.Option(help="compare by")
+        ] = "hour",
         first: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD")] = None,
         last: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD")] = None,
         out: Annotated[
             Path | None,
             typer.Option("--out", "-o", help="folder for comparison.csv, the run's tables and report.html"),
         ] = None,
-        log_format: Annotated[str, typer.Option("--format", help="auto, ccsim or anonymous_bank")] = "auto",
+        log_format: Annotated[LogFormat, typer.Option("--format", help="the log's format")] = "auto",
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing")] = False,
     ) -> None:
         """Simulate the log's period with a scenario and compare observed with simulated, hour by hour."""
