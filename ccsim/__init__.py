@@ -34,7 +34,25 @@ _NAMES = {
 }
 _SUBPACKAGES = ("calibrate", "economics", "experiments", "optimize", "report")
 
-__all__ = sorted(["__version__", *_NAMES, *_SUBPACKAGES])
+__all__ = [
+    "ConfigError",
+    "Paired",
+    "Results",
+    "Scenario",
+    "SweepResults",
+    "__version__",
+    "calibrate",
+    "compare",
+    "economics",
+    "experiments",
+    "from_dict",
+    "load",
+    "load_sweep",
+    "optimize",
+    "report",
+    "simulate",
+    "sweep",
+]
 
 if TYPE_CHECKING:
     from ccsim import calibrate, economics, experiments, optimize, report

@@ -54,7 +54,9 @@ class Paired:
 
     def __repr__(self) -> str:
         where = "" if self.by == "all" else f" {self.by}={self.group}"
-        seeds = f"seed {self.seed_a}" if self.common_random_numbers else f"seeds {self.seed_a} and {self.seed_b}"
+        seeds = (
+            f"seed {self.seed_a}" if self.common_random_numbers else f"seeds {self.seed_a} and {self.seed_b}"
+        )
         return (
             f"Paired({self.kpi}{where}: b - a = {self.mean:+.4g} ± {self.ci95:.2g} over "
             f"{self.replications} common replications, {seeds})"

@@ -54,7 +54,9 @@ def test_sweep_files_are_as_readable_as_run_files(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
         scenario = ccsim.from_dict(base_raw(**{"scenario.duration": "1h"}))
-        ccsim.sweep(scenario, {"agents.pool.count": [9, 10]}, replications=2, out=tmp_path / "s", progress=False)
+        ccsim.sweep(
+            scenario, {"agents.pool.count": [9, 10]}, replications=2, out=tmp_path / "s", progress=False
+        )
         ccsim.simulate(scenario, replications=1).write(tmp_path / "r")
     finally:
         os.umask(old)
@@ -64,7 +66,9 @@ def test_sweep_files_are_as_readable_as_run_files(tmp_path: Path) -> None:
     assert sweep_modes == {0o644}
 
 
-@pytest.mark.parametrize("command", ["run", "sweep", "optimize", "frontier", "calibrate", "backtest", "erlang"])
+@pytest.mark.parametrize(
+    "command", ["run", "sweep", "optimize", "frontier", "calibrate", "backtest", "erlang"]
+)
 def test_help_shows_brackets_and_defaults_as_written(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
@@ -76,9 +80,10 @@ def test_help_shows_brackets_and_defaults_as_written(command: str) -> None:
 
 
 def test_options_with_a_fixed_set_of_values_list_them() -> None:
-    assert "<offered|answered|offered_excl_short|answered_or_abandoned>" in runner.invoke(
-        app, ["erlang", "--help"]
-    ).output
+    assert (
+        "<offered|answered|offered_excl_short|answered_or_abandoned>"
+        in runner.invoke(app, ["erlang", "--help"]).output
+    )
     help_text = runner.invoke(app, ["backtest", "--help"]).output
     assert "<hour|weekday|day|segment|contact_type>" in help_text
     assert "<auto|ccsim|anonymous_bank>" in help_text

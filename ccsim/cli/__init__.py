@@ -40,6 +40,7 @@ def _main(
 ) -> None:
     """Contact-centre simulator: wait times, abandonment, service level, occupancy and cost."""
 
+
 run.register(app)
 inspect.register(app)
 erlang.register(app)
