@@ -29,8 +29,8 @@ _NAMES = {
     "load_sweep": "ccsim.experiments",
     "SweepResults": "ccsim.experiments",
     "Results": "ccsim.results",
-    "compare": "ccsim.compare",
-    "Paired": "ccsim.compare",
+    "compare": "ccsim.paired",
+    "Paired": "ccsim.paired",
 }
 _SUBPACKAGES = ("calibrate", "economics", "experiments", "optimize", "report")
 
@@ -57,9 +57,9 @@ __all__ = [
 if TYPE_CHECKING:
     from ccsim import calibrate, economics, experiments, optimize, report
     from ccsim.api import load, simulate
-    from ccsim.compare import Paired, compare
     from ccsim.config import ConfigError, Scenario, from_dict
     from ccsim.experiments import SweepResults, load_sweep, sweep
+    from ccsim.paired import Paired, compare
     from ccsim.results import Results
 
 

@@ -89,3 +89,27 @@ def test_options_with_a_fixed_set_of_values_list_them() -> None:
     assert "<auto|ccsim|anonymous_bank>" in help_text
     bad = runner.invoke(app, ["erlang", "--rate", "10/min", "--handle", "3min", "--definition", "offerd"])
     assert bad.exit_code == 2 and "offered_excl_short" in bad.output
+
+
+def test_compare_stays_the_function_after_use() -> None:
+    first = ccsim.compare
+    ccsim.Paired  # noqa: B018
+    assert callable(ccsim.compare) and ccsim.compare is first
+
+
+def test_compact_tables_wrap_headers_and_never_cut_values() -> None:
+    from rich.console import Console
+
+    from ccsim.cli.tables import compact_table
+
+    headers = ["start", "service", "digital", "relationship", "specialists", "branch"]
+    headers += [f"SL {c}" for c in ("phone", "chat", "email", "social", "walk_in")]
+    rows: list[list[str] | None] = [
+        ["08:00", "102", "31", "14", "22", "6", "84% ~", "99%", "100%", "97%", "95% ✗"]
+    ]
+    console = Console(width=80, record=True)
+    console.print(compact_table([(h, "right") for h in headers], rows, "staffing plan"))
+    text = console.export_text()
+    assert "…" not in text and max(len(x) for x in text.splitlines()) <= 80
+    for value in rows[0] or []:
+        assert value in text

@@ -176,3 +176,55 @@ def test_report_draws_an_optimize_folder(plan_folder: tuple[Path, Path]) -> None
     page = (folder / "report.html").read_text()
     for part in ("Staffing plan", 'id="fig-plan"', 'id="fig-verification"', "P(day meets)", "--plan"):
         assert part in page, part
+
+
+# ------------------------------------------------------------------ 2. sweeps
+
+
+def _two_channels() -> dict[str, Any]:
+    raw = base_raw(**{"scenario.duration": "1h"})
+    raw["channels"]["chat"] = {"kind": "chat", "service_level": {"within": "1min", "target": 0.8}}
+    raw["demand"].append(
+        {"channel": "chat", "contact_type": "general", "segment": "standard", "rate": "1/min"}
+    )
+    raw["agents"]["pool"]["channels"] = ["phone", "chat"]
+    return raw
+
+
+def test_sweep_table_shows_each_channel_in_percent(tmp_path: Path) -> None:
+    sweep_file = tmp_path / "s.toml"
+    write_config(tmp_path / "two.toml", _two_channels())
+    sweep_file.write_text(
+        '[sweep]\nconfig = "two.toml"\nreplications = 2\nseed = 1\n\n'
+        '[factors]\n"agents.pool.count" = [9, 12]\n'
+    )
+    result = runner.invoke(
+        app, ["sweep", str(sweep_file), "--serial", "--no-report", "-o", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 0, result.output
+    res = ccsim.load_sweep(tmp_path / "s")
+    header = next(x for x in result.output.splitlines() if "SL phone" in x)
+    assert "SL chat" in header
+    phone = res.summary["service_level.channel.phone"].iloc[0]
+    assert f"{100 * phone:.1f}±" in result.output
+    assert max(len(x) for x in result.output.splitlines()) <= 80 and "…" not in result.output
+    assert "total_cost" not in res.summary.columns  # no prices
+
+
+def test_a_priced_sweep_carries_the_money_columns(tmp_path: Path) -> None:
+    scenario = ccsim.from_dict(_two_channels()).with_overrides({"costs.agent_cost_per_hour": 30})
+    res = ccsim.sweep(
+        scenario, {"agents.pool.count": [9, 12]}, replications=2, out=tmp_path / "m", progress=False
+    )
+    for col in (
+        "staffing",
+        "total_cost",
+        "cost_per_contact",
+        "total_cost.channel.phone",
+        "csat.channel.chat",
+    ):
+        assert col in res.summary.columns and f"{col}_ci95" in res.summary.columns, col
+        assert col in res.per_replication.columns
+    assert res.summary["staffing"].tolist() == pytest.approx([30 * 9, 30 * 12])
+    again = ccsim.load_sweep(tmp_path / "m")
+    assert again.summary["staffing"].tolist() == pytest.approx([30 * 9, 30 * 12])

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from ccsim.cli.common import user_errors
+from ccsim.cli.tables import SECTION, compact_table
 
 LogFormat = Literal["auto", "ccsim", "anonymous_bank"]
 Proxy = Literal["distinct", "presence"]
@@ -56,7 +57,8 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", "-o", help="scenario TOML file to write")],
         interval: Annotated[str, typer.Option(help="interval of the rates and staffing")] = "30min",
         pattern: Annotated[
-            str, typer.Option(help="auto, week (7 days from Monday) or daily (one day repeated)")
+            Literal["auto", "week", "daily"],
+            typer.Option(help="auto, week (7 days from Monday) or daily (one day repeated)"),
         ] = "auto",
         sl_within: Annotated[
             str, typer.Option("--sl-within", help="service-level threshold (not in a log)")
@@ -220,21 +222,19 @@ def _print_calibration(cal: Any, out: Path) -> None:
 
 def _print_backtest(bt: Any, out: Path | None) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     s = bt.settings
     console = Console()
-    table = Table(
-        title=f"Back-test of {s['scenario']!r} on {s['first']} to {s['last']} ({s['days']} days): "
+    title = (
+        f"Back-test of {s['scenario']!r} on {s['first']} to {s['last']} ({s['days']} days): "
         f"demand {s['demand']}, staffing {s['staffing']}"
         + (f" ({s['proxy']} × {s['scale']:g})" if s["staffing"] == "proxy" else "")
-        + f", {s['replications']} replications",
-        title_justify="left",
+        + f", {s['replications']} replications"
     )
-    table.add_column(bt.by, justify="right")
+    columns = [(bt.by, "right")]
     for head in ("offered/day", "SL %", "ASA s", "abandoned %"):
-        table.add_column(f"{head}\nobs", justify="right")
-        table.add_column(f"{head}\nsim ± 95%", justify="right", no_wrap=True)
+        columns += [(f"{head}\nobs", "right"), (f"{head}\nsim ± 95%", "right")]
+    rows: list[list[str] | None] = []
     hidden = 0
     for _, row in bt.comparison.iterrows():
         key = row[bt.by]
@@ -255,8 +255,9 @@ def _print_backtest(bt: Any, out: Path | None) -> None:
                 _num(row[f"{m}_sim"] * scale, digits) + (f" ±{_num(ci, digits)}" if ci == ci else "")
             )
         if key == "all":
-            table.add_section()
-        table.add_row(*cells)
+            rows.append(SECTION)
+        rows.append(cells)
+    table = compact_table(columns, rows, title)
     console.print(table)
     within = ", ".join(f"{ch} {w:g}s" for ch, w in s["sl_within"].items())
     console.print(

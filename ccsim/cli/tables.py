@@ -127,3 +127,32 @@ def shortfall_lines(results: Any, max_spans: int = 4) -> list[str]:
         shown = ", ".join(spans[:max_spans])
         lines.append(f"{channel}: {len(below)} of {n} {word} below {target:.0%}: {shown}{more}")
     return lines
+
+
+SECTION = None  # a row of compact_table that draws a line instead
+
+
+def compact_table(
+    columns: list[tuple[str, str]], rows: list[list[str] | None], title: str = "", **options: Any
+) -> Table:
+    """A table of text cells, ``columns`` as (header, justify), with no outer edge and one space
+    between columns; each column is at least as wide as its longest value, so in a narrow
+    terminal the headers wrap and no value is cut. A row ``SECTION`` draws a line."""
+    table = Table(
+        title=title or None,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+        **options,
+    )
+    for j, (header, justify) in enumerate(columns):
+        widest = max((len(r[j]) for r in rows if r is not SECTION), default=0)
+        table.add_column(header, justify=justify, min_width=widest, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        if row is SECTION:
+            table.add_section()
+        else:
+            table.add_row(*row)
+    return table

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.experiments.tasks import PointOutcome
+from ccsim.experiments.tasks import MONEY_COLUMNS, PointOutcome
 
 GROUPS = ["all", "channel", "segment", "contact_type", "agent_group"]
 INDEX = ["point", "replication"]
@@ -42,7 +42,7 @@ def column_name(kpi: str, by: str = "all", group: str = "all") -> str:
 def _summary_kpis() -> list[str]:
     from ccsim.results import KPIS
 
-    return [*KPIS, "agents"]
+    return [*KPIS, "agents", *MONEY_COLUMNS]
 
 
 def widen(long: pd.DataFrame) -> pd.DataFrame:
