@@ -162,6 +162,9 @@ def register(app: typer.Typer) -> None:
             ]
         (folder / "plan.toml").write_text("\n".join(lines) + "\n")
         facts = {
+            "config": str(config),
+            "set": list(set_ or []),
+            "prices": str(prices) if prices is not None else None,
             "cost": plan.cost,
             "currency": currency,
             "simulations": plan.simulations,

@@ -11,6 +11,8 @@ import typer
 
 from ccsim.cli.common import user_errors
 
+NO_PRICES = "no prices set: the costs in money.csv are zero (add them: --prices FILE, --set costs.KEY=...)"
+
 
 def parse_set(items: list[str]) -> dict[str, Any]:
     """``PATH=VALUE`` pairs; VALUE is read as a TOML value if it is one, else as a string."""
@@ -89,6 +91,7 @@ def register(app: typer.Typer) -> None:
 
         import ccsim
         from ccsim.cli.tables import LEGEND, shortfall_lines, summary_table
+        from ccsim.economics.prices import has_prices
 
         scenario = load_with_overrides(config, set_, prices, plan)
         reps = replications or scenario.scenario.replications
@@ -129,6 +132,8 @@ def register(app: typer.Typer) -> None:
                 out_console.print(text, markup=False, highlight=False)
             for channel, definition in results.sl_definitions.items():
                 out_console.print(f"service level, {channel}: {definition}", style="dim")
+            if not has_prices(scenario):
+                out_console.print(NO_PRICES, style="dim")
             for w in results.warnings:
                 out_console.print(f"warning: {w}", style="yellow")
             out_console.print(f"tables and report.html written to {folder}/ ({results.wall_time_s:.1f}s)")

@@ -99,6 +99,9 @@ def build_plan(folder: str | Path, plotly_js: str | None = None) -> str:
     staffing = pd.read_csv(src / "staffing.csv", dtype={"start": str})
     perf = pd.read_csv(src / "verification.csv")
     v = facts.get("verification", {})
+    command = ["ccsim run", str(facts.get("config") or "CONFIG"), "--plan", str(src)]
+    command += [f"--set {item}" for item in facts.get("set") or []]
+    command += [f"--prices {facts['prices']}"] if facts.get("prices") else []
     verdict = (
         "every period meets its target"
         if v.get("meets")
@@ -113,7 +116,7 @@ def build_plan(folder: str | Path, plotly_js: str | None = None) -> str:
     page.add(
         f'<p class="how">Nominal staffing cost {facts.get("cost", 0):,.2f} {esc(facts.get("currency", ""))} '
         f"after {facts.get('simulations')} simulations of {facts.get('replications')} replications. "
-        f"Run it with <code>ccsim run CONFIG --plan {esc(src)}</code>.</p>"
+        f"Run it with <code>{esc(' '.join(command))}</code>.</p>"
     )
     page.figure("fig-plan", "Agents per period", "Stacked by agent group.", lambda: staffing_figure(staffing))
     page.section("verification", "Independent check")
