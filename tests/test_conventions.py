@@ -113,3 +113,16 @@ def test_compact_tables_wrap_headers_and_never_cut_values() -> None:
     assert "…" not in text and max(len(x) for x in text.splitlines()) <= 80
     for value in rows[0] or []:
         assert value in text
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/tutorial.md"])
+def test_the_file_tables_list_every_output_file(page: str, tmp_path: Path) -> None:
+    import re
+
+    out = tmp_path / "o"
+    args = ["run", str(ROOT / "configs" / "quickstart.toml"), "-r", "1", "-o", str(out), "-q"]
+    assert runner.invoke(app, [*args, "--set", "scenario.duration=1h"]).exit_code == 0
+    text = (ROOT / page).read_text(encoding="utf-8")
+    table = text.split("| file |", 1)[1].split("\n\n", 1)[0]
+    listed = set(re.findall(r"^\| `([^`]+)`", table, re.MULTILINE))
+    assert listed == {p.name for p in out.iterdir()}
