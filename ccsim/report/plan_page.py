@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from ccsim.economics.targets import status
 from ccsim.report.page import Page, esc, pct, top_bar
-from ccsim.report.style import TARGET, colour, style
+from ccsim.report.style import ROW_HEIGHT, TARGET, colour, style
 
 PLAN_REPORT = "report.html"
 PLAN_FILES = ("optimize.json", "staffing.csv", "verification.csv")
@@ -44,37 +45,55 @@ def staffing_figure(staffing: pd.DataFrame) -> go.Figure:
 
 
 def verification_figure(perf: pd.DataFrame, starts: list[str]) -> go.Figure:
-    """Per channel: each period's mean service level with its 95% interval, coloured by its
-    state against the target, and the target as a line."""
+    """One row per channel: each period's mean service level with its 95% interval (drawn
+    within 0-100%), coloured by its state against the target, and the target as a line."""
     channels = list(dict.fromkeys(perf["channel"]))
-    fig = go.Figure()
-    for c in channels:
+    fig = make_subplots(rows=len(channels), cols=1, shared_xaxes=True, subplot_titles=channels)
+    shown: set[str] = set()
+    for row, c in enumerate(channels, start=1):
         part = perf[perf["channel"] == c].sort_values("period")
-        x = [f"{c} {starts[int(k)]}" if int(k) < len(starts) else f"{c} {k}" for k in part["period"]]
+        part = part.assign(start=[starts[int(k)] if int(k) < len(starts) else str(k) for k in part["period"]])
+        half = part["sl_ci95"].fillna(0.0)
         states = [
             status(float(m), float(h), float(t)) or "met"
-            for m, h, t in zip(part["sl_mean"], part["sl_ci95"].fillna(0.0), part["target"], strict=True)
+            for m, h, t in zip(part["sl_mean"], half, part["target"], strict=True)
         ]
         for st in ("met", "close", "missed"):
             keep = [s == st for s in states]
             if not any(keep):
                 continue
-            sub = part[keep]
+            sub, h = part[keep], half[keep]
             fig.add_scatter(
-                x=[xi for xi, k in zip(x, keep, strict=True) if k],
+                x=sub["start"],
                 y=sub["sl_mean"],
-                error_y={"type": "data", "array": sub["sl_ci95"].fillna(0.0), "visible": True},
+                error_y={
+                    "type": "data",
+                    "array": (sub["sl_mean"] + h).clip(upper=1.0) - sub["sl_mean"],
+                    "arrayminus": sub["sl_mean"] - (sub["sl_mean"] - h).clip(lower=0.0),
+                },
                 mode="markers",
-                marker={"color": STATE_COLOURS[st], "size": 8},
+                marker={"color": STATE_COLOURS[st], "size": 7},
                 name=STATE_NAMES[st],
                 legendgroup=st,
-                showlegend=not any(t.name == STATE_NAMES[st] for t in fig.data),
+                showlegend=st not in shown,
+                row=row,
+                col=1,
             )
+            shown.add(st)
         fig.add_scatter(
-            x=x, y=part["target"], mode="lines", line={"color": TARGET, "dash": "dash"}, name=f"target {c}"
+            x=part["start"],
+            y=part["target"],
+            mode="lines",
+            line={"color": TARGET, "dash": "dash", "shape": "hv"},
+            name="target",
+            legendgroup="target",
+            showlegend=row == 1,
+            row=row,
+            col=1,
         )
-    fig.update_layout(yaxis_title="service level", yaxis_tickformat=".0%", hovermode="closest")
-    return style(fig, 420)
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig.update_xaxes(categoryorder="array", categoryarray=starts)
+    return style(fig, 120 + ROW_HEIGHT * len(channels))
 
 
 def risk_table(risk: pd.DataFrame) -> str:
@@ -127,8 +146,9 @@ def build_plan(folder: str | Path, plotly_js: str | None = None) -> str:
     page.figure(
         "fig-verification",
         "Service level per period against the target",
-        "Mean over the replications with its 95% interval; green: met even at the low end, red: "
-        "missed even at the high end, amber: the target is inside the interval.",
+        "Per channel and period: the mean over the replications with its 95% interval (cut at 0 and "
+        "100%); green: met even at the low end, red: missed even at the high end, amber: the target "
+        "is inside the interval. Periods without contacts are left out.",
         lambda: verification_figure(perf, staffing["start"].tolist()),
     )
     if (src / "risk.csv").exists():
