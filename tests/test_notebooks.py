@@ -16,7 +16,11 @@ NOTEBOOKS = sorted((ROOT / "docs" / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_notebooks() -> None:
-    assert {p.name for p in NOTEBOOKS} >= {"what-if-sweep.ipynb", "staffing-comparison.ipynb"}
+    assert {p.name for p in NOTEBOOKS} >= {
+        "what-if-sweep.ipynb",
+        "staffing-comparison.ipynb",
+        "frontier-and-sensitivity.ipynb",
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -12,15 +12,18 @@ same seed and replications, so differences between plans are not noise):
    Feldman, Mandelbaum, Massey and Whitt 2008): simulate the plan; in each channel and period
    measure the gap between the simulated service level and the Erlang value at the agents
    working there, and re-staff every period by the formula shifted by that gap; repeat until
-   the plan stops changing. ISA takes a tail quantile of the simulated number in system to
-   reach a delay probability; the gap correction reaches service-level thresholds and
-   abandonment caps, carries the time lags and backlogs of time-varying demand through the
-   simulation, and lets several groups share a channel (multi-skill).
+   the plan stops changing (or misses rise twice running; the search goes on from the plan
+   whose cost plus about two agents per miss is least). ISA takes a tail quantile of the
+   simulated number in system to reach a delay probability; the gap correction reaches
+   service-level thresholds and abandonment caps, carries the time lags and backlogs of
+   time-varying demand through the simulation, and lets several groups share a channel
+   (multi-skill).
 3. **Repair**: while a channel misses its target in a period, add an agent there to the group
    doing most of that channel's work; a period two more agents did not improve is left alone
    (``_Search.give_up``: staffing cannot meet it).
-4. **Trim**: remove one agent where the corrected formula says the target still holds, a batch
-   of periods at a time (never two neighbours); keep the removals that hold in simulation. A
+4. **Trim**: remove one agent where the corrected formula says the target still holds (several
+   where it calls them all surplus), a batch of periods at a time (never two neighbours); keep
+   the removals that hold in simulation. A
    period where a removal failed is *binding*: one agent fewer misses the target.
 
 The result is verified by an independent simulation (another seed).
@@ -343,7 +346,8 @@ def optimize_staffing(
     problem = build_problem(scenario, pilot, groups)
     search = _Search(problem, reps, seed, max_simulations, confidence, progress, workers, memory)
     n = {g: np.asarray(v, dtype=int).copy() for g, v in (start or analytic_start(problem)).items()}
-    # 2. the fixed point; stop when misses rose twice running, and go on from the fewest
+    # 2. the fixed point; stop when misses rose twice running, and go on from the plan whose
+    # cost plus the repair of its misses (about two agents each) is least
     tried: list[tuple[int, float, Staffing]] = []
     for _ in range(8):
         perf, shares = search.run(n, "correct")
@@ -353,7 +357,8 @@ def optimize_staffing(
         if search.key(nxt) in search.seen or search.exhausted or rising:
             break
         n = nxt
-    n = min(tried, key=lambda t: (t[0], t[1]))[2]
+    per_miss = 2.0 * float(np.mean([problem.cost[g] for g in problem.groups]))
+    n = min(tried, key=lambda t: (t[1] + per_miss * t[0], t[0]))[2]
     # 3. repair
     n = _repair_loop(search, n)
     # 4. trim
