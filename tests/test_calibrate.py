@@ -472,9 +472,11 @@ def test_bank_fit_january_february_backtest_october(bank, tmp_path):
     table = bt.comparison
     hours = [h for h in table["hour"] if h != "all"]
     assert set(range(7, 24)) <= set(hours)
+    # every hour listed had calls in October, so each observed measure is defined in every row
     for m in ("offered", "service_level", "asa_s", "abandon_rate"):
-        assert table[f"{m}_obs"].notna().all() or m != "offered"
+        assert table[f"{m}_obs"].notna().all(), m
         assert np.isfinite(table.iloc[-1][f"{m}_sim"])
+    assert (table["offered_obs"] > 0).all()
     # with the observed demand, the simulated volume is the October volume
     assert table.iloc[-1]["offered_sim"] == pytest.approx(table.iloc[-1]["offered_obs"], rel=0.05)
     # the Erlang-A baseline beside both: no scale recorded (not fitted), so the simulation's (1);

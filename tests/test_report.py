@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -18,7 +19,7 @@ import ccsim
 from ccsim.report import figures as F
 from ccsim.report import render, render_folder
 from ccsim.report.data import ReportData, backlog, from_folder, from_results, interval_labels, to_toml
-from ccsim.report.page import build, status
+from ccsim.report.page import BADGE, build, kpi_cards, status
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ["summary", "intervals", "waiting", "agents", "outcomes", "money", "run"]
@@ -163,7 +164,9 @@ def test_wait_ecdf_is_monotone_ends_at_one_and_marks_the_threshold(data: ReportD
     phone = one(fig, "threshold:phone")
     assert phone.x[0] == pytest.approx(20.0)  # 20 s, shown in seconds
     email = one(fig, "threshold:email")
-    assert email.x[0] * 60 == pytest.approx(4 * 3600) or email.x[0] * 3600 == pytest.approx(4 * 3600)
+    unit = re.fullmatch(r"threshold \S+ (s|min|h)<extra></extra>", email.hovertemplate)
+    assert unit is not None, email.hovertemplate
+    assert email.x[0] * {"s": 1, "min": 60, "h": 3600}[unit[1]] == pytest.approx(4 * 3600)
     # the share read off the kept quantiles matches the contacts within the 0.5% grid
     c = quick.contacts
     waits = c[(c["outcome"] == "served") & (c["channel"] == "phone") & (c["segment"] == "vip")]["wait_s"]
@@ -232,6 +235,21 @@ def test_status_colours_met_missed_and_close() -> None:
     assert status(0.5, 0.1, None) == ""
 
 
+def test_kpi_cards_badge_each_channel_by_its_own_status(data: ReportData) -> None:
+    """Three channels, three states: the phone misses, the chat's target lies in its CI, email meets it."""
+    summary = data.summary.copy()
+    at = summary[summary["group_by"] == "channel"].assign(group=lambda f: f["group"].astype(str))
+    rows = {g: i for i, g in zip(at.index, at["group"], strict=True)}
+    summary.loc[rows["phone"], ["service_level", "service_level_ci95"]] = [0.70, 0.02]
+    summary.loc[rows["chat"], ["service_level", "service_level_ci95"]] = [0.79, 0.03]
+    summary.loc[rows["email"], ["service_level", "service_level_ci95"]] = [0.97, 0.01]
+    cards = kpi_cards(dataclasses.replace(data, summary=summary))
+    for name, expected in [("phone", "missed"), ("chat", "close"), ("email", "met")]:
+        card = re.search(rf'<div class="card (\w*)"><div class="title">{name} · service level</div>(.*?)</dl>', cards)
+        assert card is not None and card[1] == expected, name
+        assert f'<span class="badge {expected}">{BADGE[expected]}</span>' in card[2]
+
+
 @pytest.mark.parametrize("config", sorted((ROOT / "configs").glob("*.toml")), ids=lambda p: p.stem)
 def test_config_as_toml_reads_back_the_same(config: Path) -> None:
     raw = tomllib.loads(config.read_text(encoding="utf-8"))
@@ -280,7 +298,15 @@ def test_page_has_every_section_figure_and_the_config(page: str, quick: Any) -> 
     assert "<details><summary>" in page and '[channels.phone]\nkind = "voice"' in text
     for definition in quick.sl_definitions.values():
         assert definition in text
-    assert "target within the CI" in text or "target met" in text or "target missed" in text
+    summary = quick.summary[quick.summary["group_by"] == "channel"].set_index("group")
+    for c in from_results(quick).channels:
+        row = summary.loc[c.name]
+        expected = status(row["service_level"], row["service_level_ci95"], c.target)
+        assert expected, f"{c.name}: the quickstart sets an SL target on every channel"
+        card = re.search(rf'<div class="card (\w*)"><div class="title">{c.name} · service level</div>(.*?)</dl>', page)
+        assert card is not None, f"no service-level card for {c.name}"
+        assert card[1] == expected
+        assert f'<span class="badge {expected}">{BADGE[expected]}</span> target {c.target:.0%}' in card[2]
 
 
 @pytest.mark.parametrize("name", ["quickstart", "multiskill"])
@@ -316,11 +342,12 @@ def test_one_replication_and_no_service_level(tmp_path: Path, raw: dict[str, Any
     assert "fig-spread" not in figure_specs(text)
 
 
-def test_the_module_is_callable_like_render(quick: Any, tmp_path: Path) -> None:
+def test_the_module_is_callable_like_render(quick: Any, page: str, tmp_path: Path) -> None:
     import ccsim.report
 
     path = ccsim.report(quick, tmp_path / "r.html")  # type: ignore[operator]
-    assert path.exists()
+    assert path == tmp_path / "r.html"
+    assert figure_specs(path.read_text(encoding="utf-8")) == figure_specs(page)
 
 
 def test_report_command(tmp_path: Path, quick: Any) -> None:
@@ -334,7 +361,9 @@ def test_report_command(tmp_path: Path, quick: Any) -> None:
     folder = quick.write(tmp_path / "run")
     result = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "x.html")])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "x.html").exists() and "report written to" in result.output
+    assert "report written to" in result.output
+    written = (tmp_path / "x.html").read_text(encoding="utf-8")
+    assert set(figure_specs(written)) == set(figure_specs(render_folder(folder).read_text(encoding="utf-8")))
     missing = CliRunner().invoke(app, ["report", str(tmp_path / "nothing")])
     assert missing.exit_code == 2
     assert "no such output folder" in missing.output
