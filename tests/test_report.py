@@ -59,6 +59,12 @@ def figure_specs(text: str) -> dict[str, dict[str, Any]]:
     return {m[0]: json.loads(m[1]) for m in re.findall(pattern, text, re.DOTALL)}
 
 
+def sl_card(text: str, channel: str) -> re.Match[str] | None:
+    """A channel's service-level card: group 1 its status class, group 2 its body."""
+    title = f'<div class="title">{channel} · service level</div>'
+    return re.search(rf'<div class="card (\w*)">{re.escape(title)}(.*?)</dl>', text)
+
+
 def per_channel_interval(intervals: pd.DataFrame, num: str, den: list[str]) -> pd.DataFrame:
     cols = list(dict.fromkeys([num, *den]))
     g = intervals.groupby(["replication", "interval", "channel"], observed=True)[cols].sum()
@@ -245,7 +251,7 @@ def test_kpi_cards_badge_each_channel_by_its_own_status(data: ReportData) -> Non
     summary.loc[rows["email"], ["service_level", "service_level_ci95"]] = [0.97, 0.01]
     cards = kpi_cards(dataclasses.replace(data, summary=summary))
     for name, expected in [("phone", "missed"), ("chat", "close"), ("email", "met")]:
-        card = re.search(rf'<div class="card (\w*)"><div class="title">{name} · service level</div>(.*?)</dl>', cards)
+        card = sl_card(cards, name)
         assert card is not None and card[1] == expected, name
         assert f'<span class="badge {expected}">{BADGE[expected]}</span>' in card[2]
 
@@ -303,7 +309,7 @@ def test_page_has_every_section_figure_and_the_config(page: str, quick: Any) -> 
         row = summary.loc[c.name]
         expected = status(row["service_level"], row["service_level_ci95"], c.target)
         assert expected, f"{c.name}: the quickstart sets an SL target on every channel"
-        card = re.search(rf'<div class="card (\w*)"><div class="title">{c.name} · service level</div>(.*?)</dl>', page)
+        card = sl_card(page, c.name)
         assert card is not None, f"no service-level card for {c.name}"
         assert card[1] == expected
         assert f'<span class="badge {expected}">{BADGE[expected]}</span> target {c.target:.0%}' in card[2]

@@ -4,6 +4,7 @@ sweep and the sweep study."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import runpy
@@ -283,16 +284,19 @@ def test_a_killed_sweep_resumes_without_redoing_finished_points(tmp_path: Path) 
     )
     points = out / "points"
     deadline = time.monotonic() + 60
-    try:
-        while len(list(points.glob("*.parquet"))) < 3:
-            assert child.poll() is None, child.stderr.read().decode() if child.stderr else ""
-            assert time.monotonic() < deadline, "the sweep did not start"
+    try:  # no assertion in here: the cleanup must not hide one
+        while len(list(points.glob("*.parquet"))) < 3 and child.poll() is None:
+            if time.monotonic() > deadline:
+                break
             time.sleep(0.01)
     finally:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        _, err = child.communicate(timeout=30)
+    assert child.returncode == -signal.SIGKILL, f"the sweep ended before the kill: {err.decode()}"
     done = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in points.glob("*.parquet")}
-    assert 3 <= len(done) < 24, "the kill came too late to test anything"  # 12 points x 2 tasks
+    assert len(done) >= 3, "the sweep wrote fewer than 3 point files in 60 s"
+    assert len(done) < 24, "the kill came too late to test anything"  # 12 points x 2 tasks
     partial = SweepResults.load(out)
     assert set(partial.points["status"]) == {"done", "pending"}
     assert len(partial.per_replication) == 4 * (partial.points["status"] == "done").sum()
@@ -327,32 +331,33 @@ def test_a_killed_sweep_resumes_without_redoing_finished_points(tmp_path: Path) 
 # ---------------------------------------------------------------------- executors agree
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _scheduler_address(scheduler: subprocess.Popen[bytes], file: Path, timeout: float = 60) -> str:
+    """The address the scheduler chose (``--port 0``), read from its ``--scheduler-file``."""
+    deadline = time.monotonic() + timeout
+    while not file.exists() and scheduler.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not file.exists():
+        raise RuntimeError(f"the dask scheduler wrote no {file.name} (exit code {scheduler.poll()})")
+    return str(json.loads(file.read_text())["address"])
 
 
 @pytest.fixture(scope="module")
-def dask_cluster() -> Any:
-    """A real ``dask scheduler`` and two ``dask worker`` processes on loopback."""
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real ``dask scheduler`` (on a port it picks) and two ``dask worker`` processes on loopback."""
     pytest.importorskip("distributed")
     dask = Path(sys.executable).parent / "dask"
     if not dask.exists():
         pytest.skip("the dask command is not installed beside this Python")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
+    file = tmp_path_factory.mktemp("dask") / "scheduler.json"
     common: dict[str, Any] = {
         "stdout": subprocess.DEVNULL,
         "stderr": subprocess.DEVNULL,
         "start_new_session": True,
     }
-    procs = [
-        subprocess.Popen(
-            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **common
-        )
-    ]
+    scheduler = [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+    procs = [subprocess.Popen([*scheduler, "--scheduler-file", str(file)], **common)]
     try:
+        address = _scheduler_address(procs[0], file)
         for _ in range(2):
             procs.append(
                 subprocess.Popen(
@@ -417,10 +422,12 @@ def test_serial_processes_and_dask_give_identical_numbers(tmp_path: Path, dask_c
 
 def test_an_unreachable_scheduler_is_a_user_error(tmp_path: Path) -> None:
     spec = write_sweep_file(tmp_path, '"agents.pool.count" = [100]')
-    port = _free_port()
-    result = invoke(
-        "sweep", str(spec), "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(tmp_path / "o")
-    )
+    with socket.socket() as held:  # bound and never listening: connections to it are refused
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        result = invoke(
+            "sweep", str(spec), "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(tmp_path / "o")
+        )
     assert result.exit_code == 2
     assert "could not reach the Dask scheduler" in result.output
 
