@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 import ccsim
 from ccsim.cli import app
 from ccsim.cli.tables import duration_pm, shortfall_lines, target_cell
-from ccsim.report.data import to_toml
+from ccsim.toml_writer import to_toml
 
 runner = CliRunner(env={"COLUMNS": "80"})
 

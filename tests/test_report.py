@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 import ccsim
 from ccsim.report import figures as F
 from ccsim.report import render, render_folder
-from ccsim.report.data import ReportData, backlog, from_folder, from_results, interval_labels, to_toml
+from ccsim.report.data import ReportData, backlog, from_folder, from_results, interval_labels
 from ccsim.report.page import BADGE, build, kpi_cards, status
+from ccsim.toml_writer import to_toml
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ["summary", "intervals", "waiting", "agents", "outcomes", "money", "run"]

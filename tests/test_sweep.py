@@ -432,6 +432,18 @@ def test_an_unreachable_scheduler_is_a_user_error(tmp_path: Path) -> None:
     assert "could not reach the Dask scheduler" in result.output
 
 
+def test_a_cluster_without_distributed_installed_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the cluster extra were missing
+    spec = write_sweep_file(tmp_path, '"agents.pool.count" = [100]')
+    result = invoke("sweep", str(spec), "--scheduler", "tcp://127.0.0.1:8786", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2, result.output
+    assert "pip install 'ccsim[cluster]'" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    assert not list((tmp_path / "o").glob("points/*.parquet"))  # nothing ran
+
+
 # ---------------------------------------------------------------------- the sweep file and CLI
 
 

@@ -1,71 +1,83 @@
-"""Write a ``Calibration`` as a scenario TOML file whose comments say where each number came from."""
+"""Write a ``Calibration`` as a scenario TOML file whose comments say where each number came from.
+
+The file is built with tomlkit (``ccsim.toml_writer``): each value is preceded by its note from
+``Calibration.notes``; long lists (rates and staffing per interval) are written one day per block
+under a comment naming the day, a few values per line.
+"""
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
+import tomlkit
+from tomlkit.items import Array, Item
+
 from ccsim.calibrate.scenario import Calibration
-from ccsim.config.toml_text import toml_key, toml_value
+from ccsim.toml_writer import add_comment, comment_lines, inline
 
-WIDTH = 100
 SECTIONS = ["channels", "segments", "contact_types", "agents"]
+INDENT = "  "
 
 
-def _comment(text: str, indent: str = "") -> list[str]:
-    return [indent + "# " + line for line in textwrap.wrap(text, WIDTH - len(indent) - 2)] or [indent + "#"]
-
-
-def _long_list(key: str, values: list[Any], chunk: int, labels: list[str] | None) -> list[str]:
-    """A list over several lines: one block per day (with its label), a few values per line."""
-    lines = [f"{key} = ["]
-    per_line = 8 if any(isinstance(x, str) for x in values) else 12
-    for d in range(0, len(values), chunk):
+def _lines(values: list[Any], per_line: int, labels: list[str] | None = None, chunk: int = 0) -> Array:
+    """A multi-line array, ``per_line`` values a line; with ``labels``, a comment line before
+    each block of ``chunk`` values."""
+    array = tomlkit.array()
+    for d in range(0, len(values), chunk or len(values)):
         if labels and d // chunk < len(labels):
-            lines += _comment(labels[d // chunk], "  ")
-        block = values[d : d + chunk]
+            for line in comment_lines(labels[d // chunk], INDENT):
+                array.add_line(indent=INDENT, comment=line)
+        block = values[d : d + (chunk or len(values))]
         for i in range(0, len(block), per_line):
-            lines.append("  " + ", ".join(toml_value(x) for x in block[i : i + per_line]) + ",")
-    lines.append("]")
-    return lines
+            array.add_line(*block[i : i + per_line], indent=INDENT)
+    array.add_line(indent="")
+    return array
 
 
-def _entry(path: str, key: str, value: Any, cal: Calibration) -> list[str]:
-    note = cal.notes.get(path)
-    lines = _comment(note) if note else []
+def _item(path: str, value: Any, cal: Calibration) -> Item:
     if isinstance(value, list) and len(value) > 12:
-        return lines + _long_list(key, value, cal.per_day, cal.list_labels.get(path))
+        per_line = 8 if any(isinstance(x, str) for x in value) else 12
+        return _lines(value, per_line, cal.list_labels.get(path), cal.per_day)
     if isinstance(value, dict) and value.get("dist") == "empirical":
-        vals = value["values"]
-        out = [key + ' = { dist = "empirical", values = [']
-        for i in range(0, len(vals), 12):
-            out.append("  " + ", ".join(toml_value(x) for x in vals[i : i + 12]) + ",")
-        out.append("] }")
-        return lines + out
-    return [*lines, f"{key} = {toml_value(value)}"]
+        table = tomlkit.inline_table()
+        table.append("dist", "empirical")
+        table.append("values", _lines(value["values"], 12))
+        return table
+    return inline(value)
 
 
-def _table(name: str, body: dict[str, Any], cal: Calibration, prefix: str) -> list[str]:
-    lines = ["", f"[{name}]"]
+def _add(container: Any, path: str, body: dict[str, Any], cal: Calibration) -> None:
     for k, v in body.items():
-        lines += _entry(f"{prefix}.{k}", toml_key(k), v, cal)
-    return lines
+        note = cal.notes.get(f"{path}.{k}")
+        if note:
+            add_comment(container, note)
+        container.add(k, _item(f"{path}.{k}", v, cal))
+
+
+def _table(path: str, body: dict[str, Any], cal: Calibration) -> Any:
+    table = tomlkit.table()
+    _add(table, path, body, cal)
+    return table
 
 
 def write_toml(cal: Calibration) -> str:
     """The scenario file's text."""
     raw = cal.raw
-    lines: list[str] = []
+    doc = tomlkit.document()
     for h in cal.header:
-        lines += _comment(h)
-    lines += _table("scenario", raw["scenario"], cal, "scenario")
+        add_comment(doc, h)
+    doc.add("scenario", _table("scenario", raw["scenario"], cal))
     for section in SECTIONS:
-        for name, body in raw.get(section, {}).items():
-            lines += _table(f"{section}.{toml_key(name)}", body, cal, f"{section}.{name}")
-    for i, stream in enumerate(raw.get("demand", [])):
-        lines += ["", "[[demand]]"]
-        for k, v in stream.items():
-            lines += _entry(f"demand.{i}.{k}", toml_key(k), v, cal)
+        if raw.get(section):
+            group = tomlkit.table(is_super_table=True)
+            for name, body in raw[section].items():
+                group.add(name, _table(f"{section}.{name}", body, cal))
+            doc.add(section, group)
+    if raw.get("demand"):
+        streams = tomlkit.aot()
+        for i, stream in enumerate(raw["demand"]):
+            streams.append(_table(f"demand.{i}", stream, cal))
+        doc.add("demand", streams)
     if "routing" in raw:
-        lines += _table("routing", raw["routing"], cal, "routing")
-    return "\n".join(lines).lstrip("\n") + "\n"
+        doc.add("routing", _table("routing", raw["routing"], cal))
+    return tomlkit.dumps(doc).lstrip("\n")

@@ -156,6 +156,11 @@ class ProcessExecutor:
         return f"local processes ({self.workers} workers)"
 
 
+CLUSTER_MISSING = (
+    "a Dask cluster needs dask.distributed, which is not installed: pip install 'ccsim[cluster]'"
+)
+
+
 class DaskExecutor:
     """A ``dask.distributed`` cluster: a scheduler ``address`` or a ``Client``.
 
@@ -174,10 +179,8 @@ class DaskExecutor:
     def _connect(self) -> Any:
         try:
             from distributed import Client
-        except ImportError:  # pragma: no cover - a dependency of ccsim
-            raise ConfigError(
-                ["the Dask executor needs dask.distributed: pip install 'distributed'"]
-            ) from None
+        except ImportError:  # an optional dependency: the cluster extra
+            raise ConfigError([CLUSTER_MISSING]) from None
         address = str(self.address)
         if address.startswith("tcp://"):  # fail at once on a refused connection (a wrong address)
             host, _, port = address.removeprefix("tcp://").rpartition(":")

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.config.toml_text import toml_key, toml_value
 from ccsim.model.timeline import clock_label
 
 # probabilities at which wait quantiles are kept for the ECDF (0.5% steps)
@@ -392,46 +391,3 @@ def backlog(contacts: pd.DataFrame, channels: list[str], interval_s: float, n_in
         for k in range(n_intervals):
             rows.append((int(rep), k, str(ch), int(arrived[k] - left[k])))
     return pd.DataFrame(rows, columns=["replication", "interval", "channel", "waiting"])
-
-
-# --------------------------------------------------------------------------- config as TOML
-
-
-def to_toml(raw: dict[str, Any]) -> str:
-    """A config as TOML text (tables as headers, arrays of tables as [[...]]; None left out)."""
-    raw = _drop_none(raw)
-    lines: list[str] = []
-
-    def table(path: list[str], node: dict[str, Any]) -> None:
-        sections = [k for k, v in node.items() if _is_section(path, v)]
-        plain = [k for k in node if k not in sections]
-        if path and (plain or not sections):
-            lines.append(f"\n[{'.'.join(toml_key(p) for p in path)}]")
-        lines.extend(f"{toml_key(k)} = {toml_value(node[k])}" for k in plain)
-        for k in sections:
-            v = node[k]
-            if isinstance(v, dict):
-                table([*path, k], v)
-                continue
-            for item in v:
-                lines.append(f"\n[[{toml_key(k)}]]")
-                lines.extend(f"{toml_key(a)} = {toml_value(b)}" for a, b in item.items())
-
-    table([], raw)
-    return "\n".join(lines).strip() + "\n"
-
-
-def _drop_none(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: _drop_none(x) for k, x in v.items() if x is not None}
-    if isinstance(v, list | tuple):
-        return [_drop_none(x) for x in v if x is not None]
-    return v
-
-
-def _is_section(path: list[str], v: Any) -> bool:
-    """Top-level tables and arrays of tables, and the named tables inside top-level tables
-    (``[channels.phone]``), get headers; everything deeper is written inline."""
-    if isinstance(v, list):
-        return not path and bool(v) and all(isinstance(x, dict) for x in v)
-    return isinstance(v, dict) and len(path) <= 1 and "dist" not in v

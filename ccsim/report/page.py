@@ -20,7 +20,8 @@ import plotly.graph_objects as go
 from ccsim.economics.targets import status
 from ccsim.report import figures as F
 from ccsim.report import money as M
-from ccsim.report.data import ReportData, outcome_columns, percentiles_from_summary, to_toml
+from ccsim.report.data import ReportData, outcome_columns, percentiles_from_summary
+from ccsim.toml_writer import to_toml
 
 PLOT_CONFIG = {
     "responsive": True,

@@ -43,6 +43,7 @@ from ccsim.report.sweep_figures import SYMBOLS as SYMBOLS
 from ccsim.report.sweep_figures import factor_figure as factor_figure
 from ccsim.report.sweep_figures import heatmap_columns as heatmap_columns
 from ccsim.report.sweep_figures import heatmap_figure as heatmap_figure
+from ccsim.toml_writer import to_toml
 
 __all__ = [
     "Panel",
@@ -190,8 +191,6 @@ def _points_html(results: Any, targets: dict[str, float]) -> str:
 
 
 def _details(results: Any, facts: dict[str, Any]) -> str:
-    from ccsim.report.data import to_toml
-
     items = [
         ("design", json.dumps(results.design)),
         ("factors", json.dumps(facts.get("factors") or results.factors)),
