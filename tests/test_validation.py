@@ -1,6 +1,6 @@
 """The simulator against what is known: closed forms, Little's law, conservation, invariants.
 
-Statistical criterion (DESIGN.md section 8)
+Statistical criterion (docs/explanation/validation.md)
 -------------------------------------------
 Each replication of a scenario gives one value of a KPI (``results.per_replication``); the
 replications are independent (one child seed each) and every value is a ratio over thousands
@@ -183,7 +183,7 @@ def test_erlang_c(agents: int, rate: str, handle: str, reps: int, duration: str,
 
 @pytest.mark.slow
 def test_erlang_a_design_case() -> None:
-    """The DESIGN.md case, M/M/100+M: 19.5 calls/min, handle 5 min, patience 3 min.
+    """The benchmark's case (configs/erlang_a.toml), M/M/100+M: 19.5 calls/min, handle 5 min, patience 3 min.
 
     P(abandon) is ``abandon_rate`` (abandoned / (answered + abandoned)), ASA the mean wait of
     answered contacts, the service level 'offered' (answered within 20 s / (answered +

@@ -1,7 +1,7 @@
 """Reader of the "Anonymous Bank" call-centre data (Technion SEE lab, 1999) into a ``CallLog``.
 
-The files are tab-separated, one call per row (see ``../shared/data/anonymous_bank/README.md``).
-What the reader does with the documented quirks:
+The files are tab-separated, one call per row; their columns and quirks are described in
+docs/howto/calibrate.md ("The Anonymous Bank files"). What the reader does with the quirks:
 
 - ``PHANTOM`` rows (virtual calls) are dropped;
 - a row whose priority field holds the priority and the type split by spaces (two in October)

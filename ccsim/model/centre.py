@@ -1,6 +1,6 @@
 """The SimPy model of the centre for one replication.
 
-Built for speed (DESIGN.md section 6; docs/explanation/engine.md): contacts are indices into
+Built for speed (docs/explanation/engine.md): contacts are indices into
 columns, agents are integers in free-lists per group, every handler is a callback of a timer
 ``(callback, payload)`` on SimPy's event queue, and arrivals are merged with that queue by
 ``engine.run_until``. Patience needs a timer only where the moment of abandonment matters;

@@ -1,10 +1,10 @@
 """Draw one replication's contacts: arrival times, types, segments, handle and patience times.
 
-Randomness follows DESIGN.md section 7: one ``SeedSequence(seed)``, one child per replication,
-and inside it one named stream per source (``arrivals/0``, ``mix/0``, ``handle/billing/phone``,
-``patience/vip``, ``busyness``, ...). Everything is drawn up front with numpy, so a change of
-staffing or routing never changes what the customers do: compared scenarios share their
-random numbers.
+Randomness follows docs/explanation/architecture.md ("The random streams"): one
+``SeedSequence(seed)``, one child per replication, and inside it one named stream per source
+(``arrivals/0``, ``mix/0``, ``handle/billing/phone``, ``patience/vip``, ``busyness``, ...).
+Everything is drawn up front with numpy, so a change of staffing or routing never changes what
+the customers do: compared scenarios share their random numbers.
 """
 
 from __future__ import annotations
