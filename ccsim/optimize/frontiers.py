@@ -39,7 +39,7 @@ from ccsim.optimize.search import Memory
 from ccsim.optimize.staffing import StaffingPlan, optimize_staffing
 
 CASES = {"low": "total_cost_low", "central": "total_cost", "high": "total_cost_high"}
-MIN_GAP = 0.01  # targets closer than this are not bisected
+MIN_GAP = 0.025  # targets closer than this are not bisected
 Key = tuple[str, float]
 
 
