@@ -37,7 +37,8 @@ def _entry(path: str, key: str, value: Any, cal: Calibration) -> list[str]:
         return lines + _long_list(key, value, cal.per_day, cal.list_labels.get(path))
     if isinstance(value, dict) and value.get("dist") == "empirical":
         vals = value["values"]
-        out = [key + ' = { dist = "empirical", values = [']
+        unit = f"unit = {toml_value(value['unit'])}, " if "unit" in value else ""
+        out = [key + ' = { dist = "empirical", ' + unit + "values = ["]
         for i in range(0, len(vals), 12):
             out.append("  " + ", ".join(toml_value(x) for x in vals[i : i + 12]) + ",")
         out.append("] }")

@@ -14,6 +14,7 @@ from ccsim.config import economics as E
 from ccsim.config import policies as P
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, from_validation_error, suggest
+from ccsim.distributions import REQUIRE_UNITS
 
 _DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column"}
 
@@ -82,7 +83,7 @@ class Scenario:
         self.base_dir = base_dir
         self.source = source
         try:
-            self.config = S.ScenarioConfig.model_validate(raw, context={"base_dir": str(base_dir)})
+            self.config = S.ScenarioConfig.model_validate(raw, context={"base_dir": str(base_dir), REQUIRE_UNITS: True})
         except ValidationError as exc:
             raise ConfigError(from_validation_error(exc, raw, KNOWN_KEYS), source) from None
         problems = cross_check(self.config)

@@ -16,7 +16,7 @@ from ccsim.distributions import Distribution, Seconds
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def _check_mix(mix: dict[str, float] | None) -> None:

@@ -34,12 +34,12 @@ from ccsim.config.policies import (
     Retrial,
     SelfService,
 )
-from ccsim.distributions import Distribution, Seconds
+from ccsim.distributions import Distribution, Factor, Seconds, units_required
 from ccsim.units import parse_clock, parse_duration, parse_rate
 
 
-def _rate(value: object) -> object:
-    return parse_rate(value)
+def _rate(value: object, info: ValidationInfo) -> object:
+    return parse_rate(value, require_unit=units_required(info))
 
 
 def _clock(value: object) -> object:
@@ -52,19 +52,27 @@ Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- scenario
 
 
 def _plain_numbers(value: object) -> object:
-    """The busyness factor is a number, not a duration: refuse values written with units."""
-    if isinstance(value, dict):
-        for key, v in value.items():
-            if key != "dist" and isinstance(v, str):
-                raise ValueError(f"{key}: the busyness factor is a plain number, e.g. mean = 1 (got {v!r})")
-    return value
+    """The busyness factor is a number, not a duration: refuse values written with units, and
+    mark the numbers as plain factors (a scenario file's durations need a unit)."""
+    if not isinstance(value, dict):
+        return value
+    out: dict[object, object] = {}
+    for key, v in value.items():
+        if key != "dist" and isinstance(v, str):
+            raise ValueError(f"{key}: the busyness factor is a plain number, e.g. mean = 1 (got {v!r})")
+        if key in ("mean", "value", "low", "high") and isinstance(v, int | float) and not isinstance(v, bool):
+            v = Factor(v)
+        elif key == "values" and isinstance(v, list):
+            v = [Factor(x) if isinstance(x, int | float) and not isinstance(x, bool) else x for x in v]
+        out[key] = v
+    return out
 
 
 class ScenarioSection(_Model):
@@ -273,6 +281,11 @@ class ProfileFile(_Model):
 
     file: str = Field(description="CSV file, relative to the config file")
     column: str | None = Field(None, description="column to use (default: the first)")
+    unit: str | None = Field(
+        None,
+        description="rates only: the unit of the column's numbers, e.g. '/h', '/min' or '/30min' "
+        "(or said by the column's name, e.g. 'calls_per_hour'); profiles and staffing take none",
+    )
 
 
 class Demand(_Model):
@@ -288,7 +301,7 @@ class Demand(_Model):
     segment: str | dict[str, float] = Field(description="a segment, or a mix {segment = share}")
     rate: PerSecond | None = Field(None, ge=0, description="constant rate, e.g. '19.5/min'")
     rates: list[PerSecond] | ProfileFile | None = Field(
-        None, description="one rate per interval (inline, or a CSV column of rates per hour)"
+        None, description="one rate per interval (inline, or a CSV column whose unit is given)"
     )
     volume: float | None = Field(None, ge=0, description="contacts per day, spread by 'profile'")
     profile: list[float] | ProfileFile | None = Field(

@@ -359,6 +359,9 @@ def share_within(waits: pd.DataFrame, channel: str, segment: str, threshold: flo
 def wait_percentiles(contacts: pd.DataFrame) -> pd.DataFrame:
     """p50, p90 and p99 of answered waits per replication, channel and segment."""
     answered = _answered(contacts)
+    columns = ["replication", "channel", "segment", "wait_p50_s", "wait_p90_s", "wait_p99_s"]
+    if answered.empty:  # e.g. a short horizon while every channel is closed
+        return pd.DataFrame(columns=columns)
     grouped = answered.groupby(["replication", "channel", "segment"], observed=True)["wait_s"]
     out = grouped.quantile([0.5, 0.9, 0.99]).unstack()
     out.columns = ["wait_p50_s", "wait_p90_s", "wait_p99_s"]
