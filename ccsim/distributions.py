@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
-from ccsim.units import column_unit, duration_unit, parse_duration
+from ccsim.units import MAX_DURATION, column_unit, duration_unit, parse_duration
 
 REQUIRE_UNITS = "require_units"
 """Validation context key: when true (a scenario file), durations and rates need their unit."""
@@ -31,7 +31,10 @@ def units_required(info: ValidationInfo | None) -> bool:
 def _duration(value: object, info: ValidationInfo) -> object:
     if isinstance(value, Factor):
         return float(value)
-    return parse_duration(value, require_unit=units_required(info))
+    seconds = parse_duration(value, require_unit=units_required(info))
+    if units_required(info) and abs(seconds) > MAX_DURATION:
+        raise ValueError(f"a duration is at most {MAX_DURATION / 86400:,.0f} days (got {value!r})")
+    return seconds
 
 
 Seconds = Annotated[float, BeforeValidator(_duration)]
@@ -187,7 +190,7 @@ class Erlang(_Dist):
 
     dist: Literal["erlang"]
     mean_: Seconds = Field(alias="mean", gt=0, description="mean (a duration)")
-    k: int = Field(ge=1, description="number of phases (cv = 1/sqrt(k))")
+    k: int = Field(ge=1, le=1000, description="number of phases (cv = 1/sqrt(k))")
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(self.k, self.mean_ / self.k, n)
@@ -207,8 +210,9 @@ class Erlang(_Dist):
 class Empirical(_Dist):
     """Resampling of observed values, given inline or as a column of a CSV file.
 
-    ``file`` is relative to the config file. Values are durations in seconds (numbers) or
-    strings with units.
+    ``file`` is relative to the config file. Values are durations with units
+    (``["95s", "2min"]``), or plain numbers in the distribution's ``unit``
+    (``unit = "s", values = [95, 120]``); a file's column says its unit by ``unit`` or its name.
     """
 
     dist: Literal["empirical"]

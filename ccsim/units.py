@@ -45,6 +45,9 @@ _DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*([a-zA-Z]*)\s*$")
 _RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*(?:per|/)\s*({_NUMBER})?\s*([a-zA-Z]+)\s*$")
 _CLOCK_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
+MAX_DURATION = 1000 * 86400.0
+"""Longest duration a scenario may write (1000 days; ``ccsim.config.limits``)."""
+
 UNITS_HELP = "s, min, h, d (for example '20s', '4.5min', '2h')"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +15,7 @@ from ccsim.config import economics as E
 from ccsim.config import policies as P
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, from_validation_error, suggest
+from ccsim.config.limits import check_plan, check_sizes
 from ccsim.distributions import REQUIRE_UNITS
 
 _DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column"}
@@ -83,10 +85,10 @@ class Scenario:
         self.base_dir = base_dir
         self.source = source
         try:
-            self.config = S.ScenarioConfig.model_validate(raw, context={"base_dir": str(base_dir), REQUIRE_UNITS: True})
+            self.config = S.ScenarioConfig.model_validate(raw, context=_context(base_dir))
         except ValidationError as exc:
             raise ConfigError(from_validation_error(exc, raw, KNOWN_KEYS), source) from None
-        problems = cross_check(self.config)
+        problems = cross_check(self.config) or check_sizes(self.config) or choice_paths(self)
         if problems:
             raise ConfigError(problems, source)
         from ccsim.model.plan import compile_plan  # schedules and files are checked here too
@@ -95,6 +97,9 @@ class Scenario:
             self.plan = compile_plan(self)
         except ConfigError as exc:
             raise ConfigError(exc.problems, source) from None
+        problems = check_plan(self.plan)
+        if problems:
+            raise ConfigError(problems, source)
 
     # mirror of the TOML sections
     @property
@@ -218,6 +223,7 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
         for s in segs:
             _check_name(problems, f"demand[{i}].segment", s, cfg.segments, "segment")
     policy_names(cfg, problems)
+    skill_names(cfg, problems)
     if problems:
         return problems
     served = {(ch, t) for ch, t, _ in reachable(cfg)}
@@ -245,6 +251,42 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
                     f"so its {ch} contacts would never be served"
                 )
     return problems
+
+
+def skill_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
+    """Every skill an agent group holds is one some contact type needs (a misspelt skill
+    would leave the group idle and the type unserved)."""
+    needed = sorted({t.skill or name for name, t in cfg.contact_types.items()})
+    for gname, group in cfg.agents.items():
+        listed = list(group.skills)
+        for j, skill in enumerate(listed):
+            if skill in needed:
+                continue
+            where = f"[{j}]" if isinstance(group.skills, list) else f".{skill}"
+            close = difflib.get_close_matches(skill, needed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; skills needed: {', '.join(needed)}"
+            problems.append(f"agents.{gname}.skills{where}: no contact type needs skill {skill!r}{hint}")
+
+
+def choice_paths(scenario: Scenario) -> list[str]:
+    """Every ``[frontier]`` choice sets paths that exist, to values the schema accepts."""
+    problems: list[str] = []
+    for name, overrides in scenario.config.frontier.choices.items():
+        raw = copy.deepcopy(scenario.raw)
+        raw.get("frontier", {}).pop("choices", None)
+        try:
+            for path, value in overrides.items():
+                set_path(raw, path, value)
+            S.ScenarioConfig.model_validate(raw, context=_context(scenario.base_dir))
+        except ConfigError as exc:
+            problems += [f"frontier.choices.{name}: {p}" for p in exc.problems]
+        except ValidationError as exc:
+            problems += [f"frontier.choices.{name}: {p}" for p in from_validation_error(exc, raw, KNOWN_KEYS)]
+    return problems
+
+
+def _context(base_dir: Path) -> dict[str, Any]:
+    return {"base_dir": str(base_dir), REQUIRE_UNITS: True}
 
 
 def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:

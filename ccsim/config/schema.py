@@ -8,6 +8,7 @@ a contact type needing a skill no agent has, ...) are checked in ``Scenario``'s 
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -85,7 +86,7 @@ class ScenarioSection(_Model):
     start: ClockTime = Field(
         0.0, description="time of day at which the measured time starts (default '00:00')"
     )
-    replications: int = Field(1, ge=1, description="independent replications")
+    replications: int = Field(1, ge=1, le=10_000, description="independent replications")
     seed: int = Field(1, ge=0, description="root seed of all random streams")
     drain: bool = Field(
         True,
@@ -166,12 +167,13 @@ class Channel(_Model):
         None, description="threshold, target and definition of the service level"
     )
     lines: int | None = Field(
-        None, ge=1, description="voice only: trunk lines, held while waiting and in service"
+        None, ge=1, le=1_000_000, description="voice only: trunk lines, held while waiting and in service"
     )
-    concurrency: int = Field(1, ge=1, description="chat only: contacts an agent holds at once")
+    concurrency: int = Field(1, ge=1, le=100, description="chat only: contacts an agent holds at once")
     concurrency_stretch: float = Field(
         0.0,
         ge=0,
+        le=100,
         description="chat only: handle time is multiplied by 1 + stretch x (chats held - 1)",
     )
     hours: Annotated[list[Hours] | None, BeforeValidator(lambda v: v if v is None else _hours(v))] = Field(
@@ -320,7 +322,7 @@ class Demand(_Model):
             if isinstance(mix, dict):
                 if not mix:
                     raise ValueError("a mix needs at least one entry")
-                if any(v < 0 for v in mix.values()) or sum(mix.values()) <= 0:
+                if any(v < 0 for v in mix.values()) or not 0 < sum(mix.values()) < math.inf:
                     raise ValueError(f"mix shares must be >= 0 and not all zero (got {mix})")
         return self
 
@@ -369,8 +371,8 @@ class AgentGroup(_Model):
         forms = [self.count is not None, self.staffing is not None, self.shifts is not None]
         if sum(forms) != 1:
             raise ValueError("give exactly one of 'count', 'staffing' or 'shifts'")
-        if isinstance(self.skills, dict) and any(v <= 0 for v in self.skills.values()):
-            raise ValueError(f"proficiencies must be > 0 (got {self.skills})")
+        if isinstance(self.skills, dict) and any(not 0.01 <= v <= 100 for v in self.skills.values()):
+            raise ValueError(f"proficiencies must be between 0.01 and 100 (got {self.skills})")
         if not self.skills:
             raise ValueError("an agent group needs at least one skill")
         if not self.channels:

@@ -185,8 +185,8 @@ def demand_rate(d: Demand, i: int, clock: Clock, base_dir: Path) -> Step:
     else:
         weights = list(d.profile)
     total = sum(weights)
-    if total <= 0 or min(weights) < 0:
-        raise ConfigError([f"{path}.profile: weights must be >= 0 and not all zero"])
+    if not 0 < total < np.inf or min(weights) < 0:
+        raise ConfigError([f"{path}.profile: weights must be >= 0, not all zero, and add up to a finite sum"])
     if len(weights) * clock.interval > DAY + 1e-6:
         raise ConfigError([f"{path}.profile: a daily profile spans at most one day"])
     rates = [d.volume * w / total / clock.interval for w in weights]
