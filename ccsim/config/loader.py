@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from ccsim.config import economics as E
 from ccsim.config import policies as P
 from ccsim.config import schema as S
-from ccsim.config.errors import ConfigError, from_validation_error, suggest
+from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest
 from ccsim.config.limits import check_plan, check_sizes
 from ccsim.distributions import REQUIRE_UNITS
 
@@ -283,6 +283,20 @@ def choice_paths(scenario: Scenario) -> list[str]:
         except ValidationError as exc:
             problems += [f"frontier.choices.{name}: {p}" for p in from_validation_error(exc, raw, KNOWN_KEYS)]
     return problems
+
+
+def value_problems(scenario: Scenario, path: str, value: Any) -> list[str]:
+    """What the schema says of ``value`` at dotted ``path`` alone (other values as they are):
+    a sweep's levels are checked this way before any point runs."""
+    raw = copy.deepcopy(scenario.raw)
+    set_path(raw, path, value)
+    try:
+        S.ScenarioConfig.model_validate(raw, context=_context(scenario.base_dir))
+    except ValidationError as exc:
+        where = format_path([int(p) if p.isdigit() else p for p in path.split(".")])
+        found = from_validation_error(exc, raw, KNOWN_KEYS)
+        return [p for p in found if p.startswith((where + ":", where + ".", where + "["))]
+    return []
 
 
 def _context(base_dir: Path) -> dict[str, Any]:

@@ -27,6 +27,9 @@ from ccsim.experiments.tasks import (
 )
 
 
+MAX_LEVELS_CHECKED = 50  # values of a factor checked before the sweep runs (sampled ranges have more)
+
+
 def plan_points(
     factors: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     design: str | Design | Mapping[str, Any] | None,
@@ -65,11 +68,34 @@ def check_first_point(scenario: Any, points: list[dict[str, Any]]) -> None:
             if path not in seen:
                 seen.add(path)
                 set_path(raw, path, value)
+    problems = level_problems(scenario, points)
+    if problems:
+        raise ConfigError(problems, scenario.source)
     try:
         build_scenario(scenario.raw, str(scenario.base_dir), scenario.source, points[0])
     except ConfigError as exc:
         shown = ", ".join(f"{k}={v!r}" for k, v in points[0].items())
         raise ConfigError([f"point 0 ({shown}): {p}" for p in exc.problems], exc.source) from None
+
+
+def level_problems(scenario: Any, points: list[dict[str, Any]]) -> list[str]:
+    """Each factor's values, one at a time on the base scenario: a value the schema refuses
+    where it stands (a rate or a duration without its unit, a negative count) is said at once."""
+    from ccsim.config.loader import value_problems
+
+    levels: dict[str, list[Any]] = {}
+    for p in points:
+        for path, value in p.items():
+            if value not in levels.setdefault(path, []):
+                levels[path].append(value)
+    problems = []
+    for path, values in levels.items():
+        for value in values[:MAX_LEVELS_CHECKED]:
+            found = value_problems(scenario, path, value)
+            if found:  # the first refused value of each factor is enough to say
+                problems += [f"factors.{path} = {value!r}: {p}" for p in found]
+                break
+    return problems
 
 
 def sweep(
