@@ -136,15 +136,18 @@ def test_a_skill_no_contact_type_needs_is_refused_with_a_suggestion():
         in problem(raw)
     )
     raw["agents"]["team"]["skills"] = ["general", "xyz"]
-    assert "agents.team.skills[1]: no contact type needs skill 'xyz'; skills needed: billing, general" in problem(
-        raw
+    assert (
+        "agents.team.skills[1]: no contact type needs skill 'xyz'; skills needed: billing, general"
+        in problem(raw)
     )
 
 
 def test_a_frontier_choice_is_checked_at_load():
     raw = base_raw()
     raw["frontier"] = {"choices": {"more": {"agents.pol.count": 12}}}
-    assert "frontier.choices.more: agents.pol: no such table in the config (did you mean 'pool'?)" in problem(raw)
+    assert "frontier.choices.more: agents.pol: no such table in the config (did you mean 'pool'?)" in problem(
+        raw
+    )
     raw["frontier"] = {"choices": {"more": {"agents.pool.count": -1}}}
     assert "frontier.choices.more: agents.pool.count: must be >= 0" in problem(raw)
     raw["frontier"] = {"choices": {"more": {"agents.pool.count": 12}}}
@@ -208,5 +211,7 @@ def test_a_sweep_of_bare_rates_is_refused_before_it_runs(tmp_path):
     s = ccsim.load(ROOT / "configs" / "quickstart.toml")
     with pytest.raises(ccsim.ConfigError, match=r"factors\.demand\.1\.rate = 30: .*write '30/h' or '30/min'"):
         sweep(s, {"demand.1.rate": ["30/h", 30]}, replications=1, out=tmp_path / "o")
-    with pytest.raises(ccsim.ConfigError, match=r"factors\.scenario\.warmup = 600: .*a duration needs a unit"):
+    with pytest.raises(
+        ccsim.ConfigError, match=r"factors\.scenario\.warmup = 600: .*a duration needs a unit"
+    ):
         sweep(s, {"scenario.warmup": {"low": 600, "high": 900, "num": 2}}, replications=1, out=tmp_path / "p")

@@ -21,8 +21,10 @@ class _Model(BaseModel):
 
 
 def _check_mix(mix: dict[str, float] | None) -> None:
-    if mix is not None and (not mix or any(v < 0 for v in mix.values()) or not 0 < sum(mix.values()) < math.inf):
-        raise ValueError(f"mix shares must be >= 0 and not all zero (got {mix})")
+    if mix is not None and (
+        not mix or any(v < 0 for v in mix.values()) or not 0 < sum(mix.values()) < math.inf
+    ):
+        raise ValueError(f"mix shares must be >= 0, not all zero, with a finite sum (got {mix})")
 
 
 class Personal(_Model):

@@ -106,7 +106,7 @@ Value formats:
 """
 
 
-def _doc(obj: type) -> str:
+def _doc(obj: object) -> str:
     """A class docstring as Markdown (RST double backticks become single ones)."""
     text = inspect.cleandoc(obj.__doc__ or "")
     text = re.sub(r"^``\[[^`]*\]``:\s*", "", text)

@@ -323,7 +323,7 @@ class Demand(_Model):
                 if not mix:
                     raise ValueError("a mix needs at least one entry")
                 if any(v < 0 for v in mix.values()) or not 0 < sum(mix.values()) < math.inf:
-                    raise ValueError(f"mix shares must be >= 0 and not all zero (got {mix})")
+                    raise ValueError(f"mix shares must be >= 0, not all zero, with a finite sum (got {mix})")
         return self
 
 

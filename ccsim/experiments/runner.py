@@ -26,7 +26,6 @@ from ccsim.experiments.tasks import (
     task_key,
 )
 
-
 MAX_LEVELS_CHECKED = 50  # values of a factor checked before the sweep runs (sampled ranges have more)
 
 
