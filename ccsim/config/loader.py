@@ -223,7 +223,6 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
         for s in segs:
             _check_name(problems, f"demand[{i}].segment", s, cfg.segments, "segment")
     policy_names(cfg, problems)
-    skill_names(cfg, problems)
     if problems:
         return problems
     served = {(ch, t) for ch, t, _ in reachable(cfg)}
@@ -250,6 +249,7 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
                     f"contact_types.{t}: no agent group has skill {skill!r} on channel {ch!r}, "
                     f"so its {ch} contacts would never be served"
                 )
+    skill_names(cfg, problems)
     return problems
 
 
