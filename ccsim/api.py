@@ -26,6 +26,7 @@ def simulate(
     seed: int | None = None,
     contacts: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> Results:
     """Simulate a scenario and return its ``Results``.
 

@@ -140,7 +140,7 @@ def test_frontier_optimum_equals_brute_force_enumeration() -> None:
     """Single-interval Erlang A (M/M/n+M): the frontier's cheapest point is the agent count
     with the least total cost among all counts, each simulated with the same seed."""
     scenario = ccsim.from_dict(copy.deepcopy(ONE_INTERVAL))
-    result = frontier(scenario, replications=12, eval_replications=12, refine=6)
+    result = frontier(scenario, replications=12, eval_replications=12, max_eval_replications=12, refine=6)
     best = result.optimum[result.optimum["value_case"] == "central"].iloc[0]
     totals = {}
     for n in range(5, 16):

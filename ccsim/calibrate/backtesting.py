@@ -32,14 +32,22 @@ import numpy as np
 import pandas as pd
 
 from ccsim.calibrate import arrivals as A
-from ccsim.calibrate import staffing as S
+from ccsim.calibrate import baseline as B
+from ccsim.calibrate import period as P
+from ccsim.calibrate.comparison import KEYS, compare, errors, format_table, key_of, measures, with_baseline
 from ccsim.calibrate.logs import CallLog, LogError
+from ccsim.calibrate.scaling import fit_factor
 from ccsim.calibrate.scenario import SCALE_COMMENT
-from ccsim.metrics import t_half_width
 
-DAY = 86400.0
-KEYS = ("hour", "weekday", "day", "segment", "contact_type")
-METRICS = ["offered", "service_level", "asa_s", "abandon_rate"]
+__all__ = [
+    "KEYS",
+    "Backtest",
+    "backtest",
+    "build",
+    "fit_erlang",
+    "fit_scale",
+    "scale_from_file",
+]
 
 
 @dataclass
@@ -56,78 +64,46 @@ class Backtest:
         """The comparison as a Markdown table (percentages and seconds)."""
         return format_table(self.comparison, self.by)
 
-
-def _key(frame: pd.DataFrame, by: str) -> pd.Series:
-    t = frame["arrival"]
-    if by == "hour":
-        return t.dt.hour
-    if by == "weekday":
-        return t.dt.weekday.map(dict(enumerate(A.WEEKDAYS)))
-    if by == "day":
-        return t.dt.strftime("%Y-%m-%d")
-    return frame[by].astype(str)
+    def errors(self) -> pd.DataFrame:
+        """Each model's weighted MAE and bias over the keys and its all-period error."""
+        return errors(self.comparison, self.by)
 
 
-def _days_per_key(frame: pd.DataFrame, by: str, days: list[pd.Timestamp]) -> dict[Any, int]:
-    if by == "weekday":
-        return pd.Series([A.WEEKDAYS[d.weekday()] for d in days]).value_counts().to_dict()
-    if by == "day":
-        return {f"{d:%Y-%m-%d}": 1 for d in days}
-    return {k: len(days) for k in _key(frame, by).unique()}
-
-
-def measures(
-    frame: pd.DataFrame, by: str, within: dict[str, float], days: list[pd.Timestamp]
-) -> pd.DataFrame:
-    """The four measures per key of a table with arrival, outcome, wait_s, channel (+ key columns)."""
-    f = frame.assign(key=_key(frame, by).to_numpy())
-    served = (f["outcome"] == "served").to_numpy()
-    aband = (f["outcome"] == "abandoned").to_numpy()
-    limit = f["channel"].map(within).astype(float).to_numpy()
-    wait = f["wait_s"].to_numpy(dtype=float)
-    f = f.assign(
-        _served=served,
-        _aband=aband,
-        _within=served & (wait <= limit + 1e-9),
-        _wait=np.where(served, wait, 0.0),
-    )
-    g = f.groupby("key", sort=True)[["_served", "_aband", "_within", "_wait"]].sum()
-    g["_n"] = f.groupby("key", sort=True).size()
-    tot = g.sum()
-    tot.name = "all"
-    g = pd.concat([g, tot.to_frame().T])
-    n_days = _days_per_key(f, by, days)
-    n_days["all"] = len(days)
-    handled = g["_served"] + g["_aband"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = pd.DataFrame(
-            {
-                "offered": g["_n"] / pd.Series(n_days).reindex(g.index).fillna(1).clip(lower=1),
-                "service_level": g["_within"] / handled,
-                "asa_s": g["_wait"] / g["_served"],
-                "abandon_rate": g["_aband"] / handled,
-            },
-            index=g.index,
+def _checked(log: CallLog, scenario: Any, demand: str, staffing: str) -> float:
+    """The scenario's interval, after checking that the back-test can be set up."""
+    if demand not in ("observed", "scenario"):
+        raise LogError([f"demand must be observed or scenario (got {demand!r})"])
+    if staffing not in ("proxy", "scenario"):
+        raise LogError([f"staffing must be proxy or scenario (got {staffing!r})"])
+    frame = log.demand
+    if not len(frame):
+        raise LogError(["the log has no contacts to compare with"])
+    interval = float(scenario.scenario.interval)
+    try:
+        A.per_day(interval)
+    except ValueError as exc:
+        raise LogError([f"scenario.interval: {exc}"]) from None
+    unknown = sorted(set(frame["channel"]) - set(scenario.channels))
+    if unknown:
+        raise LogError(
+            [
+                f"the log has channel(s) {', '.join(unknown)} that the scenario lacks "
+                f"(it has: {', '.join(scenario.channels)})"
+            ]
         )
-    return out.astype(float)
+    return interval
 
 
-def _calendar(days: list[pd.Timestamp]) -> list[pd.Timestamp]:
-    return list(pd.date_range(days[0], days[-1], freq="D"))
-
-
-def _at(step: Any, plan: Any, cal: list[pd.Timestamp], interval: float) -> list[float]:
-    """A step function of the scenario read on the calendar (7-day lists start on Monday)."""
-    clock = plan.clock
-    week = clock.duration >= 7 * DAY - 1e-6
-    out = []
-    for d in cal:
-        for k in range(round(DAY / interval)):
-            tod = (k + 0.5) * interval
-            offset = (d.weekday() * DAY if week else 0.0) + tod - clock.start
-            span = 7 * DAY if week else DAY
-            out.append(step.at(clock.warmup + offset % span))
-    return out
+def _staff(log: CallLog, scenario: Any, staffing: str, proxy: str, gap: float) -> Any:
+    """A function of the scale giving the agents per team on the calendar (the scale is
+    ignored with the scenario's staffing)."""
+    interval = float(scenario.scenario.interval)
+    cal = P.calendar(log.days)
+    if staffing == "scenario":
+        own = P.scenario_staffing(scenario, cal, interval)
+        return lambda scale: own
+    grids = P.proxy_grids(log, scenario, cal, interval, proxy, gap)
+    return lambda scale: P.scaled(grids, scale)
 
 
 def build(
@@ -138,37 +114,21 @@ def build(
     proxy: str = "distinct",
     gap: float = 1800.0,
     scale: float = 1.0,
+    agents: dict[str, np.ndarray] | None = None,
 ) -> Any:
-    """The scenario of the back-test period (see the module notes)."""
+    """The scenario of the back-test period (see the module notes); ``agents`` per team on the
+    calendar, if given, replaces the staffing that ``staffing``, ``proxy`` and ``scale`` say."""
     import ccsim
 
-    if demand not in ("observed", "scenario"):
-        raise LogError([f"demand must be observed or scenario (got {demand!r})"])
-    if staffing not in ("proxy", "scenario"):
-        raise LogError([f"staffing must be proxy or scenario (got {staffing!r})"])
+    interval = _checked(log, scenario, demand, staffing)
     frame = log.demand
-    if not len(frame):
-        raise LogError(["the log has no contacts to compare with"])
-    interval = scenario.scenario.interval
-    try:
-        n_k = A.per_day(interval)
-    except ValueError as exc:
-        raise LogError([f"scenario.interval: {exc}"]) from None
     days = log.days
-    cal = _calendar(days)
+    cal = P.calendar(days)
     raw = copy.deepcopy(scenario.raw)
     sc = raw["scenario"]
     sc.update(duration=f"{len(cal)}d", start="00:00", warmup="0s")
     sc["name"] = f"Back-test of {scenario.name} on {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}"
     plan = scenario.plan
-    unknown = sorted(set(frame["channel"]) - set(scenario.channels))
-    if unknown:
-        raise LogError(
-            [
-                f"the log has channel(s) {', '.join(unknown)} that the scenario lacks "
-                f"(it has: {', '.join(scenario.channels)})"
-            ]
-        )
     if demand == "observed":
         sc.pop("busyness", None)
         raw["demand"] = []
@@ -187,25 +147,14 @@ def build(
             d = raw["demand"][i]
             for k in ("rate", "rates", "volume", "profile"):
                 d.pop(k, None)
-            d["rates"] = [f"{v * 3600:.6g}/h" for v in _at(stream.rate, plan, cal, interval)]
-    groups = list(scenario.agents)
-    if staffing == "proxy":
-        teams = S.infer_teams(frame, teams=True)
-        general = max(groups, key=lambda g: (len(scenario.agents[g].proficiency), g == S.GENERAL))
-        member = {a: (t if t in groups else general) for a, t in teams.member.items()}
-        order = [general, *[g for g in groups if g != general]]
-        grids = S.proxy_grid(log.frame, cal, interval, member, order, proxy, gap)
-        counts = {g: [int(np.floor(scale * v + 0.5)) for v in grids[g].ravel()] for g in groups}
-    else:
-        counts = {
-            g: [round(v) for v in _at(plan.groups[i].staffing, plan, cal, interval)]
-            for i, g in enumerate(groups)
-        }
-    for g in groups:
+            d["rates"] = [f"{v * 3600:.6g}/h" for v in P.at_calendar(stream.rate, plan, cal, interval)]
+    if agents is None:
+        agents = _staff(log, scenario, staffing, proxy, gap)(scale)
+    for g in scenario.agents:
         entry = raw["agents"][g]
         for k in ("count", "staffing", "shifts"):
             entry.pop(k, None)
-        entry["staffing"] = counts[g][: len(cal) * n_k]
+        entry["staffing"] = [int(v) for v in agents[g].ravel()]
     return ccsim.from_dict(raw, base_dir=scenario.base_dir)
 
 
@@ -231,50 +180,6 @@ def simulated_frame(results: Any, origin: pd.Timestamp) -> pd.DataFrame:
     )
 
 
-def compare(
-    observed: pd.DataFrame,
-    simulated: pd.DataFrame,
-    by: str,
-    within: dict[str, float],
-    days: list[pd.Timestamp],
-) -> pd.DataFrame:
-    """Observed against simulated (mean and 95% half-width over replications), one row per key."""
-    keep = simulated["arrival"].dt.normalize().isin(days)
-    sim = simulated[keep & ~simulated["outcome"].isin(["passed_through"])]
-    obs = _norm(measures(observed, by, within, days))
-    per_rep = [_norm(measures(part, by, within, days)) for _, part in sim.groupby("replication")]
-    keys = {k for frame in [obs, *per_rep] for k in frame.index if k != "all"}
-    index = [*sorted(keys, key=_order(by)), "all"]
-    out = pd.DataFrame(index=pd.Index(index, dtype=object, name=by))
-    for m in METRICS:
-        stack = np.array([p[m].reindex(index).to_numpy(dtype=float) for p in per_rep])
-        if m == "offered":
-            stack = np.nan_to_num(stack)
-        out[f"{m}_obs"] = obs[m].reindex(index).to_numpy()
-        out[f"{m}_sim"] = [_mean(stack[:, j]) for j in range(len(index))]
-        out[f"{m}_sim_ci"] = [t_half_width(stack[:, j]) for j in range(len(index))]
-    out["offered_obs"] = out["offered_obs"].fillna(0.0)
-    return out.reset_index()
-
-
-def _norm(frame: pd.DataFrame) -> pd.DataFrame:
-    """Keys as plain Python values (hours as int), so that tables of several runs align."""
-    frame = frame.copy()
-    frame.index = [k if isinstance(k, str) else int(k) for k in frame.index]
-    return frame
-
-
-def _mean(v: np.ndarray) -> float:
-    v = v[np.isfinite(v)]
-    return float(v.mean()) if len(v) else float("nan")
-
-
-def _order(by: str) -> Any:
-    if by == "weekday":
-        return lambda k: A.WEEKDAYS.index(k) if k in A.WEEKDAYS else 99
-    return lambda k: k
-
-
 def backtest(
     log: CallLog,
     scenario: Any,
@@ -287,11 +192,15 @@ def backtest(
     by: str = "hour",
     scale: float | None = None,
     progress: Any = None,
+    baseline: bool = True,
+    erlang_scale: float | None = None,
 ) -> Backtest:
     """Simulate the log's period with ``scenario`` and compare (see the module notes).
 
     ``scale`` multiplies the staffing proxy; by default it is the ``staffing_scale`` that
-    ``ccsim calibrate --fit-scale`` recorded in the scenario file, else 1.
+    ``ccsim calibrate --fit-scale`` recorded in the scenario file, else 1. With ``baseline``
+    the Erlang-A prediction from the same inputs is added (``ccsim.calibrate.baseline``), its
+    staffing scale ``erlang_scale``, else the one recorded in the file, else ``scale``.
     """
     import ccsim
 
@@ -301,18 +210,18 @@ def backtest(
         scenario = ccsim.load(scenario)
     if scale is None:
         scale = scale_from_file(scenario) or 1.0
-    period = build(log, scenario, demand, staffing, proxy, gap, scale)
+    _checked(log, scenario, demand, staffing)
+    staff = _staff(log, scenario, staffing, proxy, gap)
+    period = build(log, scenario, demand, staffing, proxy, gap, scale, agents=staff(scale))
     results = ccsim.simulate(period, replications=replications, seed=seed, progress=progress)
     days = log.days
-    within = {
-        name: (ch.service_level.within if ch.service_level else 20.0)
-        for name, ch in scenario.channels.items()
-    }
+    within = _within(scenario)
     table = compare(log.demand, simulated_frame(results, days[0]), by, within, days)
     settings = {
         "demand": demand,
         "staffing": staffing,
         "proxy": proxy if staffing == "proxy" else None,
+        "gap": gap if staffing == "proxy" and proxy == "presence" else None,
         "scale": scale,
         "replications": results.replications,
         "seed": results.seed,
@@ -324,36 +233,65 @@ def backtest(
         "sl_within": within,
         "by": by,
     }
+    if baseline:
+        inputs = B.inputs_for(scenario, log.demand, scale, erlang_scale)
+        agents = sum(staff(inputs.scale).values())
+        rates = _rates(log, scenario, demand)
+        predicted = B.per_contact(
+            log.demand, P.calendar(days), period.scenario.interval, rates, agents, inputs, within
+        )
+        table = with_baseline(table, B.grouped(predicted, key_of(predicted, by)), by)
+        settings["erlang_a"] = inputs.settings(staffing == "proxy")
     return Backtest(table, results, period, by, settings)
 
 
-def format_table(table: pd.DataFrame, by: str) -> str:
-    """A Markdown table: observed | simulated (± half-width) for each measure."""
+def _within(scenario: Any) -> dict[str, float]:
+    return {
+        name: (ch.service_level.within if ch.service_level else 20.0)
+        for name, ch in scenario.channels.items()
+    }
 
-    def pct(v: float) -> str:
-        return "–" if not np.isfinite(v) else f"{100 * v:.1f}%"
 
-    def sec(v: float) -> str:
-        return "–" if not np.isfinite(v) else f"{v:.0f}s"
+def _rates(log: CallLog, scenario: Any, demand: str) -> np.ndarray:
+    interval = float(scenario.scenario.interval)
+    cal = P.calendar(log.days)
+    if demand == "observed":
+        return P.observed_rates(log, cal, interval)
+    return P.scenario_rates(scenario, cal, interval)
 
-    def num(v: float) -> str:
-        return "–" if not np.isfinite(v) else f"{v:,.0f}"
 
-    fmt = {"offered": num, "service_level": pct, "asa_s": sec, "abandon_rate": pct}
-    heads = {"offered": "offered/day", "service_level": "SL", "asa_s": "ASA", "abandon_rate": "abandoned"}
-    cols = [by] + [f"{heads[m]} {s}" for m in METRICS for s in ("obs", "sim")]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, row in table.iterrows():
-        cells = [
-            f"{row[by]:02d}:00" if by == "hour" and isinstance(row[by], int | np.integer) else str(row[by])
-        ]
-        for m in METRICS:
-            f = fmt[m]
-            ci = row[f"{m}_sim_ci"]
-            cells.append(f(row[f"{m}_obs"]))
-            cells.append(f(row[f"{m}_sim"]) + (f" ± {f(ci).rstrip('s')}" if np.isfinite(ci) else ""))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def fit_erlang(
+    log: CallLog, scenario: Any, proxy: str = "distinct", gap: float = 1800.0, fit_on: str = "service_level"
+) -> tuple[B.ErlangInputs, tuple[float, float], list[tuple[float, float, float]]]:
+    """The Erlang-A baseline's inputs fitted on the log's own period, the way ``fit_scale``
+    fits the simulation's: patience ``E[wait] / P(abandon)`` of the log, handle times of the
+    scenario by the log's type mix, and the factor on the staffing proxy chosen by
+    ``ccsim.calibrate.scaling.fit_factor``. Returns the inputs, the observed (service level,
+    abandonment) and the steps (factor, SL, abandonment)."""
+    _checked(log, scenario, "observed", "proxy")
+    days = log.days
+    cal = P.calendar(days)
+    interval = float(scenario.scenario.interval)
+    within = _within(scenario)
+    staff = _staff(log, scenario, "proxy", proxy, gap)
+    rates = P.observed_rates(log, cal, interval)
+    inputs = B.ErlangInputs(B.mixed_handle(scenario, log.demand), B.brown_patience(log.demand), 1.0)
+
+    def evaluate(scale: float) -> tuple[float, float]:
+        inputs.scale = scale
+        agents = sum(staff(scale).values())
+        predicted = B.per_contact(log.demand, cal, interval, rates, agents, inputs, within)
+        row = B.grouped(predicted, pd.Series(np.zeros(len(predicted)))).loc["all"]
+        return float(row["service_level"]), float(row["abandon_rate"])
+
+    observed = _observed(log, within)
+    inputs.scale, steps = fit_factor(evaluate, observed, fit_on)
+    return inputs, observed, steps
+
+
+def _observed(log: CallLog, within: dict[str, float]) -> tuple[float, float]:
+    row = measures(log.demand, "day", within, log.days).loc["all"]
+    return float(row["service_level"]), float(row["abandon_rate"])
 
 
 def scale_from_file(scenario: Any) -> float | None:
@@ -375,46 +313,28 @@ def fit_scale(
     gap: float = 1800.0,
     replications: int = 1,
     seed: int | None = None,
-    low: float = 0.4,
-    high: float = 1.2,
-    tol: float = 0.002,
-) -> tuple[float, list[tuple[float, float, float]]]:
-    """The factor on the staffing proxy at which the simulated service level of the log's own
-    period matches the observed one within ``tol``.
+    fit_on: str = "service_level",
+) -> tuple[float, tuple[float, float], list[tuple[float, float, float]]]:
+    """The factor on the staffing proxy at which the simulation of the log's own period fits
+    its observed service level (and with ``fit_on="both"`` its abandonment), chosen by
+    ``ccsim.calibrate.scaling.fit_factor`` with the same random numbers at every step, so the
+    simulated measures are smooth, monotone functions of the factor. Returns the factor, the
+    observed (service level, abandonment) and the steps as (factor, simulated SL, abandonment)."""
 
-    Regula falsi (Illinois) on ``[low, high]``, with the same random numbers at every step, so
-    the simulated service level is a smooth, rising function of the factor. Returns the factor
-    (clamped to the bracket) and the steps tried as (factor, simulated SL, observed SL).
-    """
-    steps: list[tuple[float, float, float]] = []
-
-    def err(scale: float) -> float:
-        bt = backtest(log, scenario, replications=replications, seed=seed, proxy=proxy, gap=gap, scale=scale)
+    def evaluate(scale: float) -> tuple[float, float]:
+        bt = backtest(
+            log,
+            scenario,
+            replications=replications,
+            seed=seed,
+            proxy=proxy,
+            gap=gap,
+            scale=scale,
+            baseline=False,
+        )
         row = bt.comparison.iloc[-1]
-        steps.append((scale, float(row["service_level_sim"]), float(row["service_level_obs"])))
-        return float(row["service_level_sim"] - row["service_level_obs"])
+        return float(row["service_level_sim"]), float(row["abandon_rate_sim"])
 
-    a, b = low, high
-    fa, fb = err(a), err(b)
-    if fa >= 0:
-        return a, steps
-    if fb <= 0:
-        return b, steps
-    side = 0
-    c = b
-    for _ in range(12):
-        c = (a * fb - b * fa) / (fb - fa)
-        fc = err(c)
-        if abs(fc) <= tol or b - a < 0.005:
-            break
-        if fc < 0:
-            a, fa = c, fc
-            if side == -1:
-                fb /= 2
-            side = -1
-        else:
-            b, fb = c, fc
-            if side == 1:
-                fa /= 2
-            side = 1
-    return round(c, 3), steps
+    observed = _observed(log, _within(scenario))
+    scale, steps = fit_factor(evaluate, observed, fit_on)
+    return scale, observed, steps

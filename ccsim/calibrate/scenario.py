@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ccsim.calibrate import arrivals as A
+from ccsim.calibrate import baseline as B
 from ccsim.calibrate import staffing as S
 from ccsim.calibrate.fitting import KS_MAX, Fit, fit_handle, fit_patience, km_at
 from ccsim.calibrate.logs import CallLog, LogError
@@ -26,6 +27,7 @@ from ccsim.units import format_duration
 KINDS = {"voice", "chat", "email", "walk_in", "social"}
 MIN_TYPE_CONTACTS = 30
 SCALE_COMMENT = "ccsim: staffing_scale ="  # read back by ccsim backtest
+ERLANG_NOTE = "Erlang-A baseline of `ccsim backtest`:"
 
 
 @dataclass
@@ -73,6 +75,24 @@ class Calibration:
             self.notes[f"agents.{g}.staffing"] = f"{base} Multiplied by {scale:g}: {how}."
         self.header = [h for h in self.header if SCALE_COMMENT not in h]
         self.header.append(f"{SCALE_COMMENT} {scale:g}")
+
+    def set_erlang(self, patience: float | None, scale: float | None = None, how: str = "") -> None:
+        """Record the Erlang-A baseline's patience and (fitted) staffing scale in the header, for
+        ``ccsim backtest`` (see ``ccsim.calibrate.baseline``)."""
+        ours = (B.ERLANG_PATIENCE_COMMENT, B.ERLANG_SCALE_COMMENT, ERLANG_NOTE)
+        self.header = [h for h in self.header if not h.startswith(ours)]
+        if patience is None:
+            self.header.append(f"{ERLANG_NOTE} nobody abandoned, so Erlang C (no patience).")
+        else:
+            self.header.append(
+                f"{ERLANG_NOTE} mean patience 1/theta = E[wait] / P(abandon) of the log "
+                f"(Brown et al. 2005) = {patience:.1f}s"
+                + (f"; staffing scale {scale:g}, {how}" if scale is not None else "")
+                + "."
+            )
+            self.header.append(f"{B.ERLANG_PATIENCE_COMMENT} {patience:.2f}")
+        if scale is not None:
+            self.header.append(f"{B.ERLANG_SCALE_COMMENT} {scale:g}")
 
     def to_toml(self) -> str:
         """The scenario file's text, each value with a comment saying where it came from."""
@@ -314,4 +334,6 @@ def calibrate(log: CallLog, options: Options | None = None) -> Calibration:
         "Not modelled: which team is tried first (every able agent is equal), retrials and repeats, "
         "the dependence of segment on contact type.",
     ]
-    return Calibration(raw, notes, header, labels, n_k, handle, wrap, patience, busy, teams, pattern, means)
+    cal = Calibration(raw, notes, header, labels, n_k, handle, wrap, patience, busy, teams, pattern, means)
+    cal.set_erlang(B.brown_patience(frame))
+    return cal

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from ccsim.cli import calibrate, erlang, frontier, inspect, optimize, report, run, sweep
+from ccsim.cli import calibrate, erlang, frontier, inspect, optimize, report, run, sensitivity, sweep
 
 app = typer.Typer(
     name="ccsim",
@@ -25,6 +25,7 @@ erlang.register(app)
 report.register(app)
 optimize.register(app)
 frontier.register(app)
+sensitivity.register(app)
 calibrate.register(app)
 sweep.register(app)
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ccsim.calibrate.scaling import FIT_ON
 from ccsim.cli.common import user_errors
 
 LOG_HELP = "call log: ccsim CSV/Parquet (see docs/howto/calibrate.md) or an Anonymous Bank .txt file"
@@ -65,6 +66,9 @@ def register(app: typer.Typer) -> None:
         proxy: Annotated[
             str, typer.Option(help="staffing proxy: distinct (agents serving) or presence (spans on duty)")
         ] = "distinct",
+        gap: Annotated[
+            str, typer.Option(help="presence proxy: longest gap between services inside a span on duty")
+        ] = "30min",
         teams: Annotated[
             bool, typer.Option("--teams/--no-teams", help="infer teams dedicated to one contact type")
         ] = True,
@@ -76,6 +80,14 @@ def register(app: typer.Typer) -> None:
                 "service level (simulates the log's period about ten times)",
             ),
         ] = False,
+        fit_on: Annotated[
+            str,
+            typer.Option(
+                "--fit-on",
+                help="with --fit-scale: service_level (match it) or both (least squares on service "
+                "level and abandonment)",
+            ),
+        ] = "service_level",
         first: Annotated[str | None, typer.Option("--from", help="first day to use, YYYY-MM-DD")] = None,
         last: Annotated[str | None, typer.Option("--to", help="last day to use, YYYY-MM-DD")] = None,
         name: Annotated[str | None, typer.Option(help="scenario name")] = None,
@@ -93,6 +105,7 @@ def register(app: typer.Typer) -> None:
             sl_within=_seconds(sl_within, "--sl-within"),
             sl_target=sl_target,
             proxy=_choice(proxy, ("distinct", "presence"), "--proxy"),
+            gap=_seconds(gap, "--gap"),
             teams=teams,
             name=name,
             replications=replications,
@@ -107,14 +120,26 @@ def register(app: typer.Typer) -> None:
 
             raise ConfigError([str(exc)]) from None
         if fit_scale:
+            from ccsim.calibrate.backtesting import fit_erlang
             from ccsim.calibrate.backtesting import fit_scale as find
 
-            scale, steps = find(log, cal.scenario(), proxy=opts.proxy, gap=opts.gap)
-            obs = steps[-1][2]
+            on = _choice(fit_on, FIT_ON, "--fit-on")
+            target = "service level" if on == "service_level" else "service level and abandonment"
+            scale, obs, steps = find(log, cal.scenario(), proxy=opts.proxy, gap=opts.gap, fit_on=on)
+            seen = f"observed {target} ({100 * obs[0]:.1f}%" + (
+                f", {100 * obs[1]:.1f}%)" if on == "both" else ")"
+            )
             cal.set_scale(
                 scale,
-                f"the factor at which a back-test over the log's own {len(log.days)} days gives "
-                f"its observed service level ({100 * obs:.1f}%), found in {len(steps)} simulations",
+                f"the factor at which a back-test over the log's own {len(log.days)} days fits "
+                f"its {seen}, found in {len(steps)} simulations",
+            )
+            erlang, obs, tried = fit_erlang(log, cal.scenario(), proxy=opts.proxy, gap=opts.gap, fit_on=on)
+            cal.set_erlang(
+                erlang.patience,
+                erlang.scale,
+                f"fitted like the simulation's: the factor at which the formula fits the log's "
+                f"{seen}, found in {len(tried)} evaluations",
             )
         text = cal.to_toml()
         cal.scenario(str(out.resolve().parent))  # the file must load
@@ -138,9 +163,21 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(help="proxy (from the log) or scenario (its staffing)")
         ] = "proxy",
         proxy: Annotated[str, typer.Option(help="distinct or presence")] = "distinct",
+        gap: Annotated[
+            str, typer.Option(help="presence proxy: longest gap between services inside a span on duty")
+        ] = "30min",
         scale: Annotated[
             float | None,
             typer.Option(min=0, help="factor on the staffing proxy (default: the scenario file's, else 1)"),
+        ] = None,
+        erlang_scale: Annotated[
+            float | None,
+            typer.Option(
+                "--erlang-scale",
+                min=0,
+                help="factor on the staffing proxy for the Erlang-A baseline (default: the one "
+                "calibrate fitted, recorded in the scenario file, else the simulation's)",
+            ),
         ] = None,
         by: Annotated[str, typer.Option(help="hour, weekday, day, segment or contact_type")] = "hour",
         first: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD")] = None,
@@ -170,8 +207,10 @@ def register(app: typer.Typer) -> None:
             demand=_choice(demand, ("observed", "scenario"), "--demand"),
             staffing=_choice(staffing, ("proxy", "scenario"), "--staffing"),
             proxy=_choice(proxy, ("distinct", "presence"), "--proxy"),
+            gap=_seconds(gap, "--gap"),
             by=_choice(by, KEYS, "--by"),
             scale=scale,
+            erlang_scale=erlang_scale,
         )
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
@@ -226,10 +265,13 @@ def _print_backtest(bt: Any, out: Path | None) -> None:
         + f", {s['replications']} replications",
         title_justify="left",
     )
+    erlang = "service_level_erlang" in bt.comparison.columns
     table.add_column(bt.by, justify="right")
-    for head in ("offered/day", "SL %", "ASA s", "abandoned %"):
+    for m, head, _, _ in MEASURES:
         table.add_column(f"{head}\nobs", justify="right")
         table.add_column(f"{head}\nsim ± 95%", justify="right", no_wrap=True)
+        if erlang and m != "offered":
+            table.add_column(f"{head}\nErlang A", justify="right")
     hidden = 0
     for _, row in bt.comparison.iterrows():
         key = row[bt.by]
@@ -237,21 +279,9 @@ def _print_backtest(bt: Any, out: Path | None) -> None:
         if bt.by == "hour" and key != "all" and quiet:
             hidden += 1
             continue
-        cells = [f"{int(key):02d}:00" if bt.by == "hour" and key != "all" else str(key)]
-        for m, scale, digits in (
-            ("offered", 1, 0),
-            ("service_level", 100, 1),
-            ("asa_s", 1, 0),
-            ("abandon_rate", 100, 1),
-        ):
-            cells.append(_num(row[f"{m}_obs"] * scale, digits))
-            ci = row[f"{m}_sim_ci"] * scale
-            cells.append(
-                _num(row[f"{m}_sim"] * scale, digits) + (f" ±{_num(ci, digits)}" if ci == ci else "")
-            )
         if key == "all":
             table.add_section()
-        table.add_row(*cells)
+        table.add_row(*_backtest_cells(row, bt.by, erlang))
     console.print(table)
     within = ", ".join(f"{ch} {w:g}s" for ch, w in s["sl_within"].items())
     console.print(
@@ -261,8 +291,73 @@ def _print_backtest(bt: Any, out: Path | None) -> None:
     )
     if hidden:
         console.print(f"{hidden} hour(s) with less than one contact a day not shown.", style="dim")
+    if erlang:
+        _print_errors(console, bt)
     if out is not None:
         console.print(f"comparison.csv, tables and report.html written to {out}/")
+
+
+MEASURES = [
+    ("offered", "offered/day", 1, 0),
+    ("service_level", "SL %", 100, 1),
+    ("asa_s", "ASA s", 1, 0),
+    ("abandon_rate", "abandoned %", 100, 1),
+]
+
+
+def _backtest_cells(row: Any, by: str, erlang: bool) -> list[str]:
+    key = row[by]
+    cells = [f"{int(key):02d}:00" if by == "hour" and key != "all" else str(key)]
+    for m, _, scale, digits in MEASURES:
+        cells.append(_num(row[f"{m}_obs"] * scale, digits))
+        ci = row[f"{m}_sim_ci"] * scale
+        cells.append(_num(row[f"{m}_sim"] * scale, digits) + (f" ±{_num(ci, digits)}" if ci == ci else ""))
+        if erlang and m != "offered":
+            cells.append(_num(row[f"{m}_erlang"] * scale, digits))
+    return cells
+
+
+def _print_errors(console: Any, bt: Any) -> None:
+    """Each model's weighted MAE, bias and all-period error, and the Erlang-A inputs."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    err = bt.errors()
+    table = Table(
+        title=f"Errors against the log (model − observed): MAE and bias over the {bt.by}s weighted by "
+        f"contacts, and over the whole period",
+        title_justify="left",
+    )
+    table.add_column("model")
+    for _, head, _, _ in MEASURES[1:]:
+        for what in ("MAE", "bias", "all"):
+            table.add_column(f"{head.split()[0]}\n{what}", justify="right")
+    for model, part in err.groupby("model", sort=False):
+        cells = [str(model)]
+        for m, _, scale, _ in MEASURES[1:]:
+            r = part[part["measure"] == m].iloc[0]
+            cells += [_num(r["mae"] * scale, 1), _signed(r["bias"] * scale, 1), _signed(r["all"] * scale, 1)]
+        table.add_row(*cells)
+    console.print(table)
+    e = bt.settings.get("erlang_a", {})
+    patience = e.get("patience_s")
+    src = e.get("sources", {})
+    text = (
+        f"Erlang A (M/M/n+M per interval, steady state): handle {e.get('handle_s', float('nan')):.1f}s "
+        f"({src.get('handle')}); 1/theta "
+        + ("none (Erlang C)" if patience is None else f"{patience:.0f}s")
+        + f" ({src.get('patience')}); "
+        + (
+            f"staffing scale {e['scale']:g} ({src.get('scale')})."
+            if e.get("scale") is not None
+            else "the scenario's staffing."
+        )
+    )
+    console.print(escape(text), style="dim")
+
+
+def _signed(v: float, digits: int) -> str:
+    return "–" if v != v else f"{v:+,.{digits}f}"
 
 
 def _num(v: float, digits: int) -> str:

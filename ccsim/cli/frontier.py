@@ -28,7 +28,8 @@ def _targets(text: str | None) -> list[float] | None:
 
 
 def frontier_tables(result: Any) -> list[Any]:
-    """One table per service choice: target, service level achieved, money, risk."""
+    """One table per service choice: target, service level achieved, money with its interval,
+    the paired difference to the cheapest point, and whether the point is in the band."""
     from rich import box
     from rich.table import Table
 
@@ -37,29 +38,53 @@ def frontier_tables(result: Any) -> list[Any]:
     tables = []
     for choice, part in result.points.groupby("choice", sort=False):
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{choice}", title_justify="left")
-        for col in ("target", "SL", "service", "lost value", "total", "low–high", "P(iv)"):
+        for col in ("target", "SL", "service", "lost value", "total", "vs cheapest", "band", "P(iv)"):
             table.add_column(col, justify="right", no_wrap=True)
         for r in part.itertuples(index=False):
             mark = " ◀" if best.get(choice) == r.target else ""
             table.add_row(
                 f"{r.target:.0%}" + ("" if r.feasible else "*"),
-                f"{r.service_level:.1%}",
+                f"{r.service_level:.1%}±{r.service_level_ci95:.1%}",
                 f"{r.service_cost:,.0f}",
                 f"{r.lost_value:,.0f}",
-                f"{r.total_cost:,.0f}{mark}",
-                f"{r.total_cost_low:,.0f}–{r.total_cost_high:,.0f}",
+                f"{r.total_cost:,.0f}±{r.total_cost_ci95:,.0f}{mark}",
+                "–" if mark else f"{r.vs_best:+,.0f}±{r.vs_best_ci95:,.0f}",
+                "■" if r.in_band else "",
                 f"{r.p_interval:.0%}",
             )
         tables.append(table)
     caption = Table.grid()
     caption.add_row(
-        f"{cur} per replication (mean). SL achieved on {', '.join(result.channels)}; service = staffing + "
-        "telephony + partner + self-service + callbacks; total = service + lost value (low–high: customer "
-        "value x value.uncertainty); P(iv): probability an interval meets its target; ◀ cheapest; "
-        "*: no plan met every target within the budget (the closest is shown)"
+        f"{cur} {result.period} (mean ± 95% half-width). SL achieved on {', '.join(result.channels)}; "
+        "service = staffing + telephony + partner + self-service + callbacks; total = service + lost "
+        "value; vs cheapest: paired difference on common random numbers (simultaneous "
+        f"{result.confidence:.0%}); ■ in the band: not significantly dearer than the cheapest ◀; P(iv): "
+        "probability an interval meets its target; *: no plan met every target within the budget"
     )
     tables.append(caption)
     return tables
+
+
+def answer_lines(result: Any) -> list[tuple[str, str | None]]:
+    """The band of each choice and customer-value case in words (bold: the answer)."""
+    from ccsim.optimize.answer import band_sentences, band_text
+
+    lines: list[tuple[str, str | None]] = []
+    opt = result.optimum
+    lead = opt[(opt["value_case"] == "central") & opt["best_choice"]].iloc[0]
+    lines.append((" ".join(band_sentences(lead, result)), "bold"))
+    if len(opt["choice"].unique()) > 1:
+        lines.append((f"(service choice: {lead['choice']}; the others cost more at their best)", None))
+    for r in opt.itertuples(index=False):
+        lines.append(
+            (
+                f"{r.choice}, {r.value_case} customer value: band {band_text(r._asdict())} "
+                f"(cheapest: target {r.target:.0%}, SL {r.service_level:.1%}, total {r.total_cost:,.0f} "
+                f"{result.currency}; {'resolved' if r.resolved else 'not resolved'})",
+                None,
+            )
+        )
+    return lines
 
 
 def register(app: typer.Typer) -> None:
@@ -86,9 +111,27 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int | None, typer.Option(help="root seed (default: the config's)")] = None,
         refine: Annotated[int, typer.Option(min=0, help="bisections around the cheapest point")] = 4,
         max_simulations: Annotated[int, typer.Option(min=2, help="simulation budget per plan")] = 60,
+        max_eval_replications: Annotated[
+            int | None,
+            typer.Option(
+                min=2, help="most replications a point of the band gets (default: 4x --eval-replications)"
+            ),
+        ] = None,
         confidence: Annotated[
             float, typer.Option(min=0.01, max=0.99, help="confidence that a period meets its target")
         ] = 0.75,
+        band_confidence: Annotated[
+            float, typer.Option(min=0.5, max=0.999, help="confidence of the band of service levels")
+        ] = 0.95,
+        indifference: Annotated[
+            str,
+            typer.Option(
+                help="cost difference that does not matter: an amount per run, or a share such as 1%"
+            ),
+        ] = "1%",
+        workers: Annotated[
+            int | None, typer.Option(min=1, help="processes for the replications (default: every core)")
+        ] = None,
         choices: Annotated[
             bool, typer.Option("--choices/--no-choices", help="compare the [frontier.choices] too")
         ] = True,
@@ -130,7 +173,11 @@ def register(app: typer.Typer) -> None:
             refine=refine,
             max_simulations=max_simulations,
             confidence=confidence,
-            progress=lambda msg: console.print(msg, style="dim"),
+            alpha=1.0 - band_confidence,
+            indifference=indifference,
+            max_eval_replications=max_eval_replications,
+            workers=workers,
+            progress=lambda msg: console.print(msg, style="dim", markup=False),
         )
         folder = out or Path("out") / f"{config.stem}-frontier"
         from ccsim.optimize.frontiers import save_frontier
@@ -157,15 +204,6 @@ def register(app: typer.Typer) -> None:
             out_console = Console()
             for table in frontier_tables(result):
                 out_console.print(table)
-            for r in result.optimum.itertuples(index=False):
-                out_console.print(
-                    f"{r.choice}, {r.value_case} customer value: cheapest at target {r.target:.0%} "
-                    f"(SL {r.service_level:.1%}), total {r.total_cost:,.0f} {result.currency}",
-                    style="bold" if r.value_case == "central" and r.best_choice else None,
-                )
-            if result.optimum["at_edge"].any():
-                out_console.print(
-                    "note: some optimum lies at the end of the targets tried; extend --targets to be sure",
-                    style="yellow",
-                )
+            for text, style in answer_lines(result):
+                out_console.print(text, style=style, markup=False)
             out_console.print(f"tables, the optimum's staffing and frontier.html written to {folder}/")

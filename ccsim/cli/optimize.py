@@ -73,6 +73,9 @@ def register(app: typer.Typer) -> None:
             float, typer.Option(min=0.01, max=0.99, help="confidence that a period meets its target")
         ] = 0.75,
         max_simulations: Annotated[int, typer.Option(min=2, help="simulation budget of the search")] = 80,
+        workers: Annotated[
+            int | None, typer.Option(min=1, help="processes for the replications (default: every core)")
+        ] = None,
         verify_replications: Annotated[
             int | None, typer.Option(min=2, help="replications of the independent verification")
         ] = None,
@@ -118,6 +121,7 @@ def register(app: typer.Typer) -> None:
                 confidence=confidence,
                 max_simulations=max_simulations,
                 verify_replications=verify_replications,
+                workers=workers,
                 progress=lambda msg: console.print(msg, style="dim"),
             )
         except RuntimeError as exc:

@@ -11,7 +11,8 @@ paid hour and shrinkage are keys of ``[agents.NAME]``; partner prices are ``part
 from __future__ import annotations
 
 import itertools
-from typing import Any
+import math
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -350,6 +351,47 @@ class Frontier(_Model):
         if not v or any(not 0 < t < 1 for t in v):
             raise ValueError(f"targets must be in (0, 1), at least one (got {v})")
         return sorted(set(v))
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+class Range(_Model):
+    """A soft assumption's low and high value, as multipliers of the value in the scenario."""
+
+    low: float = Field(gt=0, description="multiplier at the low end, e.g. 0.5")
+    high: float = Field(gt=0, description="multiplier at the high end, e.g. 2")
+
+    @model_validator(mode="after")
+    def _order(self) -> Range:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.low > self.high:
+            raise ValueError(f"low must be <= high, both finite (got low={self.low}, high={self.high})")
+        return self
+
+
+def _range(low: float, high: float, what: str) -> Any:
+    return Field(default_factory=lambda: Range(low=low, high=high), description=what)
+
+
+class Sensitivity(_Model):
+    """``[sensitivity]``: how far ``ccsim sensitivity`` varies each soft assumption, as
+    multipliers. Money assumptions are re-accounted on the frontier's replications; operational
+    ones re-simulate the frontier's plans on the same replications."""
+
+    lifetime_value: Range = _range(0.5, 2.0, "each segment's lifetime value (money)")
+    lost_revenue: Range = _range(0.5, 2.0, "each segment's revenue lost with a lost contact (money)")
+    churn: Range = _range(0.5, 2.0, "every churn probability (the churn response curves scaled; money)")
+    experience: Range = _range(0.5, 2.0, "the CSAT/NPS response curves (reported, not priced)")
+    agent_cost: Range = _range(0.9, 1.1, "every agent group's cost per paid hour (money)")
+    demand: Range = _range(0.9, 1.1, "the volume of every demand stream (re-simulated)")
+    handle: Range = _range(0.9, 1.1, "every handle and wrap-up time (re-simulated)")
+    patience: Range = _range(0.75, 1.5, "every patience (re-simulated)")
+    design: Literal["morris", "sobol"] = Field(
+        "morris", description="global design over the money assumptions (SALib): 'morris' or 'sobol'"
+    )
+    samples: int = Field(
+        64, ge=4, le=100_000, description="trajectories (Morris) or base samples (Sobol) of the global design"
+    )
 
 
 # --------------------------------------------------------------------------- names

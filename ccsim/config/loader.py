@@ -70,6 +70,8 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "experience.ces": _fields(E.Ces),
     "experience.nps": _fields(E.Nps),
     "frontier": _fields(E.Frontier),
+    "sensitivity": _fields(E.Sensitivity),
+    "sensitivity.*": _fields(E.Range),
 }
 
 

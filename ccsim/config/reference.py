@@ -64,6 +64,8 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("nps", "`experience.nps`", E.Nps),
     ("score-curve", "score curves", E.ScoreCurve),
     ("frontier", "`[frontier]`", E.Frontier),
+    ("sensitivity", "`[sensitivity]`", E.Sensitivity),
+    ("range", "`sensitivity.NAME`", E.Range),
 ]
 # the members of the ``Distribution`` union, in the order they are declared
 DISTRIBUTIONS: list[type[BaseModel]] = list(typing.get_args(typing.get_args(D.Distribution)[0]))

@@ -428,6 +428,10 @@ class ScenarioConfig(_Model):
     frontier: E.Frontier = Field(
         default_factory=lambda: E.Frontier(), description="targets and service choices for `ccsim frontier`"
     )
+    sensitivity: E.Sensitivity = Field(
+        default_factory=lambda: E.Sensitivity(),
+        description="how far `ccsim sensitivity` varies each soft assumption",
+    )
 
     @field_validator("costs", "value", "frontier")
     @classmethod

@@ -1,7 +1,7 @@
 """A prices file: the money assumptions of a scenario kept in a file of their own.
 
 Finance often owns the prices and customer values while planning owns the centre. A prices
-file holds only ``[costs]``, ``[value]``, ``[experience]``, ``[frontier]`` and, per agent
+file holds only ``[costs]``, ``[value]``, ``[experience]``, ``[frontier]``, ``[sensitivity]`` and, per agent
 group, ``cost_per_hour`` and ``shrinkage``; ``with_prices`` puts them into a scenario (tables
 given replace the scenario's own), which is then checked as usual.
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from ccsim.config.errors import ConfigError, suggest
 
-TABLES = ("costs", "value", "experience", "frontier")
+TABLES = ("costs", "value", "experience", "frontier", "sensitivity")
 GROUP_KEYS = ("cost_per_hour", "shrinkage")
 
 

@@ -88,3 +88,21 @@ def risk(results: Any, targets: dict[str, float] | None = None) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def risk_by_replication(results: Any, targets: dict[str, float] | None = None) -> pd.DataFrame:
+    """Per replication (the index): the share of its channel x interval cells that meet their
+    target (``p_interval``) and of its channel x day cells (``p_day``), over the channels of
+    ``targets`` (default: every channel with a service level)."""
+    tg = _targets(results, targets)
+    channels = results.scenario.channels
+    per_iv = _meets(_channel_sums(results, ["interval"]), channels, tg)
+    per_day = _meets(_channel_sums(results, ["day"]), channels, tg)
+    out = pd.DataFrame(
+        {
+            "p_interval": per_iv.groupby("replication")["meets"].mean(),
+            "p_day": per_day.groupby("replication")["meets"].mean(),
+        }
+    )
+    out.index.name = None
+    return out.astype(float)

@@ -6,7 +6,7 @@ and ``centre`` simulates them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ccsim.config.loader import Scenario, reachable
 from ccsim.config.schema import ScenarioConfig
@@ -199,4 +199,28 @@ def compile_plan(scn: Scenario) -> Plan:
         combos=sorted((ch_index[c], type_index[t], seg_index[g]) for c, t, g in reachable(cfg)),
         config=cfg,
         meta={"name": sc.name},
+    )
+
+
+def scaled_plan(plan: Plan, demand: float = 1.0, handle: float = 1.0, patience: float = 1.0) -> Plan:
+    """The plan with every demand stream's rate multiplied by ``demand``, every handle and
+    wrap-up time by ``handle`` and every patience (of segments and of channels) by ``patience``:
+    what a sensitivity analysis varies. Everything else, staffing included, is kept."""
+    if min(demand, handle, patience) <= 0:
+        raise ValueError(f"scale factors must be > 0 (got {demand}, {handle}, {patience})")
+    streams = [replace(s, rate=Step(s.rate.times, s.rate.values * demand)) for s in plan.streams]
+    config = plan.config
+    if patience != 1.0:
+        channels = {
+            n: c.model_copy(update={"patience": c.patience.scaled(patience)}) if c.patience is not None else c
+            for n, c in config.channels.items()
+        }
+        config = config.model_copy(update={"channels": channels})
+    return replace(
+        plan,
+        streams=streams,
+        handle={k: d.scaled(handle) for k, d in plan.handle.items()},
+        wrap=[w.scaled(handle) if w is not None else None for w in plan.wrap],
+        patience=[p.scaled(patience) if p is not None else None for p in plan.patience],
+        config=config,
     )

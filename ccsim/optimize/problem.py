@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from ccsim import analytic
 from ccsim.config.loader import Scenario, reachable
@@ -318,8 +319,12 @@ def measure(problem: Problem, results: Any, confidence: float = 0.5) -> pd.DataF
     replications (and days), its standard error across replications (delta method), and
     whether the target is met: service level - z x standard error >= target, with z the
     normal quantile of ``confidence`` (0.5: the point estimate), and abandonment <= cap."""
-    from scipy.special import ndtri
+    return judge(problem, performance(problem, results), confidence)
 
+
+def performance(problem: Problem, results: Any) -> pd.DataFrame:
+    """The target-free part of ``measure``: what a plan achieved, per constrained channel and
+    period. It does not depend on the targets, so a search for another target can reuse it."""
     iv = results.intervals
     names = [c.name for c in problem.channels]
     frame = iv[iv["channel"].astype(str).isin(names)]
@@ -343,6 +348,12 @@ def measure(problem: Problem, results: Any, confidence: float = 0.5) -> pd.DataF
     sums["sl_se"] = np.where(reps > 1, se, np.nan)
     answered = sums["served"] + sums["abandoned"]
     sums["abandon_rate"] = (sums["abandoned"] / answered.where(answered > 0)).fillna(0.0)
+    return sums
+
+
+def judge(problem: Problem, sums: pd.DataFrame, confidence: float = 0.5) -> pd.DataFrame:
+    """``sums`` (``performance``) with each channel's target and whether it is met."""
+    sums = sums.copy()
     spec = {c.name: c for c in problem.channels}
     sums["target"] = sums["channel"].map({c: s.target for c, s in spec.items()})
     cap = sums["channel"].map(

@@ -11,10 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.optimize.problem import Problem, Shares, measure, with_staffing, work_shares
+import ccsim.api as api
+from ccsim.optimize.problem import Problem, Shares, judge, performance, with_staffing, work_shares
 
 Staffing = dict[str, np.ndarray]
 Progress = Callable[[str], None]
+# what a plan achieved (``performance``, free of targets) and who did which work, by plan: searches
+# of the same scenario, seed and replications for other targets share it (``ccsim frontier``)
+Memory = dict[tuple[int, ...], tuple[pd.DataFrame, tuple[Shares, Shares]]]
 
 
 class _Search:
@@ -28,10 +32,15 @@ class _Search:
         budget: int,
         confidence: float,
         progress: Progress | None,
+        workers: int | None = None,
+        memory: Memory | None = None,
     ):
         self.problem, self.replications, self.seed, self.budget = problem, replications, seed, budget
         self.confidence = confidence
         self.progress = progress
+        self.workers = workers
+        self.memory: Memory = {} if memory is None else memory
+        self.simulated = 0  # simulations this search ran (plans found in memory are free)
         self.seen: dict[tuple[int, ...], tuple[pd.DataFrame, tuple[Shares, Shares]]] = {}
         self.best: tuple[tuple[float, int], Staffing] | None = None
         self.closest: tuple[tuple[int, float], Staffing] | None = None  # fewest misses, if none is feasible
@@ -46,7 +55,7 @@ class _Search:
     @property
     def exhausted(self) -> bool:
         """The budget of simulations is spent (or of steps, should the search revisit plans)."""
-        return len(self.seen) >= self.budget or self.calls >= 4 * self.budget
+        return self.simulated >= self.budget or self.calls >= 4 * self.budget
 
     def key(self, n: Staffing) -> tuple[int, ...]:
         return tuple(int(v) for g in self.problem.groups for v in n[g])
@@ -91,23 +100,31 @@ class _Search:
 
     def run(self, n: Staffing, step: str) -> tuple[pd.DataFrame, tuple[Shares, Shares]]:
         """The performance of plan ``n`` (simulated once; futile periods count as met)."""
-        import ccsim
-
         self.calls += 1
         k = self.key(n)
         if k not in self.seen:
-            scenario = with_staffing(self.problem.scenario, n)
-            res = ccsim.simulate(
-                scenario, replications=self.replications, seed=self.seed, contacts=self.contacts
-            )
-            perf = measure(self.problem, res, self.confidence)
-            self.seen[k] = (perf, work_shares(self.problem, res))
+            remembered = k in self.memory
+            if not remembered:
+                scenario = with_staffing(self.problem.scenario, n)
+                res = api.simulate(
+                    scenario,
+                    replications=self.replications,
+                    seed=self.seed,
+                    contacts=self.contacts,
+                    workers=self.workers,
+                )
+                self.memory[k] = (performance(self.problem, res), work_shares(self.problem, res))
+                self.simulated += 1
+            sums, shares = self.memory[k]
+            perf = judge(self.problem, sums, self.confidence)
+            self.seen[k] = (perf, shares)
             cost = self.problem.plan_cost(n)
             judged = self.adjusted(perf)
             ok = self._judge(n, judged)
             self.history.append(
                 {
-                    "simulation": len(self.seen),
+                    "simulation": self.simulated,
+                    "remembered": remembered,
                     "step": step,
                     "cost": cost,
                     "feasible": ok,
@@ -118,9 +135,8 @@ class _Search:
             if self.progress:
                 state = "meets every target" if ok else f"{self.history[-1]['failing']} misses"
                 agents = self.history[-1]["agents"]
-                self.progress(
-                    f"simulation {len(self.seen)} ({step}): {agents} agent-periods, cost {cost:,.0f}, {state}"
-                )
+                what = "remembered plan" if remembered else f"simulation {self.simulated}"
+                self.progress(f"{what} ({step}): {agents} agent-periods, cost {cost:,.0f}, {state}")
         perf, shares = self.seen[k]
         return self.adjusted(perf), shares
 

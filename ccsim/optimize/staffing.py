@@ -38,7 +38,7 @@ import pandas as pd
 
 from ccsim.config.loader import Scenario
 from ccsim.optimize.problem import Problem, Shares, build_problem, measure, with_staffing
-from ccsim.optimize.search import Progress, Staffing, _clock, _Search
+from ccsim.optimize.search import Memory, Progress, Staffing, _clock, _Search
 
 SCREEN = 0.02  # try a removal in simulation when the formula expects at most this shortfall
 MIN_REPLICATIONS = 20  # per-interval service levels are noisy: at least this many by default
@@ -99,14 +99,16 @@ class StaffingPlan:
             f'[agents.{g}]\nstaffing = {{ file = "{csv}", column = "{g}" }}' for g in self.problem.groups
         )
 
-    def verify(self, replications: int | None = None, seed: int | None = None) -> Verification:
+    def verify(
+        self, replications: int | None = None, seed: int | None = None, workers: int | None = None
+    ) -> Verification:
         """Simulate the plan with an independent seed (default: the optimisation seed + 1)."""
         import ccsim
         from ccsim.economics.targets import risk
 
         seed = self.seed + 1 if seed is None else seed
         reps = replications or max(self.replications, 10)
-        results = ccsim.simulate(self.scenario, replications=reps, seed=seed, contacts=False)
+        results = ccsim.simulate(self.scenario, replications=reps, seed=seed, contacts=False, workers=workers)
         perf = measure(self.problem, results)
         perf = perf.merge(_per_replication(self.problem, results), on=["channel", "period"], how="left")
         perf["below"] = (perf["sl_mean"] + perf["sl_ci95"].fillna(0.0) < perf["target"]) & ~perf["meets"]
@@ -290,13 +292,18 @@ def optimize_staffing(
     verify_replications: int | None = None,
     progress: Progress | None = None,
     pilot: Any = None,
+    workers: int | None = None,
+    memory: Memory | None = None,
 ) -> StaffingPlan:
     """The least-cost plan found (see the module docstring). ``targets`` override channels'
     targets by name; ``start`` (agents per period by group) replaces the analytic start;
     ``pilot`` is a run of ``scenario`` to measure the offered load from (default: one is made).
     A period meets its target when the simulated service level is at least the target with
     one-sided ``confidence`` (0.5: the point estimate; higher guards against accepting plans
-    that only looked good by chance, at the price of more agents)."""
+    that only looked good by chance, at the price of more agents). ``workers``: processes for
+    the replications of each simulation (``ccsim.simulate``); ``memory``: what plans achieved in
+    earlier searches of the same scenario, seed and replications (for other targets), filled as
+    this search goes (``search.Memory``)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence: must be in (0, 1) (got {confidence!r})")
     import ccsim
@@ -308,9 +315,9 @@ def optimize_staffing(
     reps = replications or max(scenario.scenario.replications, MIN_REPLICATIONS)
     seed = scenario.scenario.seed if seed is None else seed
     if pilot is None:
-        pilot = ccsim.simulate(scenario, replications=reps, seed=seed, contacts=False)
+        pilot = ccsim.simulate(scenario, replications=reps, seed=seed, contacts=False, workers=workers)
     problem = build_problem(scenario, pilot, groups)
-    search = _Search(problem, reps, seed, max_simulations, confidence, progress)
+    search = _Search(problem, reps, seed, max_simulations, confidence, progress, workers, memory)
     n = {g: np.asarray(v, dtype=int).copy() for g, v in (start or analytic_start(problem)).items()}
     # 2. the fixed point; stop when misses rose twice running, and go on from the fewest
     tried: list[tuple[int, float, Staffing]] = []
@@ -343,14 +350,14 @@ def optimize_staffing(
         with_staffing(scenario, best),
         perf,
         sorted((g, k) for g, k, level in binding if best[g][k] == level > 0),
-        len(search.seen),
+        search.simulated,
         seed,
         reps,
         history=search.history,
         feasible=search.best is not None,
     )
     if verify:
-        plan.verify(verify_replications)
+        plan.verify(verify_replications, workers=workers)
     return plan
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from ccsim.optimize.answer import band_sentences, band_text
 from ccsim.report.page import Page, _card, esc, pct, top_bar
 
 FRONTIER_NAME = "frontier.html"
@@ -33,7 +34,8 @@ def _money(v: float, currency: str) -> str:
 
 
 def answer_cards(result: Any) -> str:
-    """One card per customer-value case: the cheapest target of the best service choice."""
+    """One card per customer-value case: the band of service levels (achieved) of the best
+    service choice, its cheapest point and how sure the band is."""
     opt = result.optimum
     cards = []
     for case, title in CASES:
@@ -42,29 +44,39 @@ def answer_cards(result: Any) -> str:
             continue
         r = rows.iloc[0]
         facts = [
-            ("service level achieved", pct(float(r["service_level"]))),
-            ("total cost", _money(float(r["total_cost"]), result.currency)),
-            ("of which service", _money(float(r["service_cost"]), result.currency)),
-            ("agent hours", f"{float(r['agent_hours']):,.1f}"),
+            (
+                "cheapest point",
+                f"target {pct(float(r['target']), 0)}, achieved {pct(float(r['service_level']))}",
+            ),
+            ("its total cost", _money(float(r["total_cost"]), result.currency)),
+            ("band costs at most", f"{_money(float(r['band_spread']), result.currency)} more"),
+            ("resolved", "yes" if bool(r["resolved"]) else f"no ({int(r['replications'])} replications)"),
         ]
         if len(opt["choice"].unique()) > 1:
             facts.insert(0, ("service choice", esc(str(r["choice"]))))
-        target = pct(float(r["target"]), 0)
-        st = "met" if case == "central" else ""
-        aim = "the cheapest service level to aim for"
-        cards.append(_card(title, f"target {target}", "", st, aim, "", facts))
+        st = ("met" if bool(r["resolved"]) else "close") if case == "central" else ""
+        aim = f"service level to aim for ({result.measure})"
+        cards.append(_card(title, band_text(r), "", st, esc(aim), "", facts))
     edge = ""
     if opt["at_edge"].any():
         edge = (
-            '<div class="note">Some cheapest point is the lowest or highest target tried: the optimum may '
-            "lie beyond it. Widen the targets (<code>--targets</code> or <code>[frontier]</code>) to be "
-            "sure.</div>"
+            '<div class="note">A band reaches the lowest or highest target tried: it may extend beyond. '
+            "Widen the targets (<code>--targets</code> or <code>[frontier]</code>) to be sure.</div>"
         )
     return f'<div class="cards">{"".join(cards)}</div>{edge}'
 
 
+def _answer(result: Any) -> str:
+    """The central band of the best choice in plain words."""
+    opt = result.optimum
+    best = opt[(opt["value_case"] == "central") & opt["best_choice"]]
+    if not len(best):
+        return ""
+    return f'<p class="answer"><b>{esc(" ".join(band_sentences(best.iloc[0], result)))}</b></p>'
+
+
 def _reading(result: Any) -> str:
-    """A sentence on what the central answer means, from the marginal table."""
+    """A sentence on the marginal cost next to the central answer, where the points are in order."""
     opt = result.optimum
     best = opt[(opt["value_case"] == "central") & opt["best_choice"]]
     if not len(best):
@@ -73,7 +85,7 @@ def _reading(result: Any) -> str:
     m = result.marginal[result.marginal["choice"] == b["choice"]]
     below = m[m["to_service_level"] <= b["service_level"] + 1e-12]
     above = m[m["from_service_level"] >= b["service_level"] - 1e-12]
-    parts = [f"At the central customer value the cheapest target is {pct(float(b['target']), 0)}."]
+    parts = [f"The cheapest point by its mean is the target {pct(float(b['target']), 0)}."]
     cur = result.currency
     noisy = False
     for rows, side in ((below.tail(1), "up to"), (above.head(1), "beyond")):
@@ -116,6 +128,8 @@ def points_table(result: Any) -> str:
         "service cost",
         "lost value",
         "total cost",
+        "vs cheapest (paired)",
+        "in band",
         "total, low–high value",
         "P(interval meets)",
         "P(day meets)",
@@ -131,7 +145,9 @@ def points_table(result: Any) -> str:
             f"{pct(float(r.service_level))} ± {pct(float(r.service_level_ci95))}",
             _money(float(r.service_cost), cur),
             _money(float(r.lost_value), cur),
-            f"{_money(float(r.total_cost), cur)}{mark}",
+            f"{_money(float(r.total_cost), cur)} ± {float(r.total_cost_ci95):,.0f}{mark}",
+            "–" if mark else f"{float(r.vs_best):+,.0f} ± {float(r.vs_best_ci95):,.0f}",
+            "■" if bool(r.in_band) else "",
             f"{float(r.total_cost_low):,.0f}–{float(r.total_cost_high):,.0f}",
             pct(float(r.p_interval), 0),
             pct(float(r.p_day), 0),
@@ -141,7 +157,10 @@ def points_table(result: Any) -> str:
     th = "".join(f"<th>{esc(h)}</th>" for h in head)
     return (
         f'<table class="data"><tr>{th}</tr>{"".join(body)}</table>'
-        f'<p class="how">{esc(cur)} per replication (mean). Service cost = staffing + telephony + partner + '
+        f'<p class="how">{esc(cur)} {esc(result.period)} (mean ± 95% half-width over the replications). '
+        "vs cheapest: the difference of total cost to the cheapest point, replication by replication on "
+        f"common random numbers, with its simultaneous {result.confidence:.0%} half-width; ■: in the band, "
+        "not significantly dearer than the cheapest. Service cost = staffing + telephony + partner + "
         "self-service + callbacks; total = service cost + lost value; low–high: the total with the "
         "customer value at its low and high end (<code>value.uncertainty</code>); ◀ the cheapest at the "
         "central value; *: no plan met every target within the simulation budget (the closest is "
@@ -176,18 +195,22 @@ def build_frontier(
     page.section("answer", "How much service is too much")
     page.add(
         f'<p class="how">For each service-level target on {esc(channels)}, the least-cost staffing that '
-        "meets it was found and simulated with an independent seed; its total cost adds the service "
-        "cost and the value of the customers lost (abandoned, blocked, unresolved, churned). The "
-        "cheapest target depends on what a customer is worth, hence three cases.</p>"
+        "meets it was found and simulated on the same replications of an independent seed; its total "
+        "cost adds the service cost and the value of the customers lost (abandoned, blocked, "
+        "unresolved, churned). The band holds the service levels achieved whose total cost is not "
+        f"significantly above the cheapest point's ({result.confidence:.0%}, paired comparisons); the "
+        "band depends on what a customer is worth, hence three cases.</p>"
     )
-    page.add(answer_cards(result) + _reading(result))
+    page.add(_answer(result) + answer_cards(result) + _reading(result))
     page.section("curve", "Cost against service level")
     page.figure(
         "fig-frontier",
         "Total cost along the frontier",
-        "Each point is a target, placed at the service level its staffing achieved: service cost "
-        "rises with service, lost value falls; the total (the band: low to high customer value) is "
-        "lowest at the cheapest target, marked.",
+        "Each point is a target, placed at the service level its staffing achieved, with the 95% "
+        "interval of its service level and total cost (the simulation's uncertainty). Service cost "
+        "rises with service, lost value falls; the shaded area around the total runs from low to high "
+        "customer value (the value assumption); the green band holds the service levels that cannot "
+        "be told apart from the cheapest, marked.",
         lambda: _untitled(frontier_figure(result)),
     )
     page.figure(
@@ -216,8 +239,8 @@ def _details(result: Any, facts: dict[str, Any]) -> str:
     dl = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in rows)
     return (
         f"<ul>{dl}</ul><p>The folder holds frontier.csv (every point), optimum.csv (the cheapest point "
-        "per choice and value case), marginal.csv and optimum_staffing.csv (the staffing of the central "
-        "optimum).</p>"
+        "and the band per choice and value case), marginal.csv, samples.parquet (every point's "
+        "replications) and optimum_staffing.csv (the staffing of the central optimum).</p>"
     )
 
 

@@ -125,13 +125,31 @@ def experience_figure(money: Any, by: str = "channel") -> go.Figure:
 
 def frontier_figure(result: Any) -> go.Figure:
     """Total cost against the service level achieved, per service choice: the central total
-    with a band from low to high customer value, the service cost and the lost value; the
-    cheapest point of each choice marked."""
+    with its 95% interval on both axes (the simulation's uncertainty), a shaded area from low to
+    high customer value (the value assumption), the service cost and the lost value; the
+    cheapest point of each choice marked, and the band of the best choice shaded."""
     fig = go.Figure()
+    opt = result.optimum
+    lead = opt[(opt["value_case"] == "central") & opt["best_choice"]] if "band_low" in opt else opt.iloc[:0]
+    if len(lead):
+        fig.add_vrect(
+            x0=float(lead["band_low"].iloc[0]) - 0.002,
+            x1=float(lead["band_high"].iloc[0]) + 0.002,
+            fillcolor="rgba(46, 139, 87, 0.15)",
+            line_width=0,
+            annotation_text="band",
+            annotation_position="top left",
+        )
     for i, (choice, part) in enumerate(result.points.groupby("choice", sort=False)):
         part = part.sort_values("service_level")
         x = part["service_level"]
         c = colour(i)
+        ci = {}
+        if "total_cost_ci95" in part and "service_level_ci95" in part:
+            ci = {
+                "error_y": {"type": "data", "array": part["total_cost_ci95"].fillna(0), "thickness": 1.5},
+                "error_x": {"type": "data", "array": part["service_level_ci95"].fillna(0), "thickness": 1},
+            }
         fig.add_scatter(
             x=pd.concat([x, x[::-1]]),
             y=pd.concat([part["total_cost_high"], part["total_cost_low"][::-1]]),
@@ -152,6 +170,7 @@ def frontier_figure(result: Any) -> go.Figure:
             customdata=part[["target", "agent_hours"]],
             hovertemplate="SL %{x:.1%} (target %{customdata[0]:.0%}), "
             "%{customdata[1]:,.0f} agent hours: total %{y:,.0f}<extra></extra>",
+            **ci,
         )
         fig.add_scatter(
             x=x,
@@ -181,7 +200,7 @@ def frontier_figure(result: Any) -> go.Figure:
     fig.update_layout(
         title="How much service is too much: total cost against service level",
         xaxis={"title": f"service level achieved ({', '.join(result.channels)})", "tickformat": ".0%"},
-        yaxis_title=f"{result.currency} per replication",
+        yaxis_title=f"{result.currency} {getattr(result, 'period', 'per replication')}",
         hovermode="closest",
     )
     return style(fig, 460)

@@ -1,0 +1,65 @@
+"""The frontier's answer in plain words, from one row of ``FrontierResult.optimum``: the band of
+service levels to aim for, what lies below and above it, and how sure the statement is. The
+terminal (``ccsim frontier``) and the frontier page say the same sentences."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def _pct(v: float) -> str:
+    return "–" if not math.isfinite(v) else f"{100 * v:.0f}%"
+
+
+def _money(v: float, currency: str) -> str:
+    return f"{v:,.0f} {currency}".strip()
+
+
+def band_text(row: Any) -> str:
+    """ "80–86%" (or "84%" for a band of one service level)."""
+    low, high = _pct(float(row["band_low"])), _pct(float(row["band_high"]))
+    return low if low == high else f"{low[:-1]}–{high}"
+
+
+def band_sentences(row: Any, result: Any) -> list[str]:
+    """What to aim for, why not less or more, and the confidence (see the module docstring)."""
+    cur, period = result.currency, result.period
+    conf = f"{100 * result.confidence:.0f}%"
+    low, high = float(row["band_low"]), float(row["band_high"])
+    points = result.points[result.points["choice"] == row["choice"]]
+    out = [f"Aim for {band_text(row)} {result.measure}."]
+    below = bool((points["service_level"] < low - 1e-9).any())
+    above = bool((points["service_level"] > high + 1e-9).any())
+    sides = []
+    if below:
+        sides.append(f"below {_pct(low)} you lose more in customers than you save in agents")
+    if above:
+        sides.append(f"above {_pct(high)} you pay more than it saves")
+    if sides:
+        text = "; ".join(sides)
+        out.append(text[0].upper() + text[1:] + ".")
+    spread = float(row["band_spread"])
+    indifference = _money(float(row["indifference"]), cur)
+    if bool(row["resolved"]):
+        bound = _money(max(spread, float(row["indifference"])), cur)
+        out.append(f"Inside the band the total cost differs by less than {bound} {period} ({conf}).")
+    else:
+        reps = int(row["replications"])
+        out.append(
+            f"Inside the band the total cost may differ by up to {_money(spread, cur)} {period} ({conf}): "
+            f"{reps} replications did not narrow it to {indifference}; more replications would "
+            "(--max-eval-replications)."
+        )
+    if bool(row["at_edge"]):
+        out.append(
+            "The band reaches the lowest or highest target tried, so it may extend beyond: widen the targets."
+        )
+    return out
+
+
+def cheapest_text(row: Any) -> str:
+    """The cheapest point itself: its target and the service level it achieved."""
+    return (
+        f"cheapest point: target {_pct(float(row['target']))}, achieved {_pct(float(row['service_level']))}"
+    )
