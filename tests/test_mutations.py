@@ -3,7 +3,8 @@ those that load run a short horizon to a result or a ``ConfigError``. Nothing el
 and nothing runs away: the size limits of ``ccsim.config.limits`` bound every run (here made
 smaller, so that the test stays quick).
 
-The fast version runs a fixed, seeded sample of the mutations; ``-m slow`` runs them all.
+There are about 15,000 mutations in all. The fast test runs a fixed, seeded sample of 120 of
+them; the slow one (run by CI) another 1,000, as many as the review that found these failures.
 """
 
 from __future__ import annotations
@@ -141,6 +142,6 @@ def test_a_sample_of_one_value_mutations_loads_or_is_refused(monkeypatch):
 
 
 @pytest.mark.slow
-def test_every_one_value_mutation_loads_or_is_refused(monkeypatch):
-    counts = check(all_cases(), monkeypatch)
-    assert counts.get("ran", 0) > 0, counts
+def test_a_thousand_one_value_mutations_load_or_are_refused(monkeypatch):
+    counts = check(random.Random(1999).sample(all_cases(), 1000), monkeypatch)
+    assert counts.get("refused", 0) > 0 and counts.get("ran", 0) > 0, counts

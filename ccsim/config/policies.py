@@ -179,6 +179,12 @@ class Acknowledgement(_Model):
     factor: float = Field(1.5, gt=0, description="'backlog': safety factor on the estimate")
     minimum: Seconds = Field(3600.0, ge=0, description="'backlog': shortest promise")
 
+    @model_validator(mode="after")
+    def _positive(self) -> Acknowledgement:
+        if self.promise != "backlog" and not self.promise > 0:
+            raise ValueError(f"a fixed promise must be > 0 (got {self.promise!r})")
+        return self
+
 
 class Partner(_Model):
     """``[partners.NAME]``: an outsourcing partner that takes contacts the centre cannot

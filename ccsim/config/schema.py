@@ -302,7 +302,7 @@ class Demand(_Model):
     contact_type: str | dict[str, float] = Field(description="a contact type, or a mix {type = share, ...}")
     segment: str | dict[str, float] = Field(description="a segment, or a mix {segment = share}")
     rate: PerSecond | None = Field(None, ge=0, description="constant rate, e.g. '19.5/min'")
-    rates: list[PerSecond] | ProfileFile | None = Field(
+    rates: list[Annotated[PerSecond, Field(ge=0)]] | ProfileFile | None = Field(
         None, description="one rate per interval (inline, or a CSV column whose unit is given)"
     )
     volume: float | None = Field(None, ge=0, description="contacts per day, spread by 'profile'")
