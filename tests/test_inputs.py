@@ -215,3 +215,14 @@ def test_a_sweep_of_bare_rates_is_refused_before_it_runs(tmp_path):
         ccsim.ConfigError, match=r"factors\.scenario\.warmup = 600: .*a duration needs a unit"
     ):
         sweep(s, {"scenario.warmup": {"low": 600, "high": 900, "num": 2}}, replications=1, out=tmp_path / "p")
+
+
+def test_a_run_without_any_arrival_writes_its_report(tmp_path):
+    sets = ["demand.0.volume=0", "demand.1.rate=0", "demand.2.rate=0", "scenario.duration=1h"]
+    args = [x for s in sets for x in ("--set", s)]
+    out = tmp_path / "o"
+    result = runner.invoke(
+        app, ["run", str(ROOT / "configs" / "quickstart.toml"), *args, "-r", "2", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").exists()

@@ -374,7 +374,10 @@ def wait_percentiles(contacts: pd.DataFrame) -> pd.DataFrame:
 def percentiles_from_summary(per_rep: pd.DataFrame) -> pd.DataFrame:
     """The same frame as ``wait_percentiles``, per channel only (segment 'all'), for runs without contacts."""
     rows = per_rep[per_rep["group_by"] == "channel"]
-    out = rows[["replication", "group", "wait_p50_s", "wait_p90_s", "wait_p99_s"]].rename(
+    waits = ["wait_p50_s", "wait_p90_s", "wait_p99_s"]
+    if not set(waits) <= set(rows.columns):  # no contact answered in any replication
+        return pd.DataFrame(columns=["replication", "channel", "segment", *waits])
+    out = rows[["replication", "group", *waits]].rename(
         columns={"group": "channel"}
     )
     out.insert(2, "segment", "all")
