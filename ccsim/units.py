@@ -57,16 +57,20 @@ def _finite(number: float, value: object, what: str) -> float:
     return number
 
 
+NEEDS_UNIT = "needs a unit"
+"""The words of every message about a rate or a duration written without its unit."""
+
+
 def duration_needs_unit(number: float) -> str:
     """The message for a duration written without a unit."""
     n = f"{number:g}"
-    return f"a duration needs a unit: write '{n}s', '{n}min' or '{n}h' (a bare number is ambiguous)"
+    return f"a duration {NEEDS_UNIT}: write '{n}s', '{n}min' or '{n}h' (a bare number is ambiguous)"
 
 
 def rate_needs_unit(number: float) -> str:
     """The message for a rate written without a unit."""
     n = f"{number:g}"
-    return f"a rate needs a unit: write '{n}/h' or '{n}/min' (a bare number is ambiguous)"
+    return f"a rate {NEEDS_UNIT}: write '{n}/h' or '{n}/min' (a bare number is ambiguous)"
 
 
 def parse_duration(value: object, require_unit: bool = False) -> float:

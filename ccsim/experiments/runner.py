@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ccsim.config.errors import ConfigError
+from ccsim.config.loader import value_problems
 from ccsim.experiments.designs import Design, as_design, explicit_points, parse_factors
 from ccsim.experiments.executors import make_executor
 from ccsim.experiments.progress import SweepProgress
@@ -25,6 +26,7 @@ from ccsim.experiments.tasks import (
     run_point,
     task_key,
 )
+from ccsim.units import NEEDS_UNIT
 
 MAX_LEVELS_CHECKED = 50  # values of a factor checked before the sweep runs (sampled ranges have more)
 
@@ -78,10 +80,9 @@ def check_first_point(scenario: Any, points: list[dict[str, Any]]) -> None:
 
 
 def level_problems(scenario: Any, points: list[dict[str, Any]]) -> list[str]:
-    """Each factor's values, one at a time on the base scenario: a value the schema refuses
-    where it stands (a rate or a duration without its unit, a negative count) is said at once."""
-    from ccsim.config.loader import value_problems
-
+    """Each factor's values, one at a time on the base scenario: a rate or a duration written
+    without its unit is said at once (the same rule as in a scenario file). Other values the
+    schema refuses only fail their own points, which are reported as failed."""
     levels: dict[str, list[Any]] = {}
     for p in points:
         for path, value in p.items():
@@ -90,7 +91,7 @@ def level_problems(scenario: Any, points: list[dict[str, Any]]) -> list[str]:
     problems = []
     for path, values in levels.items():
         for value in values[:MAX_LEVELS_CHECKED]:
-            found = value_problems(scenario, path, value)
+            found = [p for p in value_problems(scenario, path, value) if NEEDS_UNIT in p]
             if found:  # the first refused value of each factor is enough to say
                 problems += [f"factors.{path} = {value!r}: {p}" for p in found]
                 break

@@ -377,9 +377,7 @@ def percentiles_from_summary(per_rep: pd.DataFrame) -> pd.DataFrame:
     waits = ["wait_p50_s", "wait_p90_s", "wait_p99_s"]
     if not set(waits) <= set(rows.columns):  # no contact answered in any replication
         return pd.DataFrame(columns=["replication", "channel", "segment", *waits])
-    out = rows[["replication", "group", *waits]].rename(
-        columns={"group": "channel"}
-    )
+    out = rows[["replication", "group", *waits]].rename(columns={"group": "channel"})
     out.insert(2, "segment", "all")
     return out.reset_index(drop=True)
 
