@@ -368,6 +368,7 @@ class Accumulator:
                 "replication": self.replication,
                 "interval": k_iv,
                 "start_s": k_iv * plan.clock.interval,
+                "clock": np.array([plan.clock.label(k) for k in range(n_iv)], dtype=object)[k_iv],
                 "channel": pd.Categorical.from_codes(k_ch, plan.channel_names),
                 "contact_type": pd.Categorical.from_codes(k_ty, plan.type_names),
                 "segment": pd.Categorical.from_codes(k_sg, plan.segment_names),

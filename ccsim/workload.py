@@ -73,7 +73,7 @@ def overload_warnings(scenario: Scenario, plan: Plan) -> list[str]:
         worst = part.loc[(part["load_erlangs"] - part["agents"]).idxmax()]
         warnings.append(
             f"channel {ch}: offered load is at or above the staffed agents in {len(part)} of "
-            f"{plan.clock.n_intervals} intervals (worst: interval {int(worst['interval'])}, "
+            f"{plan.clock.n_intervals} intervals (worst: {plan.clock.label(int(worst['interval']))}, "
             f"{worst['load_erlangs']:.1f} Erlangs for {worst['agents']:.0f} agents); queues grow "
             "there and results depend on patience and the run length"
         )

@@ -415,10 +415,13 @@ def test_cli_calibrate_and_backtest(round_trip, tmp_path):
     "args, message",
     [
         (["calibrate", "missing.csv", "--out", "x.toml"], "file not found"),
-        (["calibrate", "{log}", "--out", "x.toml", "--proxy", "guess"], "--proxy: must be one of"),
+        (
+            ["calibrate", "{log}", "--out", "x.toml", "--proxy", "guess"],
+            "'guess' is not one of 'distinct', 'presence'",
+        ),
         (["calibrate", "{log}", "--out", "x.toml", "--interval", "7min"], "divide a day"),
         (["backtest", "{log}", "{log}"], "TOML syntax error"),
-        (["backtest", "{log}", "{toml}", "--by", "month"], "--by: must be one of"),
+        (["backtest", "{log}", "{toml}", "--by", "month"], "'month' is not one of 'hour'"),
     ],
 )
 def test_cli_bad_input_exits_2(round_trip, tmp_path, monkeypatch, args, message):

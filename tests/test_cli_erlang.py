@@ -93,7 +93,7 @@ def test_lines_prices_trunks_with_erlang_b() -> None:
         (["--agents", "0"], "error: --agents: must be >= 1"),
         (["--target", "1.5"], "error: --target: must be between 0 and 1"),
         (["--agents", "100", "--target", "0.8"], "error: --agents, --target: give one"),
-        (["--definition", "quick"], "error: --definition: must be one of offered"),
+        (["--definition", "quick"], "'quick' is not one of 'offered'"),
         (["--lines", "-2"], "error: --lines: must be >= 1"),
         (["--patience", "3min", "--target", "0.8", "--abandon-cap", "0"], "error: --abandon-cap:"),
     ],

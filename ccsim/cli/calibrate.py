@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
 from ccsim.calibrate.scaling import FIT_ON
 from ccsim.cli.common import user_errors
+from ccsim.cli.tables import SECTION, compact_table
 
+LogFormat = Literal["auto", "ccsim", "anonymous_bank"]
+Proxy = Literal["distinct", "presence"]
 LOG_HELP = "call log: ccsim CSV/Parquet (see docs/howto/calibrate.md) or an Anonymous Bank .txt file"
 
 
@@ -55,7 +58,8 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", "-o", help="scenario TOML file to write")],
         interval: Annotated[str, typer.Option(help="interval of the rates and staffing")] = "30min",
         pattern: Annotated[
-            str, typer.Option(help="auto, week (7 days from Monday) or daily (one day repeated)")
+            Literal["auto", "week", "daily"],
+            typer.Option(help="auto, week (7 days from Monday) or daily (one day repeated)"),
         ] = "auto",
         sl_within: Annotated[
             str, typer.Option("--sl-within", help="service-level threshold (not in a log)")
@@ -64,7 +68,7 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--sl-target", min=0, max=1, help="service-level target")
         ] = 0.8,
         proxy: Annotated[
-            str, typer.Option(help="staffing proxy: distinct (agents serving) or presence (spans on duty)")
+            Proxy, typer.Option(help="staffing proxy: distinct (agents serving) or presence (spans on duty)")
         ] = "distinct",
         gap: Annotated[
             str, typer.Option(help="presence proxy: longest gap between services inside a span on duty")
@@ -92,7 +96,7 @@ def register(app: typer.Typer) -> None:
         last: Annotated[str | None, typer.Option("--to", help="last day to use, YYYY-MM-DD")] = None,
         name: Annotated[str | None, typer.Option(help="scenario name")] = None,
         replications: Annotated[int, typer.Option(min=1, help="replications written in the scenario")] = 5,
-        log_format: Annotated[str, typer.Option("--format", help="auto, ccsim or anonymous_bank")] = "auto",
+        log_format: Annotated[LogFormat, typer.Option("--format", help="the log's format")] = "auto",
     ) -> None:
         """Fit a scenario to a call log and write it with comments saying where each number came from."""
         from ccsim.calibrate.logs import read_log
@@ -157,12 +161,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's)")] = None,
         demand: Annotated[
-            str, typer.Option(help="observed (the log's counts per interval) or scenario (its rates)")
+            Literal["observed", "scenario"],
+            typer.Option(help="observed (the log's counts per interval) or scenario (its rates)"),
         ] = "observed",
         staffing: Annotated[
-            str, typer.Option(help="proxy (from the log) or scenario (its staffing)")
+            Literal["proxy", "scenario"], typer.Option(help="proxy (from the log) or scenario (its staffing)")
         ] = "proxy",
-        proxy: Annotated[str, typer.Option(help="distinct or presence")] = "distinct",
+        proxy: Annotated[Proxy, typer.Option(help="staffing proxy")] = "distinct",
         gap: Annotated[
             str, typer.Option(help="presence proxy: longest gap between services inside a span on duty")
         ] = "30min",
@@ -179,14 +184,16 @@ def register(app: typer.Typer) -> None:
                 "calibrate fitted, recorded in the scenario file, else the simulation's)",
             ),
         ] = None,
-        by: Annotated[str, typer.Option(help="hour, weekday, day, segment or contact_type")] = "hour",
+        by: Annotated[
+            Literal["hour", "weekday", "day", "segment", "contact_type"], typer.Option(help="compare by")
+        ] = "hour",
         first: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD")] = None,
         last: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD")] = None,
         out: Annotated[
             Path | None,
             typer.Option("--out", "-o", help="folder for comparison.csv, the run's tables and report.html"),
         ] = None,
-        log_format: Annotated[str, typer.Option("--format", help="auto, ccsim or anonymous_bank")] = "auto",
+        log_format: Annotated[LogFormat, typer.Option("--format", help="the log's format")] = "auto",
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing")] = False,
     ) -> None:
         """Simulate the log's period with a scenario and compare observed with simulated, hour by hour."""
@@ -254,24 +261,22 @@ def _print_calibration(cal: Any, out: Path) -> None:
 
 def _print_backtest(bt: Any, out: Path | None) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     s = bt.settings
     console = Console()
-    table = Table(
-        title=f"Back-test of {s['scenario']!r} on {s['first']} to {s['last']} ({s['days']} days): "
+    title = (
+        f"Back-test of {s['scenario']!r} on {s['first']} to {s['last']} ({s['days']} days): "
         f"demand {s['demand']}, staffing {s['staffing']}"
         + (f" ({s['proxy']} × {s['scale']:g})" if s["staffing"] == "proxy" else "")
-        + f", {s['replications']} replications",
-        title_justify="left",
+        + f", {s['replications']} replications"
     )
     erlang = "service_level_erlang" in bt.comparison.columns
-    table.add_column(bt.by, justify="right")
+    columns = [(bt.by, "right")]
     for m, head, _, _ in MEASURES:
-        table.add_column(f"{head}\nobs", justify="right")
-        table.add_column(f"{head}\nsim ± 95%", justify="right", no_wrap=True)
+        columns += [(f"{head}\nobs", "right"), (f"{head}\nsim ± 95%", "right")]
         if erlang and m != "offered":
-            table.add_column(f"{head}\nErlang A", justify="right")
+            columns.append((f"{head}\nErlang A", "right"))
+    rows: list[list[str] | None] = []
     hidden = 0
     for _, row in bt.comparison.iterrows():
         key = row[bt.by]
@@ -280,8 +285,9 @@ def _print_backtest(bt: Any, out: Path | None) -> None:
             hidden += 1
             continue
         if key == "all":
-            table.add_section()
-        table.add_row(*_backtest_cells(row, bt.by, erlang))
+            rows.append(SECTION)
+        rows.append(_backtest_cells(row, bt.by, erlang))
+    table = compact_table(columns, rows, title)
     console.print(table)
     within = ", ".join(f"{ch} {w:g}s" for ch, w in s["sl_within"].items())
     console.print(

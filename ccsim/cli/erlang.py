@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -86,8 +86,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         within: Annotated[str, typer.Option(help="service-level threshold, e.g. '20s'")] = "20s",
         definition: Annotated[
-            str,
-            typer.Option(help="offered | answered | offered_excl_short | answered_or_abandoned"),
+            Literal["offered", "answered", "offered_excl_short", "answered_or_abandoned"],
+            typer.Option(help="service-level definition"),
         ] = "offered",
         short_abandon: Annotated[
             str, typer.Option(help="abandons quicker than this are left out by offered_excl_short")

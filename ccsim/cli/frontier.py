@@ -103,14 +103,20 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option("--channel", help="channel whose target varies (repeatable)")
         ] = None,
         replications: Annotated[
-            int | None, typer.Option("--replications", "-r", min=2, help="replications per candidate plan")
+            int | None,
+            typer.Option(
+                "--replications", "-r", min=2, help="replications per candidate plan (default: at least 10)"
+            ),
         ] = None,
         eval_replications: Annotated[
-            int | None, typer.Option(min=2, help="replications of each point's evaluation")
+            int | None,
+            typer.Option(min=2, help="first replications of each point's evaluation (at least 20)"),
         ] = None,
         seed: Annotated[int | None, typer.Option(help="root seed (default: the config's)")] = None,
-        refine: Annotated[int, typer.Option(min=0, help="bisections around the cheapest point")] = 4,
-        max_simulations: Annotated[int, typer.Option(min=2, help="simulation budget per plan")] = 60,
+        refine: Annotated[int, typer.Option(min=0, help="bisections around the cheapest point")] = 3,
+        max_simulations: Annotated[
+            int, typer.Option(min=2, help="simulation budget per target (twice for the first)")
+        ] = 12,
         max_eval_replications: Annotated[
             int | None,
             typer.Option(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ccsim.cli.common import user_errors
+from ccsim.cli.tables import compact_table
 
 
 def parse_targets(items: list[str] | None) -> dict[str, float]:
@@ -26,18 +27,12 @@ def parse_targets(items: list[str] | None) -> dict[str, float]:
 
 def plan_table(plan: Any) -> Any:
     """Agents per period and group, with each channel's service level in the verification."""
-    from rich import box
-    from rich.table import Table
-
     v = plan.verification
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="staffing plan", title_justify="left")
-    table.add_column("start")
-    for g in plan.problem.groups:
-        table.add_column(g, justify="right")
     channels = [c.name for c in plan.problem.channels]
-    for c in channels:
-        table.add_column(f"SL {c}", justify="right")
+    columns = [("start", "left"), *((g, "right") for g in plan.problem.groups)]
+    columns += [(f"SL {c}", "right") for c in channels]
     perf = v.performance.set_index(["channel", "period"]) if v is not None else None
+    rows: list[list[str] | None] = []
     for k, row in plan.staffing.iterrows():
         cells = [str(row["start"]), *(str(int(row[g])) for g in plan.problem.groups)]
         for c in channels:
@@ -47,8 +42,8 @@ def plan_table(plan: Any) -> Any:
             p = perf.loc[(c, k)]
             mark = "" if p["meets"] else (" ✗" if p["below"] else " ~")
             cells.append(f"{p['service_level']:.0%}{mark}")
-        table.add_row(*cells)
-    return table
+        rows.append(cells)
+    return compact_table(columns, rows, "staffing plan")
 
 
 def register(app: typer.Typer) -> None:
@@ -171,6 +166,9 @@ def register(app: typer.Typer) -> None:
             ]
         (folder / "plan.toml").write_text("\n".join(lines) + "\n")
         facts = {
+            "config": str(config),
+            "set": list(set_ or []),
+            "prices": str(prices) if prices is not None else None,
             "cost": plan.cost,
             "currency": currency,
             "simulations": plan.simulations,

@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
         folder: Annotated[
             Path,
             typer.Argument(
-                help="folder written by `ccsim run`, `ccsim sweep`, `ccsim backtest` or `ccsim frontier`"
+                help="folder written by `ccsim run`, `ccsim sweep`, `ccsim backtest`, `ccsim optimize` "
+                "or `ccsim frontier`"
             ),
         ],
         out: Annotated[
@@ -26,17 +27,20 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Render the self-contained HTML report from the saved tables of a run, a sweep, a
-        back-test or a frontier."""
+        back-test, a staffing plan or a frontier."""
         import json
 
         from ccsim.report import render_folder, render_sweep
         from ccsim.report.frontier_page import is_frontier_folder, render_frontier_folder
+        from ccsim.report.plan_page import is_plan_folder, render_plan_folder
 
         manifest = folder / "manifest.json"
         kind = json.loads(manifest.read_text()).get("kind") if manifest.exists() else None
         try:
             if is_frontier_folder(folder):
                 path = render_frontier_folder(folder, out)
+            elif is_plan_folder(folder):
+                path = render_plan_folder(folder, out)
             elif kind == "ccsim sweep":
                 path = render_sweep(folder, out)
             else:

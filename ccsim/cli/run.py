@@ -11,6 +11,8 @@ import typer
 
 from ccsim.cli.common import user_errors
 
+NO_PRICES = "no prices set: the costs in money.csv are zero (add them: --prices FILE, --set costs.KEY=...)"
+
 
 def parse_set(items: list[str]) -> dict[str, Any]:
     """``PATH=VALUE`` pairs; VALUE is read as a TOML value if it is one, else as a string."""
@@ -31,13 +33,28 @@ def parse_set(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def load_with_overrides(config: Path, sets: list[str] | None) -> Any:
+def load_with_overrides(
+    config: Path, sets: list[str] | None, prices: Path | None = None, plan: Path | None = None
+) -> Any:
+    """The scenario of ``config`` with a staffing plan of ``ccsim optimize``, the prices of a
+    prices file and the ``--set`` overrides, applied in this order (the most specific last) and
+    validated once; the plan is checked against the scenario with the ``--set`` overrides."""
     import ccsim
+    from ccsim.config.loader import read_toml
+    from ccsim.config.plans import plan_overrides
+    from ccsim.economics.prices import price_overrides
 
     scenario = ccsim.load(config)
-    if sets:
-        scenario = scenario.with_overrides(parse_set(sets))
-    return scenario
+    sets_ = parse_set(sets or [])
+    if plan is None and prices is None:
+        return scenario.with_overrides(sets_) if sets_ else scenario
+    with_sets = scenario.with_overrides(sets_) if sets_ else scenario
+    overrides: dict[str, Any] = {}
+    if plan is not None:
+        overrides.update(plan_overrides(with_sets, plan))
+    if prices is not None:
+        overrides.update(price_overrides(read_toml(prices), with_sets, str(prices)))
+    return scenario.with_overrides({**overrides, **sets_})
 
 
 def register(app: typer.Typer) -> None:
@@ -57,6 +74,13 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--set", help="override a config value: PATH=VALUE (repeatable)"),
         ] = None,
+        prices: Annotated[
+            Path | None, typer.Option(help="a prices file: costs, value, experience, agent costs")
+        ] = None,
+        plan: Annotated[
+            Path | None,
+            typer.Option(help="a staffing plan: the output folder of `ccsim optimize` (or its staffing.csv)"),
+        ] = None,
         contacts: Annotated[
             bool, typer.Option("--contacts/--no-contacts", help="write the per-contact table")
         ] = True,
@@ -66,9 +90,10 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         import ccsim
-        from ccsim.cli.tables import summary_table
+        from ccsim.cli.tables import LEGEND, shortfall_lines, summary_table
+        from ccsim.economics.prices import has_prices
 
-        scenario = load_with_overrides(config, set_)
+        scenario = load_with_overrides(config, set_, prices, plan)
         reps = replications or scenario.scenario.replications
         console = Console(stderr=True, quiet=quiet)
         started = time.time()
@@ -102,8 +127,13 @@ def register(app: typer.Typer) -> None:
         if not quiet:
             out_console = Console()
             out_console.print(summary_table(results))
-            for line in results.sl_definitions.items():
-                out_console.print(f"service level, {line[0]}: {line[1]}", style="dim")
+            out_console.print(LEGEND, style="dim")
+            for text in shortfall_lines(results):
+                out_console.print(text, markup=False, highlight=False)
+            for channel, definition in results.sl_definitions.items():
+                out_console.print(f"service level, {channel}: {definition}", style="dim")
+            if not has_prices(scenario):
+                out_console.print(NO_PRICES, style="dim")
             for w in results.warnings:
                 out_console.print(f"warning: {w}", style="yellow")
             out_console.print(f"tables and report.html written to {folder}/ ({results.wall_time_s:.1f}s)")

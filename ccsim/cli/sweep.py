@@ -9,36 +9,41 @@ from typing import Annotated, Any
 import typer
 
 from ccsim.cli.common import user_errors
+from ccsim.cli.tables import compact_table, pct_pm
 
-SHOWN_KPIS = [
-    ("service_level", "SL"),
-    ("asa_s", "ASA s"),
-    ("abandon_rate", "abandon"),
-    ("occupancy", "occupancy"),
-]
 MAX_ROWS = 30
 
 
-def summary_table(results: Any) -> Any:
-    """A rich table: one row per point, the factors and the main KPIs with their half-widths."""
-    from rich.table import Table
+def _shown(summary: Any) -> list[tuple[str, str, str]]:
+    """(column, header, kind) of the KPIs shown: each channel's service level, then the whole
+    centre's abandonment and occupancy, and its total cost when the sweep was priced."""
+    channels = [c.split(".", 2)[2] for c in summary.columns if c.startswith("service_level.channel.")]
+    cols = [(f"service_level.channel.{c}", f"SL {c}", "pct") for c in channels if not c.endswith("_ci95")]
+    cols += [("abandon_rate", "abandoned", "pct"), ("occupancy", "occupancy", "pct")]
+    if "total_cost" in summary.columns:
+        cols.append(("total_cost", "total cost", "money"))
+    return [c for c in cols if c[0] in summary.columns]
 
-    table = Table(
-        title=f"{len(results.summary)} points x {results.replications} replications (mean ± 95% CI)"
-    )
-    for f in results.factors:
-        table.add_column(f, overflow="fold")
-    shown = [(k, label) for k, label in SHOWN_KPIS if k in results.summary.columns]
-    for _, label in shown:
-        table.add_column(label, justify="right", no_wrap=True)
+
+def _cell(mean: float, half: float, kind: str) -> str:
+    if kind == "money":
+        return f"{mean:,.0f}" + (f"±{half:,.0f}" if half == half else "")
+    return pct_pm(mean, half)
+
+
+def summary_table(results: Any) -> Any:
+    """A rich table: one row per point, the factors and the main KPIs with their half-widths
+    (each channel's service level in %, as the run's table shows it). In a narrow terminal the
+    headers wrap; no value is cut."""
+    shown = _shown(results.summary)
+    columns = [(f, "left") for f in results.factors] + [(header, "right") for _, header, _ in shown]
+    rows: list[list[str] | None] = []
     for _, row in results.summary.head(MAX_ROWS).iterrows():
         cells = [str(row[f]) for f in results.factors]
-        for k, _ in shown:
-            mean, half = row[k], row[f"{k}_ci95"]
-            digits = 1 if k == "asa_s" else 3
-            cells.append(f"{mean:.{digits}f} ± {half:.{digits}f}" if half == half else f"{mean:.{digits}f}")
-        table.add_row(*cells)
-    return table
+        cells += [_cell(row[k], row[f"{k}_ci95"], kind) for k, _, kind in shown]
+        rows.append(cells)
+    title = f"{len(results.summary)} points x {results.replications} replications (mean±95% half-width)"
+    return compact_table(columns, rows, title)
 
 
 def register(app: typer.Typer) -> None:

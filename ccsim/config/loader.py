@@ -16,6 +16,7 @@ from ccsim.config import policies as P
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest
 from ccsim.config.limits import check_plan, check_sizes
+from ccsim.config.plans import plan_overrides
 from ccsim.distributions import REQUIRE_UNITS
 
 _DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column"}
@@ -146,12 +147,40 @@ class Scenario:
             set_path(raw, path, value)
         return Scenario(raw, self.base_dir, self.source)
 
+    def with_plan(self, plan: str | Path) -> Scenario:
+        """A new scenario with a staffing plan of ``ccsim optimize`` in place: ``plan`` is its
+        output folder (or the ``staffing.csv`` in it); each group of the plan gets its column
+        as ``staffing``, replacing its ``count``, ``staffing`` or ``shifts``."""
+        return self.with_overrides(plan_overrides(self, plan))
+
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}, source={self.source!r})"
 
 
+STAFFING_FORMS = ("count", "staffing", "shifts")  # an agent group has exactly one of them
+
+
+def _table_pattern(parts: list[str]) -> str | None:
+    """The ``KNOWN_KEYS`` entry of a table's path (names as ``*``, list indices left out)."""
+    names = [p for p in parts if not p.isdigit()]
+    for key in KNOWN_KEYS:
+        pattern = key.split(".") if key else []
+        if len(pattern) == len(names) and all(q in ("*", n) for q, n in zip(pattern, names, strict=True)):
+            return key
+    return None
+
+
+def _schema_knows(parts: list[str], key: str) -> bool:
+    """True when ``key`` is a table of the schema inside the table at ``parts`` (e.g. ``costs``
+    at the top, ``churn`` in ``value``): one that overrides may add when the file lacks it."""
+    pattern = _table_pattern(parts)
+    return pattern is not None and key in KNOWN_KEYS[pattern] and _table_pattern([*parts, key]) is not None
+
+
 def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``raw[a][b][c] = value`` for ``path = 'a.b.c'`` (list items by index)."""
+    """Set ``raw[a][b][c] = value`` for ``path = 'a.b.c'`` (list items by index). A table the
+    file lacks is added when the schema knows it (``costs.agent_cost_per_hour``); setting an
+    agent group's ``count``, ``staffing`` or ``shifts`` replaces the other two."""
     parts = path.split(".")
     node: Any = raw
     for i, part in enumerate(parts):
@@ -164,11 +193,18 @@ def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
         elif isinstance(node, dict):
             key = part
             if not last and key not in node:
-                hint = suggest(part, [str(k) for k in node])
-                raise ConfigError([f"{here}: no such table in the config{hint}"])
+                if not _schema_knows(parts[:i], key):
+                    pattern = _table_pattern(parts[:i])
+                    known = KNOWN_KEYS.get(pattern, set()) if pattern is not None else set()
+                    hint = suggest(part, sorted({*map(str, node), *known}))
+                    raise ConfigError([f"{here}: no such table in the config{hint}"])
+                node[key] = {}
         else:
             raise ConfigError([f"{here}: cannot set a key inside a value"])
         if last:
+            if key in STAFFING_FORMS and _table_pattern(parts[:i]) == "agents.*":
+                for other in STAFFING_FORMS:
+                    node.pop(other, None)
             node[key] = value
         else:
             node = node[key]

@@ -62,3 +62,26 @@ def with_prices(scenario: Any, path: str | Path) -> Any:
         return scenario.with_overrides(overrides)
     except ConfigError as exc:
         raise ConfigError(exc.problems, f"{scenario.source or 'scenario'} with prices {path}") from None
+
+
+def has_prices(scenario: Any) -> bool:
+    """True when anything in the scenario costs or is worth money: an agent's hour, telephony,
+    self-service, callbacks, a partner's contacts, a customer's lifetime value or lost revenue.
+    Without any, every money table is zero and outputs say "no prices set"."""
+    cfg = scenario.config
+    costs = cfg.costs
+    self_service = (
+        costs.self_service.values() if isinstance(costs.self_service, dict) else [costs.self_service]
+    )
+    value = cfg.value
+    amounts = [
+        costs.agent_cost_per_hour,
+        costs.callback,
+        *self_service,
+        *(t.waiting + t.talking for t in costs.telephony.values()),
+        *(g.cost_per_hour or 0.0 for g in cfg.agents.values()),
+        *(p.price for p in (cfg.partners or {}).values()),
+        *(s.lifetime_value + s.lost_per_contact for s in value.segments.values()),
+        *(t.lost_per_contact for t in value.contact_types.values()),
+    ]
+    return any(a > 0 for a in amounts)

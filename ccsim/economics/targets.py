@@ -8,12 +8,25 @@ which the channel had no contact in the service-level denominator are left out.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 DAY = 86400.0
+
+
+def status(mean: float, ci: float, target: float | None, higher_is_better: bool = True) -> str:
+    """A mean against its target: 'met' (even at the low end of the 95% confidence interval),
+    'missed' (even at its high end) or 'close' (the target lies inside the interval: can't
+    tell); '' without a target. The report's badges and the terminal's marks both use it."""
+    if target is None or not math.isfinite(mean):
+        return ""
+    ci = ci if math.isfinite(ci) else 0.0
+    lo, hi = (mean - ci, mean + ci) if higher_is_better else (-(mean + ci), -(mean - ci))
+    t = target if higher_is_better else -target
+    return "met" if lo >= t else "missed" if hi < t else "close"
 
 
 def _channel_sums(results: Any, by: list[str]) -> pd.DataFrame:
@@ -106,3 +119,17 @@ def risk_by_replication(results: Any, targets: dict[str, float] | None = None) -
     )
     out.index.name = None
     return out.astype(float)
+
+
+def intervals_below(results: Any, targets: dict[str, float] | None = None) -> pd.DataFrame:
+    """Per channel with a target and interval with contacts in its service level: the service
+    level pooled over the replications, the ``target`` and ``below`` (pooled level < target)."""
+    tg = _targets(results, targets)
+    sums = _channel_sums(results, ["interval"])
+    sums = sums[sums["channel"].isin(list(tg))]
+    pooled = sums.groupby(["channel", "interval"])[["sl_numerator", "sl_denominator"]].sum().reset_index()
+    pooled = pooled[pooled["sl_denominator"] > 0]
+    pooled["service_level"] = pooled["sl_numerator"] / pooled["sl_denominator"]
+    pooled["target"] = pooled["channel"].map(tg).astype(float)
+    pooled["below"] = pooled["service_level"] < pooled["target"] - 1e-12
+    return pooled[["channel", "interval", "service_level", "target", "below"]].reset_index(drop=True)

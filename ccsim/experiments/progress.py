@@ -52,16 +52,22 @@ class SweepProgress:
                 TimeElapsedColumn,
                 TimeRemainingColumn,
             )
+            from rich.table import Column
 
+            # the name and the bar give way in a narrow terminal; the counts and times do not
             self._bar = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
+                TextColumn(
+                    "[bold]{task.description}",
+                    table_column=Column(ratio=2, no_wrap=True, overflow="ellipsis", min_width=8),
+                ),
+                BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=5)),
                 MofNCompleteColumn(),
                 TextColumn("replications{task.fields[failed]}"),
                 TimeElapsedColumn(),
                 TextColumn("left"),
                 TimeRemainingColumn(),
                 console=console,
+                expand=True,
             )
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=self.total, completed=self.done, failed="")

@@ -7,6 +7,9 @@
   one of ``channel``, ``segment``, ``contact_type``, ``agent_group`` (``service_level.channel.phone``,
   ``asa_s.segment.vip``, ``occupancy.agent_group.sales``). A group's KPI that is never defined
   (a channel's occupancy) has no column; a group without contacts at some point is NaN there.
+  A scenario with prices (``ccsim.economics.prices.has_prices``) adds the money columns of
+  ``Money.per_replication`` the same way: ``staffing``, ``service_cost``, ``lost_value``,
+  ``total_cost``, ``cost_per_contact``, ``csat``, ... and ``total_cost.channel.phone``.
 - ``summary``: one row per finished point: ``point``, the factors, ``replications``,
   ``sl_definition``, and for each KPI column of the ``Results.summary`` KPIs its mean across
   replications and ``<column>_ci95``, the 95% Student-t half-width.
@@ -28,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.experiments.tasks import PointOutcome
+from ccsim.experiments.tasks import MONEY_COLUMNS, PointOutcome
 
 GROUPS = ["all", "channel", "segment", "contact_type", "agent_group"]
 INDEX = ["point", "replication"]
@@ -42,7 +45,7 @@ def column_name(kpi: str, by: str = "all", group: str = "all") -> str:
 def _summary_kpis() -> list[str]:
     from ccsim.results import KPIS
 
-    return [*KPIS, "agents"]
+    return [*KPIS, "agents", *MONEY_COLUMNS]
 
 
 def widen(long: pd.DataFrame) -> pd.DataFrame:

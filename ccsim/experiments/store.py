@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,10 +37,11 @@ META_KEY = b"ccsim"
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a file via a temporary file beside it and ``os.replace``."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    """Write a file via a temporary file beside it and ``os.replace``. The temporary file is
+    created as an ordinary file (permissions from the umask, as ``ccsim run`` writes), not by
+    ``tempfile.mkstemp``, whose 0600 would make a sweep's files unreadable to colleagues."""
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+    tmp.touch(exist_ok=False)
     try:
         write(tmp)
         with open(tmp, "rb+") as fh:

@@ -26,7 +26,11 @@ from typing import Any
 
 import pandas as pd
 
-SCHEMA_VERSION = 1
+from ccsim.economics.accounting import MONEY, RATIOS
+from ccsim.economics.prices import has_prices
+
+SCHEMA_VERSION = 2  # 2: a priced point keeps its money columns
+MONEY_COLUMNS = [*MONEY, "paid_hours", *RATIOS]  # a priced point's money KPIs
 MIN_TASKS = 32  # fewer points than this: split their replications into blocks
 
 
@@ -147,6 +151,15 @@ def build_scenario(
     return Scenario(raw, Path(base_dir), source)
 
 
+def with_money(rows: pd.DataFrame, money: pd.DataFrame) -> pd.DataFrame:
+    """The KPI rows of a replication with the money columns (costs, lost value, cost per
+    contact, CSAT, ...) of ``Money.per_replication`` beside them, per group."""
+    keys = ["replication", "group_by", "group"]
+    cols = [c for c in MONEY_COLUMNS if c in money.columns and c not in rows.columns]
+    money = money[[*keys, *cols]].assign(group=money["group"].astype(str))
+    return rows.assign(group=rows["group"].astype(str)).merge(money, on=keys, how="left")
+
+
 def run_point(task: PointTask) -> PointOutcome:
     """Simulate one point; any error is returned in the outcome, never raised."""
     t0 = time.perf_counter()
@@ -155,9 +168,12 @@ def run_point(task: PointTask) -> PointOutcome:
 
         scenario = build_scenario(task.config, task.base_dir, task.source, task.overrides)
         results = simulate(scenario, replications=task.replications, seed=task.seed, contacts=False)
+        rows = results.per_replication
+        if has_prices(scenario):
+            rows = with_money(rows, results.money.per_replication)
         return PointOutcome(
             key=task.key,
-            rows=normalise(results.per_replication),
+            rows=normalise(rows),
             sl_definitions=dict(results.sl_definitions),
             warnings=list(results.warnings),
             wall_s=time.perf_counter() - t0,

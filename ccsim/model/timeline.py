@@ -96,6 +96,16 @@ def no_unit(spec: ProfileFile, path: str, what: str) -> None:
         raise ConfigError([f"{path}.unit: this column holds {what}, which have no unit (got {spec.unit!r})"])
 
 
+def clock_label(t: float) -> str:
+    """The clock time of a time of day in seconds (``scenario.start`` + measured time): '09:30'
+    ('09:30:20' when it is not on a minute), and 'd2 09:30' from the second day on."""
+    day, tod = divmod(round(float(t), 3), DAY)
+    label = f"{int(tod // 3600):02d}:{int(tod % 3600 // 60):02d}"
+    if tod % 60:
+        label += f":{tod % 60:02.0f}"
+    return f"d{int(day) + 1} {label}" if day >= 1 else label
+
+
 class Clock:
     """Maps simulated time to measured time, clock time of day and day index."""
 
@@ -113,6 +123,10 @@ class Clock:
 
     def time_of_day(self, t: np.ndarray | float) -> np.ndarray:
         return np.mod(self.start + np.asarray(t) - self.warmup, DAY)
+
+    def label(self, interval: int) -> str:
+        """The clock time at which a measured interval starts, e.g. '09:30' (see ``clock_label``)."""
+        return clock_label(self.start + interval * self.interval)
 
     def interval_of(self, t: np.ndarray) -> np.ndarray:
         """Measured interval index of simulated times (may be < 0 or >= n_intervals)."""

@@ -39,6 +39,7 @@ from ccsim.optimize.search import Memory
 from ccsim.optimize.staffing import StaffingPlan, optimize_staffing
 
 CASES = {"low": "total_cost_low", "central": "total_cost", "high": "total_cost_high"}
+MIN_GAP = 0.01  # targets closer than this are not bisected
 Key = tuple[str, float]
 
 
@@ -169,6 +170,8 @@ class _Choice:
         )
 
     def point(self, target: float, start: Any) -> None:
+        """Optimise the plan for ``target`` (from ``start``, a neighbour's plan; a search without
+        one gets twice the budget) and evaluate it."""
         s = self.s
         s.say(f"{self.name}: target {target:.3f}")
         plan = optimize_staffing(
@@ -178,13 +181,14 @@ class _Choice:
             replications=s.replications,
             seed=s.seed,
             start=start,
-            max_simulations=s.max_simulations,
+            max_simulations=s.max_simulations if start is not None else 2 * s.max_simulations,
             confidence=s.confidence,
             require_feasible=False,
             verify=False,
             pilot=self.pilot,
             workers=s.workers,
             memory=self.memory,
+            progress=(lambda m: s.say(f"  {m}")) if s.progress else None,
         )
         self.plans[target] = plan
         arrays = plan.as_arrays()
@@ -213,7 +217,7 @@ class _Choice:
             best = self.cheapest()
             added = False
             for a, b in ((best - 1, best), (best, best + 1)):
-                if a < 0 or b >= len(ts) or ts[b] - ts[a] < 2e-3:
+                if a < 0 or b >= len(ts) or ts[b] - ts[a] < MIN_GAP:
                     continue
                 pa, pb = self.plans[ts[a]].as_arrays(), self.plans[ts[b]].as_arrays()
                 if max(int(np.abs(pa[g] - pb[g]).max()) for g in pa) > 1:
@@ -257,8 +261,8 @@ def frontier(
     seed: int | None = None,
     eval_replications: int | None = None,
     max_eval_replications: int | None = None,
-    refine: int = 4,
-    max_simulations: int = 60,
+    refine: int = 3,
+    max_simulations: int = 12,
     confidence: float = 0.75,
     alpha: float = 0.05,
     indifference: float | str = "1%",
@@ -267,9 +271,12 @@ def frontier(
 ) -> FrontierResult:
     """The frontier of ``scenario`` and its band. ``targets``, ``channels`` and ``choices``
     default to the scenario's ``[frontier]`` table; ``groups`` staffed default to those serving
-    the channels (the others keep their configured staffing); ``replications`` and ``seed`` are
-    the optimisation's; ``eval_replications`` the first replications of every point's
-    evaluation (seed + 1), ``max_eval_replications`` the most the band's points get (default 4x);
+    the channels (the others keep their configured staffing); ``replications`` (default: the
+    scenario's, at least 10) and ``seed`` are the optimisation's; ``max_simulations`` its budget
+    per target (twice that for the first target of a choice, which starts cold);
+    ``eval_replications`` the first replications of every point's evaluation (seed + 1; default:
+    the scenario's, at least 20), ``max_eval_replications`` the most the band's points get
+    (default 4x);
     ``refine`` bisections of the targets around each choice's cheapest point; ``alpha``: 1 -
     the confidence of the band; ``indifference``: the cost difference (an amount per replication,
     or a share of the cheapest total cost such as "1%") below which two points count as equal;
@@ -285,8 +292,8 @@ def frontier(
     require_prices(scenario, groups)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1) (got {alpha!r})")
-    reps = replications or max(scenario.scenario.replications, 20)
-    eval_reps = eval_replications or reps
+    reps = replications or max(scenario.scenario.replications, 10)
+    eval_reps = eval_replications or max(scenario.scenario.replications, 20)
     s = _Settings(
         channels=channels,
         groups=groups,

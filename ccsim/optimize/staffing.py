@@ -12,15 +12,18 @@ same seed and replications, so differences between plans are not noise):
    Feldman, Mandelbaum, Massey and Whitt 2008): simulate the plan; in each channel and period
    measure the gap between the simulated service level and the Erlang value at the agents
    working there, and re-staff every period by the formula shifted by that gap; repeat until
-   the plan stops changing. ISA takes a tail quantile of the simulated number in system to
-   reach a delay probability; the gap correction reaches service-level thresholds and
-   abandonment caps, carries the time lags and backlogs of time-varying demand through the
-   simulation, and lets several groups share a channel (multi-skill).
+   the plan stops changing (or misses rise twice running; the search goes on from the plan
+   whose cost plus about two agents per miss is least). ISA takes a tail quantile of the
+   simulated number in system to reach a delay probability; the gap correction reaches
+   service-level thresholds and abandonment caps, carries the time lags and backlogs of
+   time-varying demand through the simulation, and lets several groups share a channel
+   (multi-skill).
 3. **Repair**: while a channel misses its target in a period, add an agent there to the group
    doing most of that channel's work; a period two more agents did not improve is left alone
    (``_Search.give_up``: staffing cannot meet it).
-4. **Trim**: remove one agent where the corrected formula says the target still holds, a batch
-   of periods at a time (never two neighbours); keep the removals that hold in simulation. A
+4. **Trim**: remove one agent where the corrected formula says the target still holds (several
+   where it calls them all surplus), a batch of periods at a time (never two neighbours); keep
+   the removals that hold in simulation. A
    period where a removal failed is *binding*: one agent fewer misses the target.
 
 The result is verified by an independent simulation (another seed).
@@ -251,10 +254,13 @@ def _safe_to_remove(
     shares: tuple[Shares, Shares],
     g: str,
     k: int,
+    fewer: int = 1,
 ) -> bool:
     """Does the gap-corrected formula expect every channel the group serves in period k to
-    still meet its target (within ``SCREEN``) with one agent fewer?"""
+    still meet its target with ``fewer`` agents fewer: within ``SCREEN`` for one agent, fully
+    for more (a bulk removal must be surplus by the formula; deferred channels allow one)?"""
     alpha, _ = shares
+    screen = SCREEN if fewer == 1 else 0.0
     for ch in problem.channels:
         share = _share(alpha, ch.name, g, k)
         row = cells.get((ch.name, k))
@@ -266,15 +272,36 @@ def _safe_to_remove(
         now = max(1, round(eff))
         base = problem.analytic(ch, k, now)
         if base is None:
+            if fewer > 1:
+                return False
             continue  # deferred: only a simulation can tell
-        after = problem.analytic(ch, k, max(0, round(eff - share)))
+        after = problem.analytic(ch, k, max(0, round(eff - share * fewer)))
         assert after is not None
         cap = ch.abandon_cap
         sl = after[0] + row.service_level - base[0]
         ab = after[1] + row.abandon_rate - base[1]
-        if sl < ch.target - SCREEN or (cap is not None and ab > cap + SCREEN / 4):
+        if sl < ch.target - screen or (cap is not None and ab > cap + screen / 4):
             return False
     return True
+
+
+def _removable(
+    problem: Problem,
+    n: Staffing,
+    cells: dict[tuple[str, int], Any],
+    shares: tuple[Shares, Shares],
+    g: str,
+    k: int,
+    most: int,
+) -> int:
+    """How many agents the trim may take from group ``g`` in period ``k`` at once: the most
+    (up to ``most``) the corrected formula calls surplus, else one if ``_safe_to_remove``."""
+    if most < 1 or not _safe_to_remove(problem, n, cells, shares, g, k):
+        return 0
+    r = 1
+    while r < most and _safe_to_remove(problem, n, cells, shares, g, k, r + 1):
+        r += 1
+    return r
 
 
 def optimize_staffing(
@@ -319,7 +346,8 @@ def optimize_staffing(
     problem = build_problem(scenario, pilot, groups)
     search = _Search(problem, reps, seed, max_simulations, confidence, progress, workers, memory)
     n = {g: np.asarray(v, dtype=int).copy() for g, v in (start or analytic_start(problem)).items()}
-    # 2. the fixed point; stop when misses rose twice running, and go on from the fewest
+    # 2. the fixed point; stop when misses rose twice running, and go on from the plan whose
+    # cost plus the repair of its misses (about two agents each) is least
     tried: list[tuple[int, float, Staffing]] = []
     for _ in range(8):
         perf, shares = search.run(n, "correct")
@@ -329,7 +357,8 @@ def optimize_staffing(
         if search.key(nxt) in search.seen or search.exhausted or rising:
             break
         n = nxt
-    n = min(tried, key=lambda t: (t[0], t[1]))[2]
+    per_miss = 2.0 * float(np.mean([problem.cost[g] for g in problem.groups]))
+    n = min(tried, key=lambda t: (t[1] + per_miss * t[0], t[0]))[2]
     # 3. repair
     n = _repair_loop(search, n)
     # 4. trim
@@ -393,10 +422,13 @@ def _repair_loop(search: _Search, n: Staffing) -> Staffing:
 
 
 def _trim(search: _Search, n: Staffing) -> set[tuple[str, int, int]]:
-    """Step 4; returns the (group, period, agents) at which one agent fewer missed a target."""
+    """Step 4; returns the (group, period, agents) at which one agent fewer missed a target.
+    Where the corrected formula calls several agents surplus they go at once (at most a quarter
+    of the period's agents); a bulk removal that fails in simulation is halved next time."""
     problem = search.problem
     tried: set[tuple[str, int, int]] = set()
     binding: set[tuple[str, int, int]] = set()
+    bulk: dict[tuple[str, int], int] = {}  # (group, period) -> most agents to take at once
     by_cost = sorted(problem.groups, key=lambda g: -problem.cost[g])
     parity = 0
     idle_rounds = 0
@@ -406,12 +438,14 @@ def _trim(search: _Search, n: Staffing) -> set[tuple[str, int, int]]:
             n = _repair_loop(search, n)
             continue
         cells = _cells(perf)
-        batch: list[tuple[str, int]] = []
+        batch: list[tuple[str, int, int]] = []
         for k in range(parity, problem.n_periods, 2):
             for g in by_cost:
                 if n[g][k] > 0 and (g, k, int(n[g][k])) not in tried:
-                    if _safe_to_remove(problem, n, cells, shares, g, k):
-                        batch.append((g, k))
+                    most = min(bulk.get((g, k), max(1, int(n[g][k]) // 4)), int(n[g][k]))
+                    r = _removable(problem, n, cells, shares, g, k, most)
+                    if r > 0:
+                        batch.append((g, k, r))
                         break
                     tried.add((g, k, int(n[g][k])))
                     binding.add((g, k, int(n[g][k])))
@@ -421,21 +455,23 @@ def _trim(search: _Search, n: Staffing) -> set[tuple[str, int, int]]:
             continue
         idle_rounds = 0
         trial = {g: v.copy() for g, v in n.items()}
-        for g, k in batch:
-            trial[g][k] -= 1
+        for g, k, r in batch:
+            trial[g][k] -= r
         perf_t, _ = search.run(trial, "trim")
         failing = perf_t[~perf_t["meets"]]
         spec = {c.name: c for c in problem.channels}
         revert = set()
         for row in failing.itertuples(index=False):
             c, k2 = str(row.channel), int(row.period)
-            for g, k in batch:
+            for g, k, _r in batch:
                 if g in problem.serves[c] and 0 <= (k2 - k) % problem.n_periods <= spec[c].lag:
                     revert.add((g, k))
-        for g, k in batch:
-            if (g, k) in revert:
+        for g, k, r in batch:
+            if (g, k) not in revert:
+                n[g][k] -= r
+            elif r > 1:
+                bulk[(g, k)] = r // 2
+            else:
                 tried.add((g, k, int(n[g][k])))
                 binding.add((g, k, int(n[g][k])))
-            else:
-                n[g][k] -= 1
     return binding

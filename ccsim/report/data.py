@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ccsim.config.toml_text import toml_key, toml_value
+from ccsim.model.timeline import clock_label
 
 # probabilities at which wait quantiles are kept for the ECDF (0.5% steps)
 ECDF_PROBS = np.linspace(0.0, 1.0, 201)
@@ -98,13 +99,7 @@ def outcome_columns(frame: pd.DataFrame) -> list[str]:
 
 def interval_labels(start_s: float, interval_s: float, n: int) -> list[str]:
     """Clock time at which each interval starts: '08:00', and 'd2 08:00' from the second day on."""
-    out = []
-    for k in range(n):
-        t = start_s + k * interval_s
-        day, tod = divmod(t, 86400.0)
-        label = f"{int(tod // 3600):02d}:{int(tod % 3600 // 60):02d}"
-        out.append(f"d{int(day) + 1} {label}" if day >= 1 else label)
-    return out
+    return [clock_label(start_s + k * interval_s) for k in range(n)]
 
 
 # --------------------------------------------------------------------------- entry points

@@ -30,6 +30,19 @@ ASSUMPTION_NOTE = (
     "their defaults are assumptions, not measurements."
 )
 
+NO_PRICES = (
+    "No prices set: every cost and lost value of this run is zero. Give the agents' cost per "
+    "hour and the other prices with `ccsim run CONFIG --prices FILE`, a [costs] and [value] "
+    "table in the scenario, or `--set costs.agent_cost_per_hour=30`."
+)
+
+
+def priced(money: Any) -> bool:
+    """True when the run's money tables hold any cost or lost value (prices were set)."""
+    row = _rows(money, "all")
+    cols = [c for c in ("service_cost", "lost_value") if c in row.columns]
+    return bool(len(row) and cols and (row[cols].abs().to_numpy() > 0).any())
+
 
 def _rows(money: Any, by: str) -> pd.DataFrame:
     s = money.summary

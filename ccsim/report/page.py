@@ -17,7 +17,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from ccsim.economics.targets import status
 from ccsim.report import figures as F
+from ccsim.report import money as M
 from ccsim.report.data import ReportData, outcome_columns, percentiles_from_summary, to_toml
 
 PLOT_CONFIG = {
@@ -123,16 +125,6 @@ def secs(v: float, ci: float = math.nan) -> str:
 
 def ci_text(ci: float, scale: float = 100.0, unit: str = "") -> str:
     return "" if ci is None or not math.isfinite(ci) else f"± {ci * scale:.1f}{unit}"
-
-
-def status(mean: float, ci: float, target: float | None, higher_is_better: bool = True) -> str:
-    """'met', 'missed' or 'close' (the target lies inside the 95% confidence interval); '' if no target."""
-    if target is None or not math.isfinite(mean):
-        return ""
-    ci = ci if math.isfinite(ci) else 0.0
-    lo, hi = (mean - ci, mean + ci) if higher_is_better else (-(mean + ci), -(mean - ci))
-    t = target if higher_is_better else -target
-    return "met" if lo >= t else "missed" if hi < t else "close"
 
 
 BADGE = {"met": "target met", "missed": "target missed", "close": "target within the CI"}
@@ -341,10 +333,22 @@ class Page:
 
 
 def money_section(page: Page, money: Any) -> None:
-    """Costs, lost value and experience KPIs (ccsim.economics)."""
-    from ccsim.report import money as M
-
+    """Costs, lost value and experience KPIs (ccsim.economics); a note instead of the cost
+    figures when no prices were set."""
     page.section("money", "Money")
+    if not M.priced(money):
+        page.add(f'<p class="note no-prices">{esc(M.NO_PRICES)}</p>')
+    else:
+        _cost_figures(page, money)
+    page.figure(
+        "fig-experience",
+        "Customer experience",
+        f"CSAT, CES and NPS per channel, estimated per contact. {M.ASSUMPTION_NOTE}",
+        lambda: M.experience_figure(money),
+    )
+
+
+def _cost_figures(page: Page, money: Any) -> None:
     page.figure(
         "fig-costs",
         "What the service costs and what it loses",
@@ -357,12 +361,6 @@ def money_section(page: Page, money: Any) -> None:
         "Cost per contact",
         "Service cost per offered contact, per served contact and per resolved issue.",
         lambda: M.cost_per_contact_figure(money),
-    )
-    page.figure(
-        "fig-experience",
-        "Customer experience",
-        f"CSAT, CES and NPS per channel, estimated per contact. {M.ASSUMPTION_NOTE}",
-        lambda: M.experience_figure(money),
     )
 
 

@@ -18,8 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ccsim.economics.targets import status as target_status
 from ccsim.report.page import Page, esc, top_bar
-from ccsim.report.page import status as target_status
 from ccsim.report.sweep_data import HEADLINE as HEADLINE
 from ccsim.report.sweep_data import MISSING as MISSING
 from ccsim.report.sweep_data import NUMBER as NUMBER
