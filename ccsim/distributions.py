@@ -14,21 +14,38 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
-from ccsim.units import parse_duration
+from ccsim.units import MAX_DURATION, column_unit, duration_unit, parse_duration
+
+REQUIRE_UNITS = "require_units"
+"""Validation context key: when true (a scenario file), durations and rates need their unit."""
 
 
-def _duration(value: object) -> object:
-    try:
-        return parse_duration(value)
-    except ValueError as exc:  # pydantic turns ValueError into a validation error
-        raise ValueError(str(exc)) from None
+class Factor(float):
+    """A plain number where a distribution usually holds durations (the busyness factor)."""
+
+
+def units_required(info: ValidationInfo | None) -> bool:
+    return bool(info is not None and (info.context or {}).get(REQUIRE_UNITS))
+
+
+def _duration(value: object, info: ValidationInfo) -> object:
+    if isinstance(value, Factor):
+        return float(value)
+    seconds = parse_duration(value, require_unit=units_required(info))
+    if units_required(info) and abs(seconds) > MAX_DURATION:
+        raise ValueError(f"a duration is at most {MAX_DURATION / 86400:,.0f} days (got {value!r})")
+    return seconds
 
 
 Seconds = Annotated[float, BeforeValidator(_duration)]
 
 
+MAX_CV = 20.0
+"""Largest coefficient of variation of a lognormal or gamma distribution."""
+
+
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         raise NotImplementedError
@@ -126,7 +143,7 @@ class LogNormal(_Dist):
 
     dist: Literal["lognormal"]
     mean_: Seconds = Field(alias="mean", gt=0, description="mean (a duration)")
-    cv_: float = Field(alias="cv", gt=0, description="coefficient of variation (sd / mean)")
+    cv_: float = Field(alias="cv", gt=0, le=MAX_CV, description="coefficient of variation (sd / mean)")
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sigma2 = math.log1p(self.cv_**2)
@@ -150,7 +167,7 @@ class Gamma(_Dist):
 
     dist: Literal["gamma"]
     mean_: Seconds = Field(alias="mean", gt=0, description="mean (a duration, or a number)")
-    cv_: float = Field(alias="cv", gt=0, description="coefficient of variation (sd / mean)")
+    cv_: float = Field(alias="cv", gt=0, le=MAX_CV, description="coefficient of variation (sd / mean)")
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         shape = 1.0 / self.cv_**2
@@ -173,7 +190,7 @@ class Erlang(_Dist):
 
     dist: Literal["erlang"]
     mean_: Seconds = Field(alias="mean", gt=0, description="mean (a duration)")
-    k: int = Field(ge=1, description="number of phases (cv = 1/sqrt(k))")
+    k: int = Field(ge=1, le=1000, description="number of phases (cv = 1/sqrt(k))")
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(self.k, self.mean_ / self.k, n)
@@ -193,14 +210,34 @@ class Erlang(_Dist):
 class Empirical(_Dist):
     """Resampling of observed values, given inline or as a column of a CSV file.
 
-    ``file`` is relative to the config file. Values are durations in seconds (numbers) or
-    strings with units.
+    ``file`` is relative to the config file. Values are durations with units
+    (``["95s", "2min"]``), or plain numbers in the distribution's ``unit``
+    (``unit = "s", values = [95, 120]``); a file's column says its unit by ``unit`` or its name.
     """
 
     dist: Literal["empirical"]
     values: list[Seconds] | None = Field(default=None, description="observed values")
     file: str | None = Field(default=None, description="CSV file, relative to the config")
     column: str | None = Field(default=None, description="column of the CSV file to use")
+    unit: str | None = Field(
+        default=None,
+        description="unit of plain numbers in 'values' or in the file: 's', 'min' or 'h' (a file's "
+        "column may say it in its name instead, e.g. 'talk_s', 'talk_min')",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inline_unit(cls, data: object) -> object:
+        """With ``unit``, inline values are plain numbers in that unit."""
+        if not isinstance(data, dict) or data.get("unit") is None or not isinstance(data.get("values"), list):
+            return data
+        factor = duration_unit(str(data["unit"]))
+        values = []
+        for v in data["values"]:
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise ValueError(f"with unit = {data['unit']!r}, values are plain numbers (got {v!r})")
+            values.append(Factor(v * factor))
+        return {**data, "values": values}
 
     @model_validator(mode="after")
     def _load(self, info: ValidationInfo) -> Empirical:
@@ -219,7 +256,13 @@ class Empirical(_Dist):
                 raise ValueError(
                     f"column {col!r} not in {self.file!r} (columns: {', '.join(map(str, frame.columns))})"
                 )
-            vals = [float(v) for v in frame[col].dropna().to_numpy()]
+            factor = _file_unit(self.unit, str(col), self.file, units_required(info))
+            try:
+                vals = [float(v) * factor for v in frame[col].dropna().to_numpy()]
+            except (TypeError, ValueError):
+                raise ValueError(f"column {col!r} of {self.file!r} must hold numbers") from None
+            if not all(math.isfinite(v) for v in vals):
+                raise ValueError(f"column {col!r} of {self.file!r} must hold finite numbers")
             object.__setattr__(self, "values", vals)
         assert self.values is not None
         if len(self.values) == 0:
@@ -244,6 +287,24 @@ class Empirical(_Dist):
 
     def scaled(self, factor: float) -> Empirical:
         return Empirical(dist="empirical", values=[v * factor for v in self._array()])
+
+
+def _file_unit(unit: str | None, column: str, file: str, required: bool) -> float:
+    """Seconds per number of an empirical file: from ``unit``, or the column's name."""
+    named = column_unit(column, "duration")
+    if unit is not None:
+        factor = duration_unit(unit)
+        if named is not None and named != factor:
+            raise ValueError(f"unit {unit!r} contradicts the column name {column!r}")
+        return factor
+    if named is not None:
+        return named
+    if required:
+        raise ValueError(
+            f"the unit of column {column!r} of {file!r} is not said: add unit = 's' (or 'min', "
+            "'h'), or name the column with it, e.g. 'talk_s'"
+        )
+    return 1.0
 
 
 Distribution = Annotated[

@@ -85,6 +85,8 @@ def test_lines_prices_trunks_with_erlang_b() -> None:
     [
         (["--rate", "19.5/mn"], "error: --rate: unknown time unit 'mn'"),
         (["--handle", "five minutes"], "error: --handle: malformed duration"),
+        (["--handle", "300"], "error: --handle: a duration needs a unit: write '300s', '300min' or '300h'"),
+        (["--rate", "40"], "error: --rate: a rate needs a unit: write '40/h' or '40/min'"),
         (["--handle", "0s"], "error: --handle: must be > 0"),
         (["--patience", "-3min"], "error: --patience: must be > 0"),
         (["--agents", "ten"], "error: --agents: expected a whole number"),

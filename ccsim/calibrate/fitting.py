@@ -63,7 +63,7 @@ class Fit:
         if self.family == "exponential":
             return {"dist": "exponential", "mean": seconds(self.mean)}
         if self.family == "empirical":
-            return {"dist": "empirical", "values": [round(v, 1) for v in self.values]}
+            return {"dist": "empirical", "unit": "s", "values": [round(v, 1) for v in self.values]}
         return {"dist": self.family, "mean": seconds(self.mean), "cv": round(self.cv, 3)}
 
     def describe(self) -> str:

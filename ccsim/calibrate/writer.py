@@ -41,6 +41,8 @@ def _item(path: str, value: Any, cal: Calibration) -> Item:
     if isinstance(value, dict) and value.get("dist") == "empirical":
         table = tomlkit.inline_table()
         table.append("dist", "empirical")
+        if "unit" in value:
+            table.append("unit", value["unit"])
         table.append("values", _lines(value["values"], 12))
         return table
     return inline(value)

@@ -22,7 +22,7 @@ def _seconds(value: str, option: str) -> float:
     from ccsim.units import parse_duration
 
     try:
-        v = parse_duration(value)
+        v = parse_duration(value, require_unit=True)
     except ValueError as exc:
         raise ConfigError([f"{option}: {exc}"]) from None
     if v <= 0:

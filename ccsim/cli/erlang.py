@@ -108,11 +108,14 @@ def register(app: typer.Typer) -> None:
         from ccsim.config.errors import ConfigError
         from ccsim.units import format_duration, parse_duration, parse_rate
 
-        lam = _option("--rate", rate, parse_rate, ">0")
-        aht = _option("--handle", handle, parse_duration, ">0")
-        pat = None if patience is None else _option("--patience", patience, parse_duration, ">0")
-        t = _option("--within", within, parse_duration, ">=0")
-        short = _option("--short-abandon", short_abandon, parse_duration, ">=0")
+        def duration(v: str) -> float:  # '300' could be seconds or minutes: the unit is required
+            return parse_duration(v, require_unit=True)
+
+        lam = _option("--rate", rate, lambda v: parse_rate(v, require_unit=True), ">0")
+        aht = _option("--handle", handle, duration, ">0")
+        pat = None if patience is None else _option("--patience", patience, duration, ">0")
+        t = _option("--within", within, duration, ">=0")
+        short = _option("--short-abandon", short_abandon, duration, ">=0")
         n = None if agents is None else _option("--agents", agents, _whole, ">=1")
         sl_target = None if target is None else _option("--target", target, _share, "(0,1)")
         cap = None if abandon_cap is None else _option("--abandon-cap", abandon_cap, _share, "[0,1]")

@@ -21,7 +21,7 @@ from ccsim.distributions import Seconds
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def _check_points(at: list[float], value: list[float]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 
 from pydantic import ValidationError
@@ -115,7 +116,29 @@ def from_validation_error(
         if msg not in seen:
             seen.add(msg)
             problems.append(msg)
-    return _drop_union_noise(problems)
+    return _shorten_lists(_drop_union_noise(problems))
+
+
+_ITEM = re.compile(r"^(.*)\[\d+\]: ")
+
+
+def _shorten_lists(problems: list[str], keep: int = 3) -> list[str]:
+    """Many items of one list with a problem (100 handle times without a unit): the first few,
+    then how many more."""
+    by_list: dict[str, int] = {}
+    out: list[str] = []
+    for p in problems:
+        m = _ITEM.match(p)
+        if m is None:
+            out.append(p)
+            continue
+        n = by_list[m.group(1)] = by_list.get(m.group(1), 0) + 1
+        if n <= keep:
+            out.append(p)
+    for lst, n in by_list.items():
+        if n > keep:
+            out.append(f"{lst}: {n - keep} more of its items have a problem (the first {keep} are shown)")
+    return out
 
 
 def _drop_union_noise(problems: list[str]) -> list[str]:
@@ -129,6 +152,9 @@ def _drop_union_noise(problems: list[str]) -> list[str]:
         group = by_path[path]
         if len(group) > 1 and "input should be" in p and any("input should be" not in g for g in group):
             continue
+        inner = [q for q in problems if q.startswith((path + "[", path + "."))]
+        if "input should be" in p and any("input should be" not in q for q in inner):
+            continue  # the value's other form (a list, not a table) has the precise message
         out.append(p)
     return out
 

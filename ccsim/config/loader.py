@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,8 +14,10 @@ from pydantic import BaseModel, ValidationError
 from ccsim.config import economics as E
 from ccsim.config import policies as P
 from ccsim.config import schema as S
-from ccsim.config.errors import ConfigError, from_validation_error, suggest
+from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest
+from ccsim.config.limits import check_plan, check_sizes
 from ccsim.config.plans import plan_overrides
+from ccsim.distributions import REQUIRE_UNITS
 
 _DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column"}
 
@@ -85,10 +88,10 @@ class Scenario:
         self.base_dir = base_dir
         self.source = source
         try:
-            self.config = S.ScenarioConfig.model_validate(raw, context={"base_dir": str(base_dir)})
+            self.config = S.ScenarioConfig.model_validate(raw, context=_context(base_dir))
         except ValidationError as exc:
             raise ConfigError(from_validation_error(exc, raw, KNOWN_KEYS), source) from None
-        problems = cross_check(self.config)
+        problems = cross_check(self.config) or check_sizes(self.config) or choice_paths(self)
         if problems:
             raise ConfigError(problems, source)
         from ccsim.model.plan import compile_plan  # schedules and files are checked here too
@@ -97,6 +100,9 @@ class Scenario:
             self.plan = compile_plan(self)
         except ConfigError as exc:
             raise ConfigError(exc.problems, source) from None
+        problems = check_plan(self.plan)
+        if problems:
+            raise ConfigError(problems, source)
 
     # mirror of the TOML sections
     @property
@@ -281,7 +287,58 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
                     f"contact_types.{t}: no agent group has skill {skill!r} on channel {ch!r}, "
                     f"so its {ch} contacts would never be served"
                 )
+    skill_names(cfg, problems)
     return problems
+
+
+def skill_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
+    """Every skill an agent group holds is one some contact type needs (a misspelt skill
+    would leave the group idle and the type unserved)."""
+    needed = sorted({t.skill or name for name, t in cfg.contact_types.items()})
+    for gname, group in cfg.agents.items():
+        listed = list(group.skills)
+        for j, skill in enumerate(listed):
+            if skill in needed:
+                continue
+            where = f"[{j}]" if isinstance(group.skills, list) else f".{skill}"
+            close = difflib.get_close_matches(skill, needed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; skills needed: {', '.join(needed)}"
+            problems.append(f"agents.{gname}.skills{where}: no contact type needs skill {skill!r}{hint}")
+
+
+def choice_paths(scenario: Scenario) -> list[str]:
+    """Every ``[frontier]`` choice sets paths that exist, to values the schema accepts."""
+    problems: list[str] = []
+    for name, overrides in scenario.config.frontier.choices.items():
+        raw = copy.deepcopy(scenario.raw)
+        raw.get("frontier", {}).pop("choices", None)
+        try:
+            for path, value in overrides.items():
+                set_path(raw, path, value)
+            S.ScenarioConfig.model_validate(raw, context=_context(scenario.base_dir))
+        except ConfigError as exc:
+            problems += [f"frontier.choices.{name}: {p}" for p in exc.problems]
+        except ValidationError as exc:
+            problems += [f"frontier.choices.{name}: {p}" for p in from_validation_error(exc, raw, KNOWN_KEYS)]
+    return problems
+
+
+def value_problems(scenario: Scenario, path: str, value: Any) -> list[str]:
+    """What the schema says of ``value`` at dotted ``path`` alone (other values as they are):
+    a sweep's levels are checked this way before any point runs."""
+    raw = copy.deepcopy(scenario.raw)
+    set_path(raw, path, value)
+    try:
+        S.ScenarioConfig.model_validate(raw, context=_context(scenario.base_dir))
+    except ValidationError as exc:
+        where = format_path([int(p) if p.isdigit() else p for p in path.split(".")])
+        found = from_validation_error(exc, raw, KNOWN_KEYS)
+        return [p for p in found if p.startswith((where + ":", where + ".", where + "["))]
+    return []
+
+
+def _context(base_dir: Path) -> dict[str, Any]:
+    return {"base_dir": str(base_dir), REQUIRE_UNITS: True}
 
 
 def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:

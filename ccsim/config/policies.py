@@ -8,6 +8,7 @@ each is described in ``docs/explanation/journeys.md``.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -16,12 +17,14 @@ from ccsim.distributions import Distribution, Seconds
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def _check_mix(mix: dict[str, float] | None) -> None:
-    if mix is not None and (not mix or any(v < 0 for v in mix.values()) or sum(mix.values()) <= 0):
-        raise ValueError(f"mix shares must be >= 0 and not all zero (got {mix})")
+    if mix is not None and (
+        not mix or any(v < 0 for v in mix.values()) or not 0 < sum(mix.values()) < math.inf
+    ):
+        raise ValueError(f"mix shares must be >= 0, not all zero, with a finite sum (got {mix})")
 
 
 class Personal(_Model):
@@ -34,7 +37,7 @@ class Personal(_Model):
     wait: Seconds = Field(60.0, ge=0, description="longest wait for the personal agent")
     deputy_wait: Seconds = Field(30.0, ge=0, description="then the longest wait for the deputy")
     customers: int = Field(
-        1000, ge=1, description="customers of the segment, spread evenly over the group's seats"
+        1000, ge=1, le=10**9, description="customers of the segment, spread evenly over the group's seats"
     )
 
 
@@ -61,7 +64,7 @@ class Retrial(_Model):
     channels: dict[str, float] | None = Field(
         None, description="channel of the next attempt, as shares (default: the same channel)"
     )
-    max_attempts: int = Field(3, ge=1, description="attempts in all, the first included")
+    max_attempts: int = Field(3, ge=1, le=100, description="attempts in all, the first included")
 
     @model_validator(mode="after")
     def _mix(self) -> Retrial:
@@ -84,7 +87,7 @@ class Repeat(_Model):
     channels: dict[str, float] | None = Field(
         None, description="channel of the repeat, as shares (default: the same channel)"
     )
-    max_contacts: int = Field(4, ge=1, description="contacts about one issue at most")
+    max_contacts: int = Field(4, ge=1, le=100, description="contacts about one issue at most")
 
     @model_validator(mode="after")
     def _mix(self) -> Repeat:
@@ -176,19 +179,25 @@ class Acknowledgement(_Model):
     factor: float = Field(1.5, gt=0, description="'backlog': safety factor on the estimate")
     minimum: Seconds = Field(3600.0, ge=0, description="'backlog': shortest promise")
 
+    @model_validator(mode="after")
+    def _positive(self) -> Acknowledgement:
+        if self.promise != "backlog" and not self.promise > 0:
+            raise ValueError(f"a fixed promise must be > 0 (got {self.promise!r})")
+        return self
+
 
 class Partner(_Model):
     """``[partners.NAME]``: an outsourcing partner that takes contacts the centre cannot
     answer in time, up to ``capacity`` at once, at a price per contact."""
 
-    capacity: int = Field(ge=1, description="contacts the partner handles at once")
+    capacity: int = Field(ge=1, le=1_000_000, description="contacts the partner handles at once")
     contact_types: list[str] = Field(min_length=1, description="contact types it takes")
     channels: list[str] = Field(min_length=1, description="channels it takes them on")
     after: Seconds | None = Field(None, ge=0, description="send contacts that waited this long")
     queue_over: int | None = Field(
         None, ge=0, description="send arrivals that find more than this many waiting on the channel"
     )
-    handle_factor: float = Field(1.0, gt=0, description="handle time relative to the centre's")
+    handle_factor: float = Field(1.0, gt=0, le=100, description="handle time relative to the centre's")
     resolution: float = Field(1.0, ge=0, le=1, description="share of its contacts resolved")
     price: float = Field(0.0, ge=0, description="price per contact (currency units)")
 

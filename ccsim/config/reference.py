@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 
 from ccsim import distributions as D
 from ccsim.config import economics as E
+from ccsim.config import limits
 from ccsim.config import policies as P
 from ccsim.config import schema as S
 from ccsim.units import format_duration
@@ -88,17 +89,26 @@ what the key means. Unknown keys are rejected, with a suggestion when a known ke
 Value formats:
 
 - **duration**: a string with a unit, `"20s"`, `"4.5min"`, `"2h"`, `"1d"` (units `ms`, `s`,
-  `min`, `h`, `d`, `w`), or a bare number of seconds.
-- **rate**: a count per time unit, `"19.5/min"`, `"1170/h"`, `"9000/day"`, or a bare number
-  per second.
+  `min`, `h`, `d`, `w`). A bare number is refused (`handle = 300` could be seconds or
+  minutes): write `"300s"` or `"5min"`. Only `0` may be written bare. At most 1000 days.
+- **rate**: a count per time unit, `"19.5/min"`, `"1170/h"`, `"9000/day"`, `"40/30min"`. A
+  bare number is refused (`rate = 40` could be per second, minute or hour): write `"40/h"` or
+  `"40/min"`. Only `0` may be written bare.
 - **time of day**: `"08:00"` or `"08:30:15"` (`"24:00"` is allowed).
+- **number**: plain factors, shares, proficiencies, targets, counts and prices are written
+  bare (`target = 0.8`, `count = 12`). Numbers must be finite: `inf` and `nan` are refused.
+- **CSV column**: a column of rates says its unit, with `unit = "/h"` in the file reference or
+  in its name (`calls_per_hour`, `calls_per_30min`); a column of durations for an empirical
+  distribution likewise (`unit = "s"`, or a name such as `talk_s`, `talk_min`).
 - **NAME**: a name you choose for a channel, segment, contact type or agent group (letters,
   digits, `_` and `-`). Other sections refer to it by this name, and overrides address
-  values through it, e.g. `agents.pool.count`.
+  values through it, e.g. `agents.pool.count`. Every name that refers to another must exist
+  (a misspelt one is refused with the closest known name), and every skill an agent group
+  holds must be needed by some contact type.
 """
 
 
-def _doc(obj: type) -> str:
+def _doc(obj: object) -> str:
     """A class docstring as Markdown (RST double backticks become single ones)."""
     text = inspect.cleandoc(obj.__doc__ or "")
     text = re.sub(r"^``\[[^`]*\]``:\s*", "", text)
@@ -204,9 +214,17 @@ def key_table(model: type[BaseModel]) -> list[str]:
     return lines
 
 
+def limits_section() -> list[str]:
+    """The size limits checked at load (``ccsim.config.limits``)."""
+    out = ['<a id="limits"></a>', "", "## Limits", "", _doc(limits).split("\n\n")[1], ""]
+    out += ["| what | at most |", "|---|---|"]
+    out += [f"| {what} | {value:,} |" for what, value in limits.LIMITS.items()]
+    return [*out, ""]
+
+
 def render_config_reference() -> str:
     """The whole config reference as Markdown."""
-    out = [INTRO, "## File layout", "", "The top-level tables of a scenario file:", ""]
+    out = [INTRO, *limits_section(), "## File layout", "", "The top-level tables of a scenario file:", ""]
     out += [*key_table(S.ScenarioConfig), ""]
     for anchor, heading, model in SECTIONS:
         out += [f'<a id="{anchor}"></a>', "", f"## {heading}", "", _doc(model), ""]

@@ -8,6 +8,7 @@ a contact type needing a skill no agent has, ...) are checked in ``Scenario``'s 
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -34,12 +35,12 @@ from ccsim.config.policies import (
     Retrial,
     SelfService,
 )
-from ccsim.distributions import Distribution, Seconds
+from ccsim.distributions import Distribution, Factor, Seconds, units_required
 from ccsim.units import parse_clock, parse_duration, parse_rate
 
 
-def _rate(value: object) -> object:
-    return parse_rate(value)
+def _rate(value: object, info: ValidationInfo) -> object:
+    return parse_rate(value, require_unit=units_required(info))
 
 
 def _clock(value: object) -> object:
@@ -52,19 +53,27 @@ Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- scenario
 
 
 def _plain_numbers(value: object) -> object:
-    """The busyness factor is a number, not a duration: refuse values written with units."""
-    if isinstance(value, dict):
-        for key, v in value.items():
-            if key != "dist" and isinstance(v, str):
-                raise ValueError(f"{key}: the busyness factor is a plain number, e.g. mean = 1 (got {v!r})")
-    return value
+    """The busyness factor is a number, not a duration: refuse values written with units, and
+    mark the numbers as plain factors (a scenario file's durations need a unit)."""
+    if not isinstance(value, dict):
+        return value
+    out: dict[object, object] = {}
+    for key, v in value.items():
+        if key != "dist" and isinstance(v, str):
+            raise ValueError(f"{key}: the busyness factor is a plain number, e.g. mean = 1 (got {v!r})")
+        if key in ("mean", "value", "low", "high") and isinstance(v, int | float) and not isinstance(v, bool):
+            v = Factor(v)
+        elif key == "values" and isinstance(v, list):
+            v = [Factor(x) if isinstance(x, int | float) and not isinstance(x, bool) else x for x in v]
+        out[key] = v
+    return out
 
 
 class ScenarioSection(_Model):
@@ -77,7 +86,7 @@ class ScenarioSection(_Model):
     start: ClockTime = Field(
         0.0, description="time of day at which the measured time starts (default '00:00')"
     )
-    replications: int = Field(1, ge=1, description="independent replications")
+    replications: int = Field(1, ge=1, le=10_000, description="independent replications")
     seed: int = Field(1, ge=0, description="root seed of all random streams")
     drain: bool = Field(
         True,
@@ -158,12 +167,13 @@ class Channel(_Model):
         None, description="threshold, target and definition of the service level"
     )
     lines: int | None = Field(
-        None, ge=1, description="voice only: trunk lines, held while waiting and in service"
+        None, ge=1, le=1_000_000, description="voice only: trunk lines, held while waiting and in service"
     )
-    concurrency: int = Field(1, ge=1, description="chat only: contacts an agent holds at once")
+    concurrency: int = Field(1, ge=1, le=100, description="chat only: contacts an agent holds at once")
     concurrency_stretch: float = Field(
         0.0,
         ge=0,
+        le=100,
         description="chat only: handle time is multiplied by 1 + stretch x (chats held - 1)",
     )
     hours: Annotated[list[Hours] | None, BeforeValidator(lambda v: v if v is None else _hours(v))] = Field(
@@ -273,6 +283,11 @@ class ProfileFile(_Model):
 
     file: str = Field(description="CSV file, relative to the config file")
     column: str | None = Field(None, description="column to use (default: the first)")
+    unit: str | None = Field(
+        None,
+        description="rates only: the unit of the column's numbers, e.g. '/h', '/min' or '/30min' "
+        "(or said by the column's name, e.g. 'calls_per_hour'); profiles and staffing take none",
+    )
 
 
 class Demand(_Model):
@@ -287,8 +302,8 @@ class Demand(_Model):
     contact_type: str | dict[str, float] = Field(description="a contact type, or a mix {type = share, ...}")
     segment: str | dict[str, float] = Field(description="a segment, or a mix {segment = share}")
     rate: PerSecond | None = Field(None, ge=0, description="constant rate, e.g. '19.5/min'")
-    rates: list[PerSecond] | ProfileFile | None = Field(
-        None, description="one rate per interval (inline, or a CSV column of rates per hour)"
+    rates: list[Annotated[PerSecond, Field(ge=0)]] | ProfileFile | None = Field(
+        None, description="one rate per interval (inline, or a CSV column whose unit is given)"
     )
     volume: float | None = Field(None, ge=0, description="contacts per day, spread by 'profile'")
     profile: list[float] | ProfileFile | None = Field(
@@ -307,8 +322,8 @@ class Demand(_Model):
             if isinstance(mix, dict):
                 if not mix:
                     raise ValueError("a mix needs at least one entry")
-                if any(v < 0 for v in mix.values()) or sum(mix.values()) <= 0:
-                    raise ValueError(f"mix shares must be >= 0 and not all zero (got {mix})")
+                if any(v < 0 for v in mix.values()) or not 0 < sum(mix.values()) < math.inf:
+                    raise ValueError(f"mix shares must be >= 0, not all zero, with a finite sum (got {mix})")
         return self
 
 
@@ -356,8 +371,8 @@ class AgentGroup(_Model):
         forms = [self.count is not None, self.staffing is not None, self.shifts is not None]
         if sum(forms) != 1:
             raise ValueError("give exactly one of 'count', 'staffing' or 'shifts'")
-        if isinstance(self.skills, dict) and any(v <= 0 for v in self.skills.values()):
-            raise ValueError(f"proficiencies must be > 0 (got {self.skills})")
+        if isinstance(self.skills, dict) and any(not 0.01 <= v <= 100 for v in self.skills.values()):
+            raise ValueError(f"proficiencies must be between 0.01 and 100 (got {self.skills})")
         if not self.skills:
             raise ValueError("an agent group needs at least one skill")
         if not self.channels:

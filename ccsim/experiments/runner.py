@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ccsim.config.errors import ConfigError
+from ccsim.config.loader import value_problems
 from ccsim.experiments.designs import Design, as_design, explicit_points, parse_factors
 from ccsim.experiments.executors import make_executor
 from ccsim.experiments.progress import SweepProgress
@@ -25,6 +26,9 @@ from ccsim.experiments.tasks import (
     run_point,
     task_key,
 )
+from ccsim.units import NEEDS_UNIT
+
+MAX_LEVELS_CHECKED = 50  # values of a factor checked before the sweep runs (sampled ranges have more)
 
 
 def plan_points(
@@ -65,11 +69,33 @@ def check_first_point(scenario: Any, points: list[dict[str, Any]]) -> None:
             if path not in seen:
                 seen.add(path)
                 set_path(raw, path, value)
+    problems = level_problems(scenario, points)
+    if problems:
+        raise ConfigError(problems, scenario.source)
     try:
         build_scenario(scenario.raw, str(scenario.base_dir), scenario.source, points[0])
     except ConfigError as exc:
         shown = ", ".join(f"{k}={v!r}" for k, v in points[0].items())
         raise ConfigError([f"point 0 ({shown}): {p}" for p in exc.problems], exc.source) from None
+
+
+def level_problems(scenario: Any, points: list[dict[str, Any]]) -> list[str]:
+    """Each factor's values, one at a time on the base scenario: a rate or a duration written
+    without its unit is said at once (the same rule as in a scenario file). Other values the
+    schema refuses only fail their own points, which are reported as failed."""
+    levels: dict[str, list[Any]] = {}
+    for p in points:
+        for path, value in p.items():
+            if value not in levels.setdefault(path, []):
+                levels[path].append(value)
+    problems = []
+    for path, values in levels.items():
+        for value in values[:MAX_LEVELS_CHECKED]:
+            found = [p for p in value_problems(scenario, path, value) if NEEDS_UNIT in p]
+            if found:  # the first refused value of each factor is enough to say
+                problems += [f"factors.{path} = {value!r}: {p}" for p in found]
+                break
+    return problems
 
 
 def sweep(

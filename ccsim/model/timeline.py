@@ -16,6 +16,7 @@ import numpy as np
 
 from ccsim.config.errors import ConfigError
 from ccsim.config.schema import AgentGroup, Demand, Hours, ProfileFile, ScenarioSection
+from ccsim.units import column_unit, rate_unit
 
 DAY = 86400.0
 
@@ -55,9 +56,44 @@ def read_profile(spec: ProfileFile, base_dir: Path, path: str) -> list[float]:
         values = frame[col].to_numpy(dtype=float)
     except (TypeError, ValueError):
         raise ConfigError([f"{path}: {spec.file!r} column {col!r} must hold numbers (got text)"]) from None
-    if np.isnan(values).any() or (values < 0).any():
-        raise ConfigError([f"{path}: {spec.file!r} column {col!r} must hold numbers >= 0"])
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise ConfigError([f"{path}: {spec.file!r} column {col!r} must hold finite numbers >= 0"])
     return values.tolist()
+
+
+def csv_rate_unit(spec: ProfileFile, base_dir: Path, path: str) -> float:
+    """The factor to per second of a CSV column of rates: its ``unit``, or its name's."""
+    column = spec.column or _first_column(base_dir / spec.file)
+    named = column_unit(column, "rate")
+    if spec.unit is not None:
+        try:
+            factor = rate_unit(spec.unit)
+        except ValueError as exc:
+            raise ConfigError([f"{path}.unit: {exc}"]) from None
+        if named is not None and abs(named - factor) > 1e-12 * factor:
+            raise ConfigError([f"{path}.unit: {spec.unit!r} contradicts the column name {column!r}"])
+        return factor
+    if named is None:
+        raise ConfigError(
+            [
+                f"{path}: the unit of the rates in column {column!r} of {spec.file!r} is not said: "
+                "add unit = '/h' (or '/min', '/30min'), or name the column with it, e.g. "
+                "'calls_per_hour'"
+            ]
+        )
+    return named
+
+
+def _first_column(file: Path) -> str:
+    if not file.exists():
+        return ""  # read_profile says the file is missing
+    with file.open(encoding="utf-8", errors="replace") as fh:
+        return fh.readline().split(",")[0].strip().strip('"')
+
+
+def no_unit(spec: ProfileFile, path: str, what: str) -> None:
+    if spec.unit is not None:
+        raise ConfigError([f"{path}.unit: this column holds {what}, which have no unit (got {spec.unit!r})"])
 
 
 def clock_label(t: float) -> str:
@@ -149,19 +185,22 @@ def demand_rate(d: Demand, i: int, clock: Clock, base_dir: Path) -> Step:
     if d.rate is not None:
         return Step(np.array([0.0]), np.array([d.rate]))
     if d.rates is not None:
-        if isinstance(d.rates, ProfileFile):  # a CSV column of rates per hour
-            rates = [v / 3600.0 for v in read_profile(d.rates, base_dir, f"{path}.rates")]
+        if isinstance(d.rates, ProfileFile):  # a CSV column of rates in a unit it names
+            values = read_profile(d.rates, base_dir, f"{path}.rates")
+            factor = csv_rate_unit(d.rates, base_dir, f"{path}.rates")
+            rates = [v * factor for v in values]
         else:
             rates = list(d.rates)
         return clock.pattern(rates, f"{path}.rates", clock.end)
     assert d.volume is not None and d.profile is not None
     if isinstance(d.profile, ProfileFile):
+        no_unit(d.profile, f"{path}.profile", "weights")
         weights = read_profile(d.profile, base_dir, f"{path}.profile")
     else:
         weights = list(d.profile)
     total = sum(weights)
-    if total <= 0 or min(weights) < 0:
-        raise ConfigError([f"{path}.profile: weights must be >= 0 and not all zero"])
+    if not 0 < total < np.inf or min(weights) < 0:
+        raise ConfigError([f"{path}.profile: weights must be >= 0, not all zero, and add up to a finite sum"])
     if len(weights) * clock.interval > DAY + 1e-6:
         raise ConfigError([f"{path}.profile: a daily profile spans at most one day"])
     rates = [d.volume * w / total / clock.interval for w in weights]
@@ -175,6 +214,7 @@ def staffing(group: AgentGroup, name: str, clock: Clock, base_dir: Path, horizon
         return Step(np.array([0.0]), np.array([float(group.count)]))
     if group.staffing is not None:
         if isinstance(group.staffing, ProfileFile):
+            no_unit(group.staffing, f"{path}.staffing", "agent counts")
             counts = read_profile(group.staffing, base_dir, f"{path}.staffing")
             if any(c != int(c) for c in counts):
                 raise ConfigError([f"{path}.staffing: agent counts must be whole numbers"])

@@ -353,6 +353,9 @@ def share_within(waits: pd.DataFrame, channel: str, segment: str, threshold: flo
 def wait_percentiles(contacts: pd.DataFrame) -> pd.DataFrame:
     """p50, p90 and p99 of answered waits per replication, channel and segment."""
     answered = _answered(contacts)
+    columns = ["replication", "channel", "segment", "wait_p50_s", "wait_p90_s", "wait_p99_s"]
+    if answered.empty:  # e.g. a short horizon while every channel is closed
+        return pd.DataFrame(columns=columns)
     grouped = answered.groupby(["replication", "channel", "segment"], observed=True)["wait_s"]
     out = grouped.quantile([0.5, 0.9, 0.99]).unstack()
     out.columns = ["wait_p50_s", "wait_p90_s", "wait_p99_s"]
@@ -365,9 +368,10 @@ def wait_percentiles(contacts: pd.DataFrame) -> pd.DataFrame:
 def percentiles_from_summary(per_rep: pd.DataFrame) -> pd.DataFrame:
     """The same frame as ``wait_percentiles``, per channel only (segment 'all'), for runs without contacts."""
     rows = per_rep[per_rep["group_by"] == "channel"]
-    out = rows[["replication", "group", "wait_p50_s", "wait_p90_s", "wait_p99_s"]].rename(
-        columns={"group": "channel"}
-    )
+    waits = ["wait_p50_s", "wait_p90_s", "wait_p99_s"]
+    if not set(waits) <= set(rows.columns):  # no contact answered in any replication
+        return pd.DataFrame(columns=["replication", "channel", "segment", *waits])
+    out = rows[["replication", "group", *waits]].rename(columns={"group": "channel"})
     out.insert(2, "segment", "all")
     return out.reset_index(drop=True)
 

@@ -224,7 +224,7 @@ def kpi_cards(data: ReportData) -> str:
                 "contacts per replication",
                 "",
                 [
-                    ("served", pct(_get(r, "served") / _get(r, "offered"))),
+                    ("served", pct(_get(r, "served") / _get(r, "offered") if _get(r, "offered") else None)),
                     ("abandoned", pct(_get(r, "abandon_rate"))),
                     ("occupancy, all agents", pct(_get(r, "occupancy"))),
                 ],
