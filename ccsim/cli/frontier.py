@@ -58,8 +58,9 @@ def frontier_tables(result: Any) -> list[Any]:
         f"{cur} {result.period} (mean ± 95% half-width). SL achieved on {', '.join(result.channels)}; "
         "service = staffing + telephony + partner + self-service + callbacks; total = service + lost "
         "value; vs cheapest: paired difference on common random numbers (simultaneous "
-        f"{result.confidence:.0%}); ■ in the band: not significantly dearer than the cheapest ◀; P(iv): "
-        "probability an interval meets its target; *: no plan met every target within the budget"
+        f"{result.confidence:.0%}); ■ in the band: not shown to cost more than the indifference "
+        "amount above the cheapest ◀; P(iv): probability an interval meets its target; *: no plan "
+        "met every target within the budget"
     )
     tables.append(caption)
     return tables

@@ -41,14 +41,20 @@ def band_sentences(row: Any, result: Any) -> list[str]:
         out.append(text[0].upper() + text[1:] + ".")
     spread = float(row["band_spread"])
     indifference = _money(float(row["indifference"]), cur)
-    if bool(row["resolved"]):
-        bound = _money(max(spread, float(row["indifference"])), cur)
-        out.append(f"Inside the band the total cost differs by less than {bound} {period} ({conf}).")
+    if bool(row["resolved"]) and spread <= 0:
+        out.append(
+            f"Every other level costs more than {indifference} {period} above it ({conf}); "
+            "the band is this one point."
+        )
+    elif bool(row["resolved"]):
+        out.append(
+            f"Inside the band the total cost differs by less than {_money(spread, cur)} {period} ({conf})."
+        )
     else:
         reps = int(row["replications"])
         out.append(
             f"Inside the band the total cost may differ by up to {_money(spread, cur)} {period} ({conf}): "
-            f"{reps} replications did not narrow it to {indifference}; more replications would "
+            f"{reps} replications did not narrow it to twice {indifference}; more replications would "
             "(--max-eval-replications)."
         )
     if bool(row["at_edge"]):

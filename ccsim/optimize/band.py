@@ -1,27 +1,34 @@
-"""The band: the frontier points whose total cost cannot be told apart from the cheapest one's.
+"""The band: the frontier points whose total cost is not shown to be more than an indifference
+amount above the cheapest one's.
 
 Every point of a frontier is evaluated on the same replications of the same seed (common random
 numbers: replication ``r`` has the same arrivals, customers and decisions whatever the
 staffing), so two points' total costs are compared replication by replication: the paired
 difference ``D_r = X_ir - X_jr`` carries little of the day-to-day noise both share.
 
-**Screening** (the subset-selection procedure of Nelson, Swann, Goldsman and Song, 2001, with
-common random numbers): point ``i`` stays in the band when, for every other point ``j``,
+**Screening** (after the subset selection of Nelson, Swann, Goldsman and Song, 2001, with common
+random numbers, widened by an indifference amount ``delta``): point ``i`` stays in the band
+unless, for some other point ``j``,
 
-    mean(D_ij) <= t * S_ij / sqrt(n_ij)
+    mean(D_ij) - t * S_ij / sqrt(n_ij) > delta
 
 with ``S_ij`` the standard deviation of the paired differences over their ``n_ij`` common
 replications and ``t`` the Student-t quantile at ``1 - alpha / (k - 1)`` (Bonferroni over the
-``k - 1`` comparisons a point makes). The band then holds the truly cheapest point with
-probability at least ``1 - alpha``, whichever point is cheapest.
+``k - 1`` comparisons a point makes): a point leaves the band only when it is shown to cost more
+than ``delta`` above another. With ``delta = 0`` the band holds the truly cheapest point with
+probability at least ``1 - alpha``; with ``delta > 0`` it also holds every point within
+``delta`` of it. ``delta`` is what a manager calls the same money: without it, two plans 0.3%
+apart would be told apart by enough replications, although the searches that found them differ
+by more than that from seed to seed.
 
-**Equivalence.** Against the cheapest point by its mean (``best``), each point has a paired
-difference ``vs_best`` and a half-width ``vs_best_ci95`` with the same quantile; a point of the
-band whose upper bound ``vs_best + vs_best_ci95`` is at most the indifference amount is
-*equivalent*: it costs at most that much more, at the stated confidence. A point of the band that
-is not yet equivalent is *undecided*; the band is *resolved* when no point is undecided.
-``ccsim.optimize.frontiers`` gives the undecided points (and the rest of the band, so they stay
-paired) more replications until the band is resolved or the budget is spent.
+**Resolution.** Against the cheapest point by its mean (``best``), each point has a paired
+difference ``vs_best`` and a half-width ``vs_best_ci95`` with the same quantile. A point of the
+band whose upper bound ``vs_best + vs_best_ci95`` is at most ``2 delta`` is *equivalent*; a
+point of the band that is not yet equivalent is *undecided*. Every point is eventually either
+shown to cost more than ``delta`` above another (out) or at most ``2 delta`` above the cheapest
+(equivalent), since its true difference is below ``2 delta`` or above ``delta``; the band is
+*resolved* when no point is undecided. ``ccsim.optimize.frontiers`` gives the band's points more
+replications until it is resolved or the budget is spent.
 
 Replications of a point are always a prefix ``0 .. n - 1`` of the evaluation seed's, so two
 points with ``n_i`` and ``n_j`` replications share the first ``min(n_i, n_j)``.
@@ -48,7 +55,7 @@ class Band(Generic[K]):
     in_band: dict[K, bool]
     vs_best: dict[K, float]  # mean paired difference of total cost against ``best``
     vs_best_ci95: dict[K, float]  # its half-width (simultaneous, 1 - alpha)
-    equivalent: dict[K, bool]  # in the band and at most ``indifference`` above ``best``
+    equivalent: dict[K, bool]  # in the band and at most 2 x ``indifference`` above ``best``
     indifference: float
     alpha: float
 
@@ -113,7 +120,7 @@ def screen(samples: Mapping[K, np.ndarray], alpha: float = 0.05, indifference: f
             if j == i:
                 continue
             mean, half = paired(samples[i], samples[j], None, alpha, comparisons)
-            if mean > half:  # significantly dearer than j
+            if mean - half > indifference:  # shown to cost more than the indifference above j
                 kept = False
                 break
         in_band[i] = kept
@@ -126,5 +133,5 @@ def screen(samples: Mapping[K, np.ndarray], alpha: float = 0.05, indifference: f
             (0.0, 0.0) if key == best else paired(samples[key], samples[best], None, alpha, comparisons)
         )
         vs_best[key], vs_ci[key] = mean, half
-        equivalent[key] = in_band[key] and mean + half <= indifference
+        equivalent[key] = in_band[key] and mean + half <= 2.0 * indifference
     return Band(best, in_band, vs_best, vs_ci, equivalent, float(indifference), float(alpha))

@@ -11,9 +11,9 @@ churned lifetime value). Around the cheapest point the targets are bisected unti
 plans differ by at most one agent per period, so the optimum is not hidden between grid points.
 
 The answer is a **band**, not a point (``ccsim.optimize.band``): the points whose total cost is not
-significantly above the cheapest point's, by paired comparisons with multiplicity controlled.
-Replications are added to the points of the band until each is either shown to cost at most
-``indifference`` more than the cheapest (the band is *resolved*) or the evaluation budget
+shown to be more than ``indifference`` above another's, by paired comparisons with multiplicity
+controlled. Replications are added to the points of the band until each is shown to cost at most
+twice ``indifference`` more than the cheapest (the band is *resolved*) or the evaluation budget
 (``max_eval_replications``) is spent. The band is stated in achieved service level.
 """
 

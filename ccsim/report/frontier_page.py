@@ -160,7 +160,8 @@ def points_table(result: Any) -> str:
         f'<p class="how">{esc(cur)} {esc(result.period)} (mean ± 95% half-width over the replications). '
         "vs cheapest: the difference of total cost to the cheapest point, replication by replication on "
         f"common random numbers, with its simultaneous {result.confidence:.0%} half-width; ■: in the band, "
-        "not significantly dearer than the cheapest. Service cost = staffing + telephony + partner + "
+        "not shown to cost more than the indifference amount above the cheapest. Service cost = "
+        "staffing + telephony + partner + "
         "self-service + callbacks; total = service cost + lost value; low–high: the total with the "
         "customer value at its low and high end (<code>value.uncertainty</code>); ◀ the cheapest at the "
         "central value; *: no plan met every target within the simulation budget (the closest is "
@@ -197,8 +198,9 @@ def build_frontier(
         f'<p class="how">For each service-level target on {esc(channels)}, the least-cost staffing that '
         "meets it was found and simulated on the same replications of an independent seed; its total "
         "cost adds the service cost and the value of the customers lost (abandoned, blocked, "
-        "unresolved, churned). The band holds the service levels achieved whose total cost is not "
-        f"significantly above the cheapest point's ({result.confidence:.0%}, paired comparisons); the "
+        "unresolved, churned). The band holds the service levels achieved whose total cost is not shown "
+        f"to be more than the indifference amount above the cheapest ({result.confidence:.0%}, paired "
+        "comparisons); the "
         "band depends on what a customer is worth, hence three cases.</p>"
     )
     page.add(_answer(result) + answer_cards(result) + _reading(result))
