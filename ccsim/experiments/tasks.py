@@ -154,7 +154,9 @@ def run_point(task: PointTask) -> PointOutcome:
         from ccsim.api import simulate
 
         scenario = build_scenario(task.config, task.base_dir, task.source, task.overrides)
-        results = simulate(scenario, replications=task.replications, seed=task.seed, contacts=False)
+        results = simulate(
+            scenario, replications=task.replications, seed=task.seed, contacts=False, workers=1
+        )
         return PointOutcome(
             key=task.key,
             rows=normalise(results.per_replication),
