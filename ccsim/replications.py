@@ -81,15 +81,18 @@ class Chunk:
     contacts: bool
 
 
-_WORKER_CACHE: dict[str, Any] = {}  # in a worker: the last scenario unpickled, by its bytes
+_LAST: tuple[bytes, Scenario] | None = None  # in a worker: the last scenario unpickled
 
 
 def run_chunk(chunk: Chunk) -> list[Record]:
     """In a worker: the records of a chunk's replications (the scenario unpickled once for all
     the chunks of a run that reach this worker)."""
-    if _WORKER_CACHE.get("bytes") != chunk.scenario:
-        _WORKER_CACHE.update(bytes=chunk.scenario, scenario=pickle.loads(chunk.scenario))
-    runner = Replicator(_WORKER_CACHE["scenario"], chunk.seed, chunk.contacts)
+    global _LAST
+    last = _LAST  # one read: threads of a Dask worker may replace it meanwhile
+    if last is None or last[0] != chunk.scenario:
+        last = (chunk.scenario, pickle.loads(chunk.scenario))
+        _LAST = last
+    runner = Replicator(last[1], chunk.seed, chunk.contacts)
     return [runner.run(r) for r in chunk.replications]
 
 
