@@ -122,9 +122,11 @@ def run(
 ) -> list[Record]:
     """The records of replications ``indices`` of ``seed``, in that order."""
     n_workers = check_workers(workers)
-    local = executor is None or executor == "processes"
-    if not local and executor == "serial":
-        local, n_workers = True, 1
+    named = executor if isinstance(executor, str) else None
+    local = executor is None or named in ("processes", "serial")
+    if named == "serial":
+        n_workers = 1
+    remote = None if local else make_executor(executor, workers)  # a wrong one fails here, at once
     here = Replicator(scenario, seed, contacts)
     t0 = time.perf_counter()
     records = [here.run(indices[0])]
@@ -136,7 +138,7 @@ def run(
             records.append(here.run(r))
             _report(progress, len(records), len(indices))
         return records
-    pool = shared_pool(n_workers) if local else make_executor(executor, workers)
+    pool = shared_pool(n_workers) if remote is None else remote
     chunks = _chunks(scenario, seed, rest, contacts, per_rep, n_workers)
     return records + _gather(pool, chunks, progress, len(indices), local)
 

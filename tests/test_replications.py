@@ -75,6 +75,11 @@ def test_progress_false_and_true_work() -> None:
         ccsim.simulate(sc, replications=1, progress="yes")  # type: ignore[arg-type]
 
 
+def test_a_wrong_executor_is_a_config_error_even_for_a_small_run() -> None:
+    with pytest.raises(ConfigError, match="executor"):
+        ccsim.simulate(scenario(), replications=1, executor="cluster")
+
+
 @pytest.mark.parametrize("workers", [0, -1, True, 1.5])
 def test_a_wrong_worker_count_is_a_config_error(workers: Any) -> None:
     with pytest.raises(ConfigError, match="workers"):
