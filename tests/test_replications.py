@@ -133,3 +133,37 @@ def test_ccsim_run_takes_workers(tmp_path: Any, always_spread: None) -> None:
     pd.testing.assert_frame_equal(tables["1"], tables["2"], check_exact=True)
     wrong = CliRunner().invoke(app, ["run", config, "-q", "--workers", "0", "-o", str(tmp_path / "x")])
     assert wrong.exit_code == 2
+
+
+def test_the_kpi_table_agrees_with_the_intervals_agents_and_contacts_tables() -> None:
+    """The per-replication KPIs, built from each replication's record, against pandas over the
+    other tables of the same run."""
+    import numpy as np
+
+    from ccsim.metrics import COUNTS, answered_mask
+    from ccsim.model.store import ORIGINS, OUTCOMES
+
+    res = ccsim.simulate(scenario(), replications=2, seed=9, workers=1)
+    kpis = res.per_replication.set_index(["replication", "group_by", "group"])
+    iv = res.intervals
+    for by in ("channel", "segment", "contact_type"):
+        sums = iv.astype({by: str}).groupby(["replication", by])[COUNTS].sum()
+        sums = sums[sums["offered"] > 0]
+        rows = kpis.xs(by, level="group_by")[COUNTS].sort_index()
+        pd.testing.assert_frame_equal(rows, sums.rename_axis(["replication", "group"]), check_dtype=False)
+    c = res.contacts
+    answered = answered_mask(
+        c["outcome"].cat.codes.to_numpy(),
+        c["wait_s"].to_numpy(),
+        pd.Categorical(c["origin"], categories=list(ORIGINS)).codes,
+    )
+    assert list(c["outcome"].cat.categories) == list(OUTCOMES)
+    for (rep, channel), waits in c[answered].groupby(["replication", "channel"], observed=True)["wait_s"]:
+        p = np.percentile(waits.astype(np.float32).astype(float), [50, 90, 99])
+        row = kpis.loc[(rep, "channel", channel)]
+        assert [row["wait_p50_s"], row["wait_p90_s"], row["wait_p99_s"]] == pytest.approx(p)
+    agents = res.agents.astype({"agent_group": str}).groupby(["replication", "agent_group"], sort=False)
+    agents = agents[["busy_s", "staffed_s"]].sum()
+    occupancy = kpis.xs("agent_group", level="group_by")["occupancy"]
+    expected = (agents["busy_s"] / agents["staffed_s"]).rename_axis(["replication", "group"])
+    pd.testing.assert_series_equal(occupancy, expected, check_names=False)
