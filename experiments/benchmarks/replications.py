@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import time
@@ -71,6 +72,27 @@ def two_workers(days: int) -> tuple[dict[str, Any], dict[str, Any]]:
     return cold, warm
 
 
+def burn(n: int = 10_000_000) -> float:
+    """Seconds of a plain Python loop (the machine's speed for one process)."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    return time.perf_counter() - start
+
+
+def ceiling() -> float:
+    """The speed-up two processes can get now: one loop alone against two loops side by side
+    (1.0 when the other users of the machine leave one core's worth, 2.0 when both are free)."""
+    alone = burn()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(burn, [1000, 1000])  # started
+        start = time.perf_counter()
+        pool.map(burn, [10_000_000, 10_000_000])
+        both = time.perf_counter() - start
+    return 2 * alone / both
+
+
 def fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return min(runs, key=lambda r: r["wall_s"])
 
@@ -101,10 +123,11 @@ def main() -> None:
     if os.getloadavg()[0] > 0.5:
         print("warning: the machine is busy (load average above 0.5): the figures will be low and noisy")
     ccsim.simulate(ccsim.load(CONFIG).with_overrides(DAY), replications=3, workers=1)  # imports, caches
-    one, long, cold, warm = [], [], [], []
+    one, long, cold, warm, room = [], [], [], [], []
     for _ in range(args.repeat):
         one.append(day_runs(args.days, 1))
         long.append(long_run(one[-1]["calls"]))
+        room.append(ceiling())
         c, w = two_workers(args.days)
         cold.append(c)
         warm.append(w)
@@ -131,10 +154,11 @@ def main() -> None:
     verdict = "met" if speedup_warm >= TARGET_SPEEDUP else "not met"
     print(f"speed-up of 2 workers over 1: {speedup_warm:.2f} (goal >= {TARGET_SPEEDUP}: {verdict})")
     print(f"  with a pool started for the run: {speedup_cold:.2f}")
+    print(f"  what the machine left for two processes: {', '.join(f'{x:.2f}' for x in room)} (a plain loop)")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         figures = {label: {k: v for k, v in run.items() if k != "results"} for label, run in rows}
-        out = {"machine": info, "runs": figures, "ratio": ratio, "speedup": speedup_warm}
+        out = {"machine": info, "runs": figures, "ratio": ratio, "speedup": speedup_warm, "ceiling": room}
         args.json.write_text(json.dumps({**out, "speedup_new_pool": speedup_cold}, indent=2) + "\n")
 
 
