@@ -8,7 +8,8 @@
 (c) the replications of (a) again on two workers: first with a pool started for the run (as a
     script's first ``simulate`` call pays), then reusing it (as every later call does).
 
-calls/s = measured arrivals / wall time of the ``ccsim.simulate`` call, tables included.
+calls/s = measured arrivals / wall time of the ``ccsim.simulate`` call, tables included. CPU s
+adds the CPU time of this process and of its worker processes during the call.
 Printed: each calls/s, the ratio (a)/(b) (goal >= 0.6) and the speed-up of two workers over one
 (goal >= 1.6 on a 2-core machine). With ``--repeat K`` each is run K times in turn and the fastest
 kept. See README.md beside this file; figures in docs/performance.md.
@@ -45,14 +46,31 @@ TARGET_RATIO = 0.6
 TARGET_SPEEDUP = 1.6
 
 
+def children_cpu() -> dict[int, float]:
+    """CPU seconds (user + system) of each live child process of this one (Linux /proc)."""
+    me, tick = os.getpid(), os.sysconf("SC_CLK_TCK")
+    out = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == me:  # ppid
+            out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return out
+
+
 def timed(scenario: Any, **kwargs: Any) -> dict[str, Any]:
-    """Wall time and measured arrivals of one ``simulate`` call."""
+    """Wall time, CPU time (this process and its workers) and measured arrivals of one
+    ``simulate`` call."""
+    before, cpu = children_cpu(), time.process_time()
     start = time.perf_counter()
     results = ccsim.simulate(scenario, seed=1, contacts=False, **kwargs)
     wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu + sum(t - before.get(pid, 0.0) for pid, t in children_cpu().items())
     rows = results.per_replication
     calls = int(rows.loc[rows["group_by"] == "all", "offered"].sum())
-    return {"calls": calls, "wall_s": wall, "calls_per_s": calls / wall, "results": results}
+    return {"calls": calls, "wall_s": wall, "cpu_s": cpu, "calls_per_s": calls / wall, "results": results}
 
 
 def day_runs(days: int, workers: int) -> dict[str, Any]:
@@ -145,9 +163,12 @@ def main() -> None:
         (f"(c) {args.days} days, 2 workers, new pool", c2),
         (f"(c) {args.days} days, 2 workers, pool reused", w2),
     ]
-    print(f"{'run':<42} {'calls':>10} {'wall s':>8} {'calls/s':>10}")
+    print(f"{'run':<42} {'calls':>10} {'wall s':>8} {'CPU s':>8} {'calls/s':>10}")
     for label, run in rows:
-        print(f"{label:<42} {run['calls']:>10,} {run['wall_s']:>8.2f} {run['calls_per_s']:>10,.0f}")
+        figures = (
+            f"{run['calls']:>10,} {run['wall_s']:>8.2f} {run['cpu_s']:>8.2f} {run['calls_per_s']:>10,.0f}"
+        )
+        print(f"{label:<42} {figures}")
     print("two workers give the same tables as one: yes")
     verdict = "met" if ratio >= TARGET_RATIO else "not met"
     print(f"ratio (a)/(b): {ratio:.2f} (goal >= {TARGET_RATIO}: {verdict})")
