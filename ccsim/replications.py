@@ -183,7 +183,9 @@ _POOL_LOCK = threading.Lock()
 def shared_pool(workers: int) -> Executor:
     """This process's pool of ``workers`` local processes, started on first use and reused."""
     with _POOL_LOCK:
-        if _POOL.get("workers") != workers or _POOL.get("pid") != os.getpid():
+        if _POOL.get("pid") != os.getpid():
+            _POOL.clear()  # a forked child's copy of its parent's pool: not this process's to stop
+        if _POOL.get("workers") != workers:
             _shutdown()
             pool = ProcessPoolExecutor(
                 max_workers=workers, mp_context=process_context(), initializer=exit_with_parent
@@ -192,17 +194,18 @@ def shared_pool(workers: int) -> Executor:
         return FuturesExecutor(_POOL["pool"], f"local processes ({workers} workers)")
 
 
-def drop_shared_pool() -> None:
-    """Shut the shared pool down (the next run starts a new one)."""
+def drop_shared_pool(wait: bool = True) -> None:
+    """Shut the shared pool down (the next run starts a new one); ``wait`` for its workers and
+    its manager thread to end, so that the next pool can be forked from a one-thread process."""
     with _POOL_LOCK:
-        _shutdown()
+        _shutdown(wait)
 
 
-def _shutdown() -> None:
+def _shutdown(wait: bool = True) -> None:
     pool = _POOL.pop("pool", None)
     _POOL.clear()
     if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=wait, cancel_futures=True)
 
 
-atexit.register(drop_shared_pool)
+atexit.register(drop_shared_pool, wait=False)

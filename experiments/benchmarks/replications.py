@@ -47,17 +47,22 @@ TARGET_SPEEDUP = 1.6
 
 
 def children_cpu() -> dict[int, float]:
-    """CPU seconds (user + system) of each live child process of this one (Linux /proc)."""
-    me, tick = os.getpid(), os.sysconf("SC_CLK_TCK")
-    out = {}
+    """CPU seconds (user + system) of each live descendant of this process (Linux /proc): the
+    workers, whether forked from here or from a fork server."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+            table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+        except (OSError, IndexError, ValueError):
             continue
-        if int(fields[1]) == me:  # ppid
-            out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-    return out
+    mine, grew = {os.getpid()}, True
+    while grew:
+        more = {pid for pid, (ppid, _) in table.items() if ppid in mine} - mine
+        mine |= more
+        grew = bool(more)
+    return {pid: table[pid][1] for pid in mine - {os.getpid()}}
 
 
 def timed(scenario: Any, **kwargs: Any) -> dict[str, Any]:
