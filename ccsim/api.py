@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-
-import pandas as pd
+from typing import Any
 
 from ccsim.config.loader import Scenario
 from ccsim.config.loader import load as _load
-from ccsim.engine import run_replication
-from ccsim.metrics import Accumulator, SLRule
-from ccsim.results import Results, replication_kpis, summarise
+from ccsim.experiments.progress import SweepProgress
+from ccsim.metrics import SLRule
+from ccsim.replications import run as replications_run
+from ccsim.results import Results, summarise
+from ccsim.tables import Layout, Record, agents_table, contacts_table, intervals_table, kpi_table
+from ccsim.workload import overload_warnings
 
 
 def load(path: str | Path) -> Scenario:
@@ -25,16 +28,24 @@ def simulate(
     replications: int | Sequence[int] | None = None,
     seed: int | None = None,
     contacts: bool = True,
-    progress: Callable[[int, int], None] | None = None,
+    progress: bool | Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    executor: Any = None,
 ) -> Results:
     """Simulate a scenario and return its ``Results``.
 
     ``replications`` and ``seed`` default to the scenario's own. ``replications`` may also be a
     list of replication indices: replication ``r`` of a seed is the same whichever others run
-    with it, so a sweep can spread one scenario's replications over workers. With ``contacts=False`` the
-    per-contact table is not kept (intervals, agents and the summary still are). ``progress``
-    is called as ``progress(done, total)`` after each replication.
+    with it, so a sweep can spread one scenario's replications over workers. With
+    ``contacts=False`` the per-contact table is not kept (intervals, agents and the summary
+    still are). ``progress``: ``progress(done, total)`` is called as replications finish;
+    ``True`` shows a progress bar, ``None`` or ``False`` nothing.
+
+    Replications are spread over ``workers`` local processes (default: one per core; 1: this
+    process only), or run on ``executor``: a Dask scheduler address (``"tcp://host:8786"``), a
+    ``distributed.Client``, a ``concurrent.futures.Executor``, ``"processes"`` (the default) or
+    ``"serial"``. The numbers are the same whatever runs them. A run expected to take under half
+    a second after its first replication stays in this process (``ccsim.replications``).
     """
     if not isinstance(scenario, Scenario):
         scenario = _load(scenario)
@@ -48,37 +59,44 @@ def simulate(
     root = sc.seed if seed is None else int(seed)
     if not indices or min(indices) < 0 or len(set(indices)) != len(indices):
         raise ValueError(f"replications must be >= 1, or distinct indices >= 0 (got {replications!r})")
-    reps = len(indices)
     t0 = time.perf_counter()
+    with _progress(progress, len(indices), scenario.name) as report:
+        records = replications_run(scenario, root, indices, contacts, workers, executor, report)
+    return _results(scenario, root, records, contacts, t0)
+
+
+def _results(scenario: Scenario, seed: int, records: list[Record], contacts: bool, t0: float) -> Results:
+    """The tables of a run, built once from the records of all its replications."""
     plan = scenario.plan
     rule = SLRule(scenario.channels, plan.channel_names)
-    contact_frames, interval_frames, agent_frames, kpi_frames = [], [], [], []
-    for done, r in enumerate(indices, start=1):
-        acc = Accumulator(plan, rule, r, keep_contacts=contacts)
-        info = run_replication(plan, root, r, acc)
-        iv = acc.intervals()
-        ag = acc.agents(info.spans)
-        interval_frames.append(iv)
-        agent_frames.append(ag)
-        kpi_frames.append(replication_kpis(plan, r, acc.served_waits(), iv, ag))
-        if contacts:
-            contact_frames.append(acc.contacts())
-        del acc
-        if progress is not None:
-            progress(done, reps)
-    per_rep = pd.concat(kpi_frames, ignore_index=True)
-    from ccsim.workload import overload_warnings
-
+    layout = Layout(plan)
+    per_rep = kpi_table(plan, layout, records)
     return Results(
         scenario=scenario,
-        seed=root,
-        replications=reps,
-        contacts=pd.concat(contact_frames, ignore_index=True) if contacts else None,
-        intervals=pd.concat(interval_frames, ignore_index=True),
-        agents=pd.concat(agent_frames, ignore_index=True),
+        seed=seed,
+        replications=len(records),
+        contacts=contacts_table(plan, records) if contacts else None,
+        intervals=intervals_table(plan, layout, records),
+        agents=agents_table(plan, records),
         per_replication=per_rep,
         summary=summarise(per_rep, rule, plan.channel_names),
         sl_definitions=dict(rule.text),
         warnings=overload_warnings(scenario, plan),
         wall_time_s=time.perf_counter() - t0,
     )
+
+
+@contextmanager
+def _progress(
+    progress: bool | Callable[[int, int], None] | None, total: int, label: str
+) -> Iterator[Callable[[int, int], None] | None]:
+    """The ``progress(done, total)`` callable of a run: the user's, a bar (True), or none."""
+    if progress is None or progress is False:
+        yield None
+    elif progress is True:
+        with SweepProgress(total, 0, label, True) as bar:
+            yield lambda done, _total: bar.advance(done - bar.done, True)
+    elif callable(progress):
+        yield progress
+    else:
+        raise TypeError(f"progress must be True, False, None or a callable (got {type(progress).__name__})")

@@ -21,11 +21,9 @@ from ccsim.model.store import (
     COLUMNS,
     DECLINED,
     DTYPES,
-    ORIGINS,
     OUTCOMES,
     PASSED_THROUGH,
     RESULT_COLUMNS,
-    SERVED_BY,
 )
 from ccsim.model.store import VOICEMAIL_CALLBACK as ORIGIN_VOICEMAIL
 
@@ -158,7 +156,8 @@ class Accumulator:
         clock = plan.clock
         self.dims = (clock.n_intervals, len(plan.channels), len(plan.type_names), len(plan.segment_names))
         size = int(np.prod(self.dims))
-        self.counts = {name: np.zeros(size) for name in COUNTS}
+        self.matrix = np.zeros((len(COUNTS), size))  # one row per count, in the order of COUNTS
+        self.counts = dict(zip(COUNTS, self.matrix, strict=True))  # views of its rows, by name
         self.edges = clock.warmup + np.arange(clock.n_intervals + 1) * clock.interval
         self.edges[-1] = min(self.edges[-1], clock.end)
         self.busy = np.zeros((len(plan.groups), clock.n_intervals))
@@ -313,39 +312,22 @@ class Accumulator:
             "callback_offered": b["callback_offered"].astype(bool),
         }
 
-    def contacts(self) -> pd.DataFrame | None:
-        """One row per measured contact, in arrival order (``contact_id`` counts all arrivals).
+    def contact_columns(self) -> dict[str, np.ndarray]:
+        """The columns of the contacts table (codes for categories; see ``ccsim.tables``), one
+        row per measured contact in arrival order (``contact_id`` counts all arrivals).
 
-        Built column by column from the batches, so memory peaks at the table plus one column.
+        Built column by column from the batches, so memory peaks at the columns plus one column.
         """
-        if not self.keep:
-            return None
-        plan = self.plan
         chunks, self.chunks = self.chunks, []
         if not chunks:
             empty = {k: np.zeros(0, dtype=d) for k, d in _EMPTY.items()}
             chunks = [self._contacts(empty, np.zeros(0, bool), np.zeros(0, bool))]
         order = np.argsort(np.concatenate([c["contact_id"] for c in chunks]), kind="stable")
-        columns: dict[str, Any] = {"replication": np.full(len(order), self.replication, dtype=np.int32)}
-        categories = {
-            "channel": plan.channel_names,
-            "contact_type": plan.type_names,
-            "segment": plan.segment_names,
-            "outcome": list(OUTCOME_NAMES),
-            "agent_group": [*plan.group_names, *(f"partner:{p}" for p in plan.config.partners), ""],
-            "origin": list(ORIGINS),
-            "served_by": list(SERVED_BY),
-        }
+        columns = {"replication": np.full(len(order), self.replication, dtype=np.int32)}
         for name in list(chunks[0]):
-            col = np.concatenate([c.pop(name) for c in chunks])[order]
-            _return_freed_memory()
-            if name in categories:
-                columns[name] = pd.Categorical.from_codes(col, categories[name])
-            elif name == "promise_kept":
-                columns[name] = pd.array(np.where(col < 0, None, col == 1), dtype="boolean")
-            else:
-                columns[name] = col
-        return pd.DataFrame(columns, copy=False)
+            columns[name] = np.concatenate([c.pop(name) for c in chunks])[order]
+            return_freed_memory()
+        return columns
 
     def served_waits(self) -> tuple[np.ndarray, ...]:
         """(wait, channel, type, segment) of every measured answered contact."""
@@ -353,51 +335,12 @@ class Accumulator:
             return (np.zeros(0, np.float32), *(np.zeros(0, np.int16) for _ in range(3)))
         return tuple(np.concatenate([w[j] for w in self.waits]) for j in range(4))
 
-    def intervals(self) -> pd.DataFrame:
-        """Counts and KPIs per interval x channel x contact type x segment (by arrival interval);
-        every combination that demand can produce appears in every interval, zeros included."""
-        plan = self.plan
-        n_iv, n_ch, n_ty, n_sg = self.dims
-        combos = plan.combos
-        cmb = np.array(combos, dtype=np.int64).reshape(-1, 3)
-        k_iv = np.repeat(np.arange(n_iv), len(cmb))
-        k_ch, k_ty, k_sg = (np.tile(cmb[:, j], n_iv) for j in range(3))
-        rows = ((k_iv * n_ch + k_ch) * n_ty + k_ty) * n_sg + k_sg
-        out = pd.DataFrame(
-            {
-                "replication": self.replication,
-                "interval": k_iv,
-                "start_s": k_iv * plan.clock.interval,
-                "clock": np.array([plan.clock.label(k) for k in range(n_iv)], dtype=object)[k_iv],
-                "channel": pd.Categorical.from_codes(k_ch, plan.channel_names),
-                "contact_type": pd.Categorical.from_codes(k_ty, plan.type_names),
-                "segment": pd.Categorical.from_codes(k_sg, plan.segment_names),
-                **{
-                    k: v[rows] if k in FLOAT_COUNTS else v[rows].astype(np.int64)
-                    for k, v in self.counts.items()
-                },
-                "waiting_at_end": self.backlog[rows].astype(np.int64),
-            }
-        )
-        add_ratios(out)
-        return out
-
-    def agents(self, spans: np.ndarray) -> pd.DataFrame:
-        """Staffed and busy time per interval x agent group (a chat weighs 1/concurrency)."""
-        plan, clock = self.plan, self.plan.clock
-        rows = []
-        for g, name in enumerate(plan.group_names):
+    def staffed(self, spans: np.ndarray) -> np.ndarray:
+        """Staffed time per agent group x interval, from the spans agents were present."""
+        out = np.zeros_like(self.busy)
+        for g in range(len(self.plan.group_names)):
             sm = spans["group"] == g
-            staffed = span_overlap(spans["start"][sm], spans["end"][sm], np.ones(int(sm.sum())), self.edges)
-            for k in range(clock.n_intervals):
-                rows.append((self.replication, k, k * clock.interval, name, staffed[k], self.busy[g, k]))
-        out = pd.DataFrame(
-            rows, columns=["replication", "interval", "start_s", "agent_group", "staffed_s", "busy_s"]
-        )
-        out["agent_group"] = pd.Categorical(out["agent_group"], categories=plan.group_names)
-        width = np.diff(self.edges)[out["interval"].to_numpy()]
-        out["agents"] = out["staffed_s"] / width
-        out["occupancy"] = _ratio(out["busy_s"], out["staffed_s"])
+            out[g] = span_overlap(spans["start"][sm], spans["end"][sm], np.ones(int(sm.sum())), self.edges)
         return out
 
 
@@ -415,7 +358,7 @@ FLOAT_COUNTS = {
 _EMPTY = {name: DTYPES[COLUMNS[name]] for name in RESULT_COLUMNS} | {"agent_group": np.int32}
 
 
-def _return_freed_memory() -> None:
+def return_freed_memory() -> None:
     """Hand memory freed by the batches back to the operating system (glibc keeps small freed
     blocks otherwise, and the table would need their size again on top)."""
     global _LIBC

@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.metrics import SLRule, add_ratios, t_half_width
-from ccsim.model.plan import Plan
+from ccsim.metrics import SLRule, t_half_width
 
 KPIS = [
     "offered",
@@ -54,63 +53,6 @@ KPIS = [
     "fallback",
 ]
 GROUPINGS = ["channel", "segment", "contact_type"]
-
-
-def replication_kpis(
-    plan: Plan, replication: int, waits: tuple[np.ndarray, ...], intervals: pd.DataFrame, agents: pd.DataFrame
-) -> pd.DataFrame:
-    """KPIs of one replication: overall, by channel, by segment, by type, by agent group.
-
-    ``waits`` are (wait, channel, type, segment) of the measured answered contacts.
-    """
-    from ccsim.metrics import COUNTS
-
-    wait, ch, ty, sg = waits
-    wait = wait.astype(float)
-    served = np.ones(len(wait), dtype=bool)
-    names = {
-        "channel": (ch, plan.channel_names),
-        "segment": (sg, plan.segment_names),
-        "contact_type": (ty, plan.type_names),
-    }
-    rows: list[dict[str, Any]] = []
-
-    def add(group_by: str, group: str, sums: pd.Series, waits: np.ndarray) -> None:
-        row: dict[str, Any] = {"replication": replication, "group_by": group_by, "group": group}
-        row.update({k: sums[k] for k in COUNTS})
-        if len(waits):
-            p = np.percentile(waits, [50, 90, 99])
-            row.update(wait_p50_s=p[0], wait_p90_s=p[1], wait_p99_s=p[2])
-        rows.append(row)
-
-    add("all", "all", intervals[COUNTS].sum(), wait[served])
-    for by in GROUPINGS:
-        codes, labels = names[by]
-        sums = intervals.groupby(by, observed=False)[COUNTS].sum()
-        for k, label in enumerate(labels):
-            if label in sums.index and sums.loc[label, "offered"] > 0:
-                add(by, label, sums.loc[label], wait[served & (codes == k)])
-    out = pd.DataFrame(rows)
-    add_ratios(out)
-    occ = agents.groupby("agent_group", observed=False)[["busy_s", "staffed_s"]].sum()
-    total = occ.sum()
-    out["occupancy"] = np.nan
-    out.loc[out["group_by"] == "all", "occupancy"] = _div(total["busy_s"], total["staffed_s"])
-    group_rows = [
-        {
-            "replication": replication,
-            "group_by": "agent_group",
-            "group": g,
-            "occupancy": _div(occ.loc[g, "busy_s"], occ.loc[g, "staffed_s"]),
-            "agents": occ.loc[g, "staffed_s"] / plan.clock.duration,
-        }
-        for g in plan.group_names
-    ]
-    return pd.concat([out, pd.DataFrame(group_rows)], ignore_index=True)
-
-
-def _div(a: float, b: float) -> float:
-    return float(a / b) if b > 0 else math.nan
 
 
 def summarise(per_rep: pd.DataFrame, rule: SLRule, channels: list[str]) -> pd.DataFrame:

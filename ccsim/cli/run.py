@@ -84,6 +84,15 @@ def register(app: typer.Typer) -> None:
         contacts: Annotated[
             bool, typer.Option("--contacts/--no-contacts", help="write the per-contact table")
         ] = True,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers",
+                "-w",
+                min=1,
+                help="processes to spread the replications over (default: one per core; 1: this one)",
+            ),
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
     ) -> None:
         """Simulate a scenario; print a summary and write the output folder."""
@@ -98,7 +107,9 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True, quiet=quiet)
         started = time.time()
         if quiet:
-            results = ccsim.simulate(scenario, replications=reps, seed=seed, contacts=contacts)
+            results = ccsim.simulate(
+                scenario, replications=reps, seed=seed, contacts=contacts, workers=workers
+            )
         else:
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -116,6 +127,7 @@ def register(app: typer.Typer) -> None:
                     replications=reps,
                     seed=seed,
                     contacts=contacts,
+                    workers=workers,
                     progress=lambda done, total: bar.update(task, completed=done),
                 )
         folder = out or Path("out") / config.stem

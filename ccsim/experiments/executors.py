@@ -55,7 +55,7 @@ class SerialExecutor:
         return "serial"
 
 
-def _context() -> Any:
+def process_context() -> Any:
     """How local worker processes start.
 
     On Linux, ``fork`` while this process has a single thread: workers start at once, and a
@@ -68,7 +68,7 @@ def _context() -> Any:
         return multiprocessing.get_context("fork")
     if sys.platform.startswith("linux") and "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["ccsim.experiments.tasks"])
+        ctx.set_forkserver_preload(["ccsim.experiments.tasks", "ccsim.replications"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -79,7 +79,7 @@ MAIN_GUARD = (
 )
 
 
-def _exit_with_parent() -> None:
+def exit_with_parent() -> None:
     """In a worker process: exit as soon as the process that started it is gone (a sweep killed
     with SIGKILL cannot shut its pool down, and idle workers would otherwise wait for ever)."""
     parent = os.getppid()
@@ -135,7 +135,9 @@ class ProcessExecutor:
         if getattr(multiprocessing.current_process(), "_inheriting", False):
             raise RuntimeError(f"ccsim.sweep was called while a worker process was starting. {MAIN_GUARD}")
         pool = ProcessPoolExecutor(
-            max_workers=min(self.workers, len(tasks)), mp_context=_context(), initializer=_exit_with_parent
+            max_workers=min(self.workers, len(tasks)),
+            mp_context=process_context(),
+            initializer=exit_with_parent,
         )
         return self._results(pool, FuturesExecutor(pool).map(fn, tasks))
 

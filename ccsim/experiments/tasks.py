@@ -167,7 +167,9 @@ def run_point(task: PointTask) -> PointOutcome:
         from ccsim.api import simulate
 
         scenario = build_scenario(task.config, task.base_dir, task.source, task.overrides)
-        results = simulate(scenario, replications=task.replications, seed=task.seed, contacts=False)
+        results = simulate(
+            scenario, replications=task.replications, seed=task.seed, contacts=False, workers=1
+        )
         rows = results.per_replication
         if has_prices(scenario):
             rows = with_money(rows, results.money.per_replication)

@@ -1,0 +1,244 @@
+"""Records of replications -> the tables of a run: intervals, agents, KPIs per replication and
+contacts.
+
+Each replication leaves a compact ``Record``: numpy arrays of its counts per interval row, the
+same counts summed per KPI group (overall, by channel, segment and contact type), the
+percentiles of its waits per group, staffed and busy time per agent group and interval, and the
+contacts' columns when they are kept. Records are what travels back from a worker process. The
+tables are built from all the records at once, one pandas pass per table, so a thousand short
+replications cost a thousand small numpy reductions rather than a thousand pandas pipelines.
+
+Every number of a table is computed from one replication's record alone, so the tables do not
+depend on how replications were grouped into workers or chunks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ccsim.metrics import COUNTS, FLOAT_COUNTS, OUTCOME_NAMES, Accumulator, add_ratios, return_freed_memory
+from ccsim.model.plan import Plan
+from ccsim.model.store import ORIGINS, SERVED_BY
+
+QUANTILES = [50, 90, 99]
+WAIT_COLUMNS = [f"wait_p{q}_s" for q in QUANTILES]
+OFFERED = COUNTS.index("offered")
+DIMENSIONS = ["channel", "segment", "contact_type"]  # the KPI groupings, in the table's order
+
+
+@dataclass
+class Record:
+    """What one replication leaves for the tables (all numpy, small, picklable)."""
+
+    replication: int
+    counts: np.ndarray  # (interval rows, COUNTS + waiting_at_end): the rows of the intervals table
+    sums: np.ndarray  # (KPI groups, COUNTS): the counts summed per group of the layout
+    waits: np.ndarray  # (KPI groups, QUANTILES): percentiles of the answered contacts' waits
+    staffed: np.ndarray  # (agent groups, intervals) seconds
+    busy: np.ndarray  # (agent groups, intervals) seconds, a chat weighing 1/concurrency
+    contacts: dict[str, np.ndarray] | None = None  # the contacts table's columns, as codes
+
+
+class Layout:
+    """Where the rows of a plan's tables come from: the intervals table has a row per interval
+    x (channel, contact type, segment) that demand can produce; the KPI groups are overall, then
+    each channel, segment and contact type."""
+
+    def __init__(self, plan: Plan):
+        clock = plan.clock
+        n_ch, n_ty, n_sg = len(plan.channels), len(plan.type_names), len(plan.segment_names)
+        self.n_iv = n_iv = clock.n_intervals
+        cmb = np.array(plan.combos, dtype=np.int64).reshape(-1, 3)
+        self.n_combos = len(cmb)
+        self.k_iv = np.repeat(np.arange(n_iv), len(cmb))
+        self.k_ch, self.k_ty, self.k_sg = (np.tile(cmb[:, j], n_iv) for j in range(3))
+        self.rows = ((self.k_iv * n_ch + self.k_ch) * n_ty + self.k_ty) * n_sg + self.k_sg
+        names = {
+            "channel": plan.channel_names,
+            "segment": plan.segment_names,
+            "contact_type": plan.type_names,
+        }
+        column = {"channel": 0, "contact_type": 1, "segment": 2}  # in a combo
+        self.group_by = ["all"]
+        self.group = ["all"]
+        self.dims: list[tuple[int, int]] = [(-1, -1)]  # (waits' code array, code) per group
+        onehot = [np.ones(len(cmb))]
+        for dim, by in enumerate(DIMENSIONS):
+            for code, label in enumerate(names[by]):
+                self.group_by.append(by)
+                self.group.append(label)
+                self.dims.append((dim, code))
+                onehot.append((cmb[:, column[by]] == code).astype(float))
+        self.onehot = np.array(onehot)  # (KPI groups, combos)
+
+
+def record(acc: Accumulator, spans: np.ndarray, layout: Layout) -> Record:
+    """The record of a finished replication (its accumulator and the spans agents were present)."""
+    counts = np.empty((len(layout.rows), len(COUNTS) + 1))
+    counts[:, :-1] = acc.matrix[:, layout.rows].T
+    counts[:, -1] = acc.backlog[layout.rows]
+    per_combo = counts[:, :-1].reshape(layout.n_iv, layout.n_combos, len(COUNTS)).sum(axis=0)
+    return Record(
+        replication=acc.replication,
+        counts=counts,
+        sums=layout.onehot @ per_combo,
+        waits=wait_percentiles(acc.served_waits(), layout),
+        staffed=acc.staffed(spans),
+        busy=acc.busy.copy(),
+        contacts=acc.contact_columns() if acc.keep else None,
+    )
+
+
+def wait_percentiles(waits: tuple[np.ndarray, ...], layout: Layout) -> np.ndarray:
+    """Percentiles of the waits of the answered contacts of each KPI group (NaN: none)."""
+    wait, ch, ty, sg = waits
+    wait = wait.astype(float)
+    out = np.full((len(layout.dims), len(QUANTILES)), np.nan)
+    if not len(wait):
+        return out
+    out[0] = np.percentile(wait, QUANTILES)
+    codes = (ch, sg, ty)  # as DIMENSIONS
+    for i, (dim, code) in enumerate(layout.dims[1:], start=1):
+        m = codes[dim] == code
+        n = int(m.sum())
+        if n == len(wait):  # the whole replication (a single channel, segment or type)
+            out[i] = out[0]
+        elif n:
+            out[i] = np.percentile(wait[m], QUANTILES)
+    return out
+
+
+def intervals_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame:
+    """Counts and KPIs per replication x interval x channel x contact type x segment (by arrival
+    interval); every combination that demand can produce appears in every interval."""
+    n = len(layout.rows)
+    counts = np.concatenate([r.counts for r in records]) if records else np.zeros((0, len(COUNTS) + 1))
+    reps = np.repeat(np.array([r.replication for r in records], dtype=np.int64), n)
+    tile = len(records)
+    k_iv = np.tile(layout.k_iv, tile)
+    columns: dict[str, Any] = {
+        "replication": reps,
+        "interval": k_iv,
+        "start_s": k_iv * plan.clock.interval,
+        "clock": np.array([plan.clock.label(k) for k in range(plan.clock.n_intervals)], dtype=object)[k_iv],
+        "channel": pd.Categorical.from_codes(np.tile(layout.k_ch, tile), plan.channel_names),
+        "contact_type": pd.Categorical.from_codes(np.tile(layout.k_ty, tile), plan.type_names),
+        "segment": pd.Categorical.from_codes(np.tile(layout.k_sg, tile), plan.segment_names),
+    }
+    for j, name in enumerate(COUNTS):
+        columns[name] = counts[:, j] if name in FLOAT_COUNTS else counts[:, j].astype(np.int64)
+    columns["waiting_at_end"] = counts[:, -1].astype(np.int64)
+    return add_ratios(pd.DataFrame(columns))
+
+
+def agents_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
+    """Staffed and busy time per replication x agent group x interval."""
+    clock = plan.clock
+    n_groups, n_iv = len(plan.group_names), clock.n_intervals
+    tile = len(records)
+    k_iv = np.tile(np.arange(n_iv, dtype=np.int64), n_groups * tile)
+    edges = clock.warmup + np.arange(n_iv + 1) * clock.interval
+    edges[-1] = min(edges[-1], clock.end)
+    staffed = np.concatenate([r.staffed.ravel() for r in records]) if records else np.zeros(0)
+    busy = np.concatenate([r.busy.ravel() for r in records]) if records else np.zeros(0)
+    out = pd.DataFrame(
+        {
+            "replication": np.repeat(
+                np.array([r.replication for r in records], dtype=np.int64), n_groups * n_iv
+            ),
+            "interval": k_iv,
+            "start_s": k_iv * clock.interval,
+            "agent_group": pd.Categorical.from_codes(
+                np.tile(np.repeat(np.arange(n_groups), n_iv), tile), plan.group_names
+            ),
+            "staffed_s": staffed,
+            "busy_s": busy,
+        }
+    )
+    out["agents"] = out["staffed_s"] / np.diff(edges)[k_iv]
+    out["occupancy"] = _ratio(busy, staffed)
+    return out
+
+
+def kpi_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame:
+    """KPIs of each replication: overall, by channel, segment and contact type (those with
+    contacts offered), and occupancy and agents by agent group."""
+    if not records:
+        return pd.DataFrame(columns=["replication", "group_by", "group", *COUNTS])
+    sums = np.stack([r.sums for r in records])  # (replications, groups, COUNTS)
+    waits = np.stack([r.waits for r in records])
+    reps = np.array([r.replication for r in records], dtype=np.int64)
+    keep = sums[:, :, OFFERED] > 0
+    keep[:, 0] = True  # the overall row always
+    pos, grp = np.nonzero(keep)  # replication by replication, groups in the layout's order
+    columns: dict[str, Any] = {
+        "replication": reps[pos],
+        "group_by": np.array(layout.group_by, dtype=object)[grp],
+        "group": np.array(layout.group, dtype=object)[grp],
+    }
+    columns.update({name: sums[pos, grp, j] for j, name in enumerate(COUNTS)})
+    if not np.isnan(waits[:, 0]).all():  # no answered contact in the whole run: no such columns
+        columns.update({name: waits[pos, grp, j] for j, name in enumerate(WAIT_COLUMNS)})
+    kpis = add_ratios(pd.DataFrame(columns))
+    staffed = np.stack([r.staffed for r in records])  # (replications, agent groups, intervals)
+    busy = np.stack([r.busy for r in records])
+    kpis["occupancy"] = np.where(
+        grp == 0, _ratio(busy.sum(axis=(1, 2)), staffed.sum(axis=(1, 2)))[pos], np.nan
+    )
+    n_groups = len(plan.group_names)
+    staffed_g, busy_g = staffed.sum(axis=2), busy.sum(axis=2)
+    groups = pd.DataFrame(
+        {
+            "replication": np.repeat(reps, n_groups),
+            "group_by": "agent_group",
+            "group": np.tile(np.array(plan.group_names, dtype=object), len(records)),
+            "occupancy": _ratio(busy_g, staffed_g).ravel(),
+            "agents": (staffed_g / plan.clock.duration).ravel(),
+        }
+    )
+    # replication by replication: its KPI rows, then its agent groups' rows
+    order = np.argsort(
+        np.concatenate([pos * 2, np.repeat(np.arange(len(records)), n_groups) * 2 + 1]), kind="stable"
+    )
+    both = pd.concat([kpis, groups], ignore_index=True)
+    return both.take(order).reset_index(drop=True)
+
+
+def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
+    """One row per measured contact, replication by replication, each in arrival order.
+
+    Built column by column, each column's pieces freed as it is made, so memory peaks at the
+    table plus one column."""
+    parts = [r.contacts for r in records if r.contacts is not None]
+    categories = {
+        "channel": plan.channel_names,
+        "contact_type": plan.type_names,
+        "segment": plan.segment_names,
+        "outcome": list(OUTCOME_NAMES),
+        "agent_group": [*plan.group_names, *(f"partner:{p}" for p in plan.config.partners), ""],
+        "origin": list(ORIGINS),
+        "served_by": list(SERVED_BY),
+    }
+    columns: dict[str, Any] = {}
+    for name in list(parts[0]):
+        pieces = [p.pop(name) for p in parts]
+        col = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+        del pieces
+        return_freed_memory()
+        if name in categories:
+            columns[name] = pd.Categorical.from_codes(col, categories[name])
+        elif name == "promise_kept":
+            columns[name] = pd.array(np.where(col < 0, None, col == 1), dtype="boolean")
+        else:
+            columns[name] = col
+    return pd.DataFrame(columns, copy=False)
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b, NaN where b is not positive."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(a, dtype=float) / np.where(b > 0, b, np.nan)
