@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT
 from typer.testing import CliRunner
 
 import ccsim
-from ccsim import analytic
+from ccsim import analytic, replications
 from ccsim.cli import app
 from ccsim.config.errors import ConfigError
 from ccsim.optimize import frontier
@@ -117,3 +118,30 @@ def test_a_frontier_without_prices_is_refused(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["frontier", "configs/quickstart.toml", "-o", str(tmp_path / "f")])
     assert res.exit_code == 2, res.output
     assert "frontier needs prices" in res.output and "Traceback" not in res.output
+
+
+def test_the_frontier_gives_the_same_numbers_on_workers_and_a_dask_cluster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The frontier's search, evaluation and band on one process, two local workers and a real
+    local Dask scheduler with two worker processes: the same numbers."""
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(replications, "SERIAL_BELOW_S", 0.0)  # spread even these small runs
+    monkeypatch.setattr(replications, "CHUNK_S", 1e-9)
+    scenario = ccsim.load(ROOT / "configs" / "priced_line.toml")
+    settings: dict[str, Any] = {
+        "targets": [0.6, 0.9],
+        "replications": 4,
+        "eval_replications": 6,
+        "max_eval_replications": 6,
+        "refine": 0,
+    }
+    here = frontier(scenario, workers=1, **settings)
+    two = frontier(scenario, workers=2, **settings)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as cluster:
+        dask = frontier(scenario, executor=cluster.scheduler_address, **settings)
+    for other in (two, dask):
+        pd.testing.assert_frame_equal(here.points, other.points, check_exact=True)
+        pd.testing.assert_frame_equal(here.optimum, other.optimum, check_exact=True)

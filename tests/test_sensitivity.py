@@ -42,9 +42,9 @@ def test_money_assumptions_are_re_accounted_without_simulating(
     scenario, result = line
     calls: list[str] = []
 
-    def counting(scn, channels, indices, seed, workers=None):  # type: ignore[no-untyped-def]
+    def counting(scn, channels, indices, seed, workers=None, executor=None):  # type: ignore[no-untyped-def]
         calls.append("simulated")
-        return replicate(scn, channels, indices, seed, workers)
+        return replicate(scn, channels, indices, seed, workers, executor)
 
     monkeypatch.setattr(sens, "replicate", counting)
     out = sens.sensitivity(scenario, result=result, workers=1)

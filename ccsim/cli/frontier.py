@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ccsim.cli.common import user_errors
+from ccsim.cli.options import Scheduler, Workers, where
 
 
 def _targets(text: str | None) -> list[float] | None:
@@ -136,9 +137,8 @@ def register(app: typer.Typer) -> None:
                 help="cost difference that does not matter: an amount per run, or a share such as 1%"
             ),
         ] = "1%",
-        workers: Annotated[
-            int | None, typer.Option(min=1, help="processes for the replications (default: every core)")
-        ] = None,
+        workers: Workers = None,
+        scheduler: Scheduler = None,
         choices: Annotated[
             bool, typer.Option("--choices/--no-choices", help="compare the [frontier.choices] too")
         ] = True,
@@ -183,7 +183,8 @@ def register(app: typer.Typer) -> None:
             alpha=1.0 - band_confidence,
             indifference=indifference,
             max_eval_replications=max_eval_replications,
-            workers=workers,
+            workers=where(workers, scheduler)[0],
+            executor=scheduler,
             progress=lambda msg: console.print(msg, style="dim", markup=False),
         )
         folder = out or Path("out") / f"{config.stem}-frontier"

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ccsim.cli.common import user_errors
+from ccsim.cli.options import Scheduler, Workers, where
 from ccsim.cli.tables import compact_table
 
 
@@ -68,9 +69,8 @@ def register(app: typer.Typer) -> None:
             float, typer.Option(min=0.01, max=0.99, help="confidence that a period meets its target")
         ] = 0.75,
         max_simulations: Annotated[int, typer.Option(min=2, help="simulation budget of the search")] = 80,
-        workers: Annotated[
-            int | None, typer.Option(min=1, help="processes for the replications (default: every core)")
-        ] = None,
+        workers: Workers = None,
+        scheduler: Scheduler = None,
         verify_replications: Annotated[
             int | None, typer.Option(min=2, help="replications of the independent verification")
         ] = None,
@@ -116,7 +116,8 @@ def register(app: typer.Typer) -> None:
                 confidence=confidence,
                 max_simulations=max_simulations,
                 verify_replications=verify_replications,
-                workers=workers,
+                workers=where(workers, scheduler)[0],
+                executor=scheduler,
                 progress=lambda msg: console.print(msg, style="dim"),
             )
         except RuntimeError as exc:

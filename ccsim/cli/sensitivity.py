@@ -10,6 +10,7 @@ import typer
 
 from ccsim.cli.common import user_errors
 from ccsim.cli.frontier import _targets
+from ccsim.cli.options import Scheduler, Workers, where
 
 
 def sensitivity_table(result: Any) -> Any:
@@ -65,9 +66,8 @@ def register(app: typer.Typer) -> None:
         design: Annotated[
             str | None, typer.Option(help="global design over the money assumptions: morris or sobol")
         ] = None,
-        workers: Annotated[
-            int | None, typer.Option(min=1, help="processes for the replications (default: every core)")
-        ] = None,
+        workers: Workers = None,
+        scheduler: Scheduler = None,
         set_: Annotated[
             list[str] | None, typer.Option("--set", help="override a config value: PATH=VALUE (repeatable)")
         ] = None,
@@ -96,7 +96,8 @@ def register(app: typer.Typer) -> None:
             alpha=1.0 - band_confidence,
             indifference=indifference,
             design=design,
-            workers=workers,
+            workers=where(workers, scheduler)[0],
+            executor=scheduler,
             progress=lambda msg: console.print(msg, style="dim", markup=False),
             targets=_targets(targets),
             replications=replications,

@@ -40,12 +40,19 @@ SEGMENT_SUMS = ["lost_revenue", "lost_lifetime_value", "churn_risk", "lost"]
 
 
 def replicate(
-    scenario: Scenario, channels: list[str], indices: list[int], seed: int, workers: int | None = None
+    scenario: Scenario,
+    channels: list[str],
+    indices: list[int],
+    seed: int,
+    workers: int | None = None,
+    executor: Any = None,
 ) -> pd.DataFrame:
     """One row per replication (of ``indices``): money, the service level achieved and the
     abandonment on ``channels`` (pooled over their intervals), and the share of intervals and
     of days that meet the target (``p_interval``, ``p_day``, averaged over ``channels``)."""
-    results = api.simulate(scenario, replications=indices, seed=seed, contacts=False, workers=workers)
+    results = api.simulate(
+        scenario, replications=indices, seed=seed, contacts=False, workers=workers, executor=executor
+    )
     money = results.money.per_replication
     whole = money[money["group_by"] == "all"].set_index("replication")
     out = whole[MONEY_COLUMNS + EXPERIENCE].copy()
@@ -81,11 +88,11 @@ class Samples:
     def n(self) -> int:
         return len(self.frame)
 
-    def extend(self, to: int, workers: int | None = None) -> int:
+    def extend(self, to: int, workers: int | None = None, executor: Any = None) -> int:
         """Simulate replications ``n .. to - 1``; the number added."""
         if to <= self.n:
             return 0
-        more = replicate(self.scenario, self.channels, list(range(self.n, to)), self.seed, workers)
+        more = replicate(self.scenario, self.channels, list(range(self.n, to)), self.seed, workers, executor)
         added = to - self.n
         self.frame = more if self.frame.empty else pd.concat([self.frame, more], ignore_index=True)
         return added

@@ -148,6 +148,7 @@ class _Settings:
     alpha: float
     indifference: float | str
     workers: int | None
+    executor: Any
     progress: Callable[[str], None] | None
 
     def say(self, message: str) -> None:
@@ -166,7 +167,12 @@ class _Choice:
         self._by_plan: dict[tuple[int, ...], Samples] = {}
         self.memory: Memory = {}  # what each plan simulated achieved, shared by the targets' searches
         self.pilot = api.simulate(
-            scenario, replications=s.replications, seed=s.seed, contacts=False, workers=s.workers
+            scenario,
+            replications=s.replications,
+            seed=s.seed,
+            contacts=False,
+            workers=s.workers,
+            executor=s.executor,
         )
 
     def point(self, target: float, start: Any) -> None:
@@ -187,6 +193,7 @@ class _Choice:
             verify=False,
             pilot=self.pilot,
             workers=s.workers,
+            executor=s.executor,
             memory=self.memory,
             progress=(lambda m: s.say(f"  {m}")) if s.progress else None,
         )
@@ -199,7 +206,7 @@ class _Choice:
             )
             self._by_plan[key] = Samples(plan.scenario, s.channels, s.seed + 1, hours)
         self.samples[target] = self._by_plan[key]
-        self.samples[target].extend(s.eval_replications, s.workers)
+        self.samples[target].extend(s.eval_replications, s.workers, s.executor)
 
     def cheapest(self) -> int:
         ts = sorted(self.samples)
@@ -247,7 +254,7 @@ class _Choice:
                 f"{len(kept)} plan(s) to {to} replications"
             )
             for smp in kept.values():
-                smp.extend(to, s.workers)
+                smp.extend(to, s.workers, s.executor)
 
 
 def frontier(
@@ -267,6 +274,7 @@ def frontier(
     alpha: float = 0.05,
     indifference: float | str = "1%",
     workers: int | None = None,
+    executor: Any = None,
     progress: Callable[[str], None] | None = None,
 ) -> FrontierResult:
     """The frontier of ``scenario`` and its band. ``targets``, ``channels`` and ``choices``
@@ -280,7 +288,8 @@ def frontier(
     ``refine`` bisections of the targets around each choice's cheapest point; ``alpha``: 1 -
     the confidence of the band; ``indifference``: the cost difference (an amount per replication,
     or a share of the cheapest total cost such as "1%") below which two points count as equal;
-    ``workers``: processes for the replications (``ccsim.simulate``)."""
+    ``workers``: processes for the replications, or ``executor``: a Dask scheduler address or
+    client (as for ``ccsim.simulate``; the same numbers either way)."""
     spec = scenario.config.frontier
     channels = (
         channels
@@ -307,6 +316,7 @@ def frontier(
         alpha=alpha,
         indifference=indifference,
         workers=workers,
+        executor=executor,
         progress=progress,
     )
     all_choices = {"as_configured": {}, **(choices if choices is not None else spec.choices)}

@@ -34,11 +34,13 @@ class _Search:
         progress: Progress | None,
         workers: int | None = None,
         memory: Memory | None = None,
+        executor: Any = None,
     ):
         self.problem, self.replications, self.seed, self.budget = problem, replications, seed, budget
         self.confidence = confidence
         self.progress = progress
         self.workers = workers
+        self.executor = executor
         self.memory: Memory = {} if memory is None else memory
         self.simulated = 0  # simulations this search ran (plans found in memory are free)
         self.seen: dict[tuple[int, ...], tuple[pd.DataFrame, tuple[Shares, Shares]]] = {}
@@ -112,6 +114,7 @@ class _Search:
                     seed=self.seed,
                     contacts=self.contacts,
                     workers=self.workers,
+                    executor=self.executor,
                 )
                 self.memory[k] = (performance(self.problem, res), work_shares(self.problem, res))
                 self.simulated += 1

@@ -167,7 +167,7 @@ def _simulated_band(
     seed: int,
     alpha: float,
     indifference: float | str,
-    workers: int | None,
+    where: tuple[int | None, Any],
 ) -> dict[str, float]:
     """Every distinct plan of the frontier re-simulated with ``factor`` at ``level``, on the first
     replications its evaluation used (same seed: common random numbers)."""
@@ -180,7 +180,7 @@ def _simulated_band(
         key = tuple(int(v) for g in plan.problem.groups for v in arrays[g])
         if key not in done:
             done[key] = replicate(
-                moved(plan.scenario, factor.name, level), fr.channels, list(range(len(frame))), seed, workers
+                moved(plan.scenario, factor.name, level), fr.channels, list(range(len(frame))), seed, *where
             )
         costs[t] = done[key]["total_cost"].to_numpy(dtype=float)
         levels[t] = float(np.nanmean(done[key]["service_level"]))
@@ -204,13 +204,15 @@ def sensitivity(
     indifference: float | str = "1%",
     design: str | None = None,
     workers: int | None = None,
+    executor: Any = None,
     progress: Callable[[str], None] | None = None,
     **frontier_args: Any,
 ) -> SensitivityResult:
     """Move each soft assumption of ``scenario`` to its low and high value and find the band again
     (see the module docstring). ``result``: a frontier of ``scenario`` already computed (without
     service choices); otherwise one is computed with ``frontier_args`` (``targets``,
-    ``replications``, ``eval_replications``, ...). ``design``: "morris" or "sobol" (default:
+    ``replications``, ``eval_replications``, ...). ``workers`` or ``executor`` run the
+    replications as for ``ccsim.simulate``. ``design``: "morris" or "sobol" (default:
     ``[sensitivity].design``)."""
     say = progress or (lambda _m: None)
     if result is None:
@@ -220,6 +222,7 @@ def sensitivity(
             alpha=alpha,
             indifference=indifference,
             workers=workers,
+            executor=executor,
             progress=progress,
             **frontier_args,
         )
@@ -237,7 +240,7 @@ def sensitivity(
         at: dict[str, dict[str, float]] = {}
         for side, level in (("low", f.low), ("high", f.high)):
             if f.kind == "operation":
-                at[side] = _simulated_band(result, f, level, seed, alpha, indifference, workers)
+                at[side] = _simulated_band(result, f, level, seed, alpha, indifference, (workers, executor))
             else:
                 at[side] = _money_band(result, {f.name: level}, alpha, indifference)
         rows.append(_row(f, at))

@@ -103,7 +103,11 @@ class StaffingPlan:
         )
 
     def verify(
-        self, replications: int | None = None, seed: int | None = None, workers: int | None = None
+        self,
+        replications: int | None = None,
+        seed: int | None = None,
+        workers: int | None = None,
+        executor: Any = None,
     ) -> Verification:
         """Simulate the plan with an independent seed (default: the optimisation seed + 1)."""
         import ccsim
@@ -111,7 +115,9 @@ class StaffingPlan:
 
         seed = self.seed + 1 if seed is None else seed
         reps = replications or max(self.replications, 10)
-        results = ccsim.simulate(self.scenario, replications=reps, seed=seed, contacts=False, workers=workers)
+        results = ccsim.simulate(
+            self.scenario, replications=reps, seed=seed, contacts=False, workers=workers, executor=executor
+        )
         perf = measure(self.problem, results)
         perf = perf.merge(_per_replication(self.problem, results), on=["channel", "period"], how="left")
         perf["below"] = (perf["sl_mean"] + perf["sl_ci95"].fillna(0.0) < perf["target"]) & ~perf["meets"]
@@ -321,6 +327,7 @@ def optimize_staffing(
     pilot: Any = None,
     workers: int | None = None,
     memory: Memory | None = None,
+    executor: Any = None,
 ) -> StaffingPlan:
     """The least-cost plan found (see the module docstring). ``targets`` override channels'
     targets by name; ``start`` (agents per period by group) replaces the analytic start;
@@ -328,7 +335,8 @@ def optimize_staffing(
     A period meets its target when the simulated service level is at least the target with
     one-sided ``confidence`` (0.5: the point estimate; higher guards against accepting plans
     that only looked good by chance, at the price of more agents). ``workers``: processes for
-    the replications of each simulation (``ccsim.simulate``); ``memory``: what plans achieved in
+    the replications of each simulation, or ``executor`` (a Dask scheduler address or client, as for
+    ``ccsim.simulate``); ``memory``: what plans achieved in
     earlier searches of the same scenario, seed and replications (for other targets), filled as
     this search goes (``search.Memory``)."""
     if not 0 < confidence < 1:
@@ -342,9 +350,11 @@ def optimize_staffing(
     reps = replications or max(scenario.scenario.replications, MIN_REPLICATIONS)
     seed = scenario.scenario.seed if seed is None else seed
     if pilot is None:
-        pilot = ccsim.simulate(scenario, replications=reps, seed=seed, contacts=False, workers=workers)
+        pilot = ccsim.simulate(
+            scenario, replications=reps, seed=seed, contacts=False, workers=workers, executor=executor
+        )
     problem = build_problem(scenario, pilot, groups)
-    search = _Search(problem, reps, seed, max_simulations, confidence, progress, workers, memory)
+    search = _Search(problem, reps, seed, max_simulations, confidence, progress, workers, memory, executor)
     n = {g: np.asarray(v, dtype=int).copy() for g, v in (start or analytic_start(problem)).items()}
     # 2. the fixed point; stop when misses rose twice running, and go on from the plan whose
     # cost plus the repair of its misses (about two agents each) is least
@@ -386,7 +396,7 @@ def optimize_staffing(
         feasible=search.best is not None,
     )
     if verify:
-        plan.verify(verify_replications, workers=workers)
+        plan.verify(verify_replications, workers=workers, executor=executor)
     return plan
 
 
