@@ -115,10 +115,10 @@ def register(app: typer.Typer) -> None:
             typer.Option(min=2, help="first replications of each point's evaluation (at least 20)"),
         ] = None,
         seed: Annotated[int | None, typer.Option(help="root seed (default: the config's)")] = None,
-        refine: Annotated[int, typer.Option(min=0, help="bisections around the cheapest point")] = 3,
+        refine: Annotated[int, typer.Option(min=0, help="bisections around the cheapest point")] = 2,
         max_simulations: Annotated[
             int, typer.Option(min=2, help="simulation budget per target (twice for the first)")
-        ] = 12,
+        ] = 8,
         max_eval_replications: Annotated[
             int | None,
             typer.Option(

@@ -39,7 +39,7 @@ from ccsim.optimize.search import Memory
 from ccsim.optimize.staffing import StaffingPlan, optimize_staffing
 
 CASES = {"low": "total_cost_low", "central": "total_cost", "high": "total_cost_high"}
-MIN_GAP = 0.025  # targets closer than this are not bisected
+MIN_GAP = 0.05  # targets this close or closer are not bisected
 Key = tuple[str, float]
 
 
@@ -224,7 +224,7 @@ class _Choice:
             best = self.cheapest()
             added = False
             for a, b in ((best - 1, best), (best, best + 1)):
-                if a < 0 or b >= len(ts) or ts[b] - ts[a] < MIN_GAP:
+                if a < 0 or b >= len(ts) or ts[b] - ts[a] <= MIN_GAP + 1e-9:
                     continue
                 pa, pb = self.plans[ts[a]].as_arrays(), self.plans[ts[b]].as_arrays()
                 if max(int(np.abs(pa[g] - pb[g]).max()) for g in pa) > 1:
@@ -268,8 +268,8 @@ def frontier(
     seed: int | None = None,
     eval_replications: int | None = None,
     max_eval_replications: int | None = None,
-    refine: int = 3,
-    max_simulations: int = 12,
+    refine: int = 2,
+    max_simulations: int = 8,
     confidence: float = 0.75,
     alpha: float = 0.05,
     indifference: float | str = "1%",
