@@ -10,6 +10,7 @@ import typer
 
 from ccsim.cli.common import user_errors
 from ccsim.cli.options import Scheduler, Workers, where
+from ccsim.cli.tables import compact_table
 
 
 def _targets(text: str | None) -> list[float] | None:
@@ -31,37 +32,37 @@ def _targets(text: str | None) -> list[float] | None:
 def frontier_tables(result: Any) -> list[Any]:
     """One table per service choice: target, service level achieved, money with its interval,
     the paired difference to the cheapest point, and whether the point is in the band."""
-    from rich import box
     from rich.table import Table
 
     cur = result.currency
     best = result.optimum[result.optimum["value_case"] == "central"].set_index("choice")["target"]
-    tables = []
+    heads = ("target", "SL", "service", "lost", "total", "vs best", "band", "P(iv)")
+    tables: list[Any] = []
     for choice, part in result.points.groupby("choice", sort=False):
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{choice}", title_justify="left")
-        for col in ("target", "SL", "service", "lost value", "total", "vs cheapest", "band", "P(iv)"):
-            table.add_column(col, justify="right", no_wrap=True)
+        rows: list[list[str] | None] = []
         for r in part.itertuples(index=False):
             mark = " ◀" if best.get(choice) == r.target else ""
-            table.add_row(
-                f"{r.target:.0%}" + ("" if r.feasible else "*"),
-                f"{r.service_level:.1%}±{r.service_level_ci95:.1%}",
-                f"{r.service_cost:,.0f}",
-                f"{r.lost_value:,.0f}",
-                f"{r.total_cost:,.0f}±{r.total_cost_ci95:,.0f}{mark}",
-                "–" if mark else f"{r.vs_best:+,.0f}±{r.vs_best_ci95:,.0f}",
-                "■" if r.in_band else "",
-                f"{r.p_interval:.0%}",
+            rows.append(
+                [
+                    f"{r.target:.0%}" + ("" if r.feasible else "*"),
+                    f"{r.service_level:.1%}±{r.service_level_ci95:.1%}",
+                    f"{r.service_cost:,.0f}",
+                    f"{r.lost_value:,.0f}",
+                    f"{r.total_cost:,.0f}±{r.total_cost_ci95:,.0f}{mark}",
+                    "–" if mark else f"{r.vs_best:+,.0f}±{r.vs_best_ci95:,.0f}",
+                    "■" if r.in_band else "",
+                    f"{r.p_interval:.0%}",
+                ]
             )
-        tables.append(table)
+        tables.append(compact_table([(h, "right") for h in heads], rows, str(choice)))
     caption = Table.grid()
     caption.add_row(
         f"{cur} {result.period} (mean ± 95% half-width). SL achieved on {', '.join(result.channels)}; "
         "service = staffing + telephony + partner + self-service + callbacks; total = service + lost "
-        "value; vs cheapest: paired difference on common random numbers (simultaneous "
+        "value; vs best: paired difference to the cheapest point on common random numbers (simultaneous "
         f"{result.confidence:.0%}); ■ in the band: not shown to cost more than the indifference "
         "amount above the cheapest ◀; P(iv): probability an interval meets its target; *: no plan "
-        "met every target within the budget"
+        "met every target within the budget (the point stands for the service level it achieved)"
     )
     tables.append(caption)
     return tables

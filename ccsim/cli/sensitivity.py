@@ -11,25 +11,23 @@ import typer
 from ccsim.cli.common import user_errors
 from ccsim.cli.frontier import _targets
 from ccsim.cli.options import Scheduler, Workers, where
+from ccsim.cli.tables import compact_table
 
 
 def sensitivity_table(result: Any) -> Any:
     """One row per assumption: its range, the band at its low and high value, the cost change."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for col in ("assumption", "range", "band at low", "band at high", "cost change"):
-        table.add_column(col, justify="left" if col == "assumption" else "right")
-    for r in result.table.itertuples(index=False):
-        table.add_row(
+    rows: list[list[str] | None] = [
+        [
             str(r.label),
             f"x{r.low:g}–x{r.high:g}",
             f"{r.band_low_at_low:.0%}–{r.band_high_at_low:.0%}",
             f"{r.band_low_at_high:.0%}–{r.band_high_at_high:.0%}",
             f"{r.total_cost_change:+,.0f}",
-        )
-    return table
+        ]
+        for r in result.table.itertuples(index=False)
+    ]
+    heads = [("assumption", "left"), ("range", "right"), ("band at low", "right"), ("band at high", "right")]
+    return compact_table([*heads, ("cost change", "right")], rows)
 
 
 def register(app: typer.Typer) -> None:
