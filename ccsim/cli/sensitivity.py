@@ -26,7 +26,7 @@ def sensitivity_table(result: Any) -> Any:
         ]
         for r in result.table.itertuples(index=False)
     ]
-    heads = [("assumption", "left"), ("range", "right"), ("band at low", "right"), ("band at high", "right")]
+    heads = [("assumption", "left"), ("range", "right"), ("band, low", "right"), ("band, high", "right")]
     return compact_table([*heads, ("cost change", "right")], rows)
 
 

@@ -82,24 +82,20 @@ def factors(scenario: Scenario) -> list[Factor]:
     for s, v in value.segments.items():
         if v.lifetime_value > 0:
             r = spec.lifetime_value
-            out.append(
-                Factor(f"lifetime_value:{s}", f"lifetime value of {s} customers", "money", r.low, r.high)
-            )
+            out.append(Factor(f"lifetime_value:{s}", f"customer value ({s})", "money", r.low, r.high))
     for s, v in value.segments.items():
         if v.lost_per_contact > 0 or any(t.lost_per_contact > 0 for t in value.contact_types.values()):
             r = spec.lost_revenue
-            out.append(
-                Factor(f"lost_revenue:{s}", f"revenue lost per lost {s} contact", "money", r.low, r.high)
-            )
+            out.append(Factor(f"lost_revenue:{s}", f"lost revenue ({s})", "money", r.low, r.high))
     money = [
-        ("churn", "churn response (every churn probability)", spec.churn),
-        ("agent_cost", "agents' cost per hour", spec.agent_cost),
+        ("churn", "churn response", spec.churn),
+        ("agent_cost", "agents' cost", spec.agent_cost),
     ]
     out += [Factor(n, label, "money", r.low, r.high) for n, label, r in money]
     out.append(
         Factor(
             "experience",
-            "CSAT and NPS response curves",
+            "CSAT and NPS curves",
             "unpriced",
             spec.experience.low,
             spec.experience.high,
@@ -107,7 +103,7 @@ def factors(scenario: Scenario) -> list[Factor]:
     )
     ops = [
         ("demand", "demand volume", spec.demand),
-        ("handle", "handle and wrap-up time", spec.handle),
+        ("handle", "handle time", spec.handle),
         ("patience", "customers' patience", spec.patience),
     ]
     out += [Factor(n, label, "operation", r.low, r.high) for n, label, r in ops]
