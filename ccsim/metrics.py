@@ -16,15 +16,22 @@ import pandas as pd
 
 from ccsim.economics.experience import EXPERIENCE_COUNTS, EXPERIENCE_FLOATS, ExperienceCounts
 from ccsim.model.plan import Plan
-from ccsim.model.store import CALLBACK_MADE as ORIGIN_CALLBACK
 from ccsim.model.store import (
+    ABANDONED,
     COLUMNS,
     DECLINED,
+    DEPUTY,
     DTYPES,
     OUTCOMES,
+    PARTNER,
     PASSED_THROUGH,
+    PERSONAL,
+    POOL,
     RESULT_COLUMNS,
+    SERVED,
+    SERVED_BY,
 )
+from ccsim.model.store import CALLBACK_MADE as ORIGIN_CALLBACK
 from ccsim.model.store import VOICEMAIL_CALLBACK as ORIGIN_VOICEMAIL
 
 SL_TEXT = {
@@ -111,7 +118,7 @@ class SLRule:
         have their own promise."""
         t = self.within[channel]
         served = answered_mask(outcome, wait, origin)
-        aband = outcome == 1
+        aband = outcome == ABANDONED
         with np.errstate(invalid="ignore"):
             within = wait <= t
         num = np.zeros(len(channel), dtype=np.int8)
@@ -137,7 +144,9 @@ class SLRule:
 
 def answered_mask(outcome: np.ndarray, wait: np.ndarray, origin: np.ndarray | None) -> np.ndarray:
     """Contacts a customer waited for and an agent answered (callbacks excluded)."""
-    answered = (outcome == 0) | (((outcome == DECLINED) | (outcome == PASSED_THROUGH)) & np.isfinite(wait))
+    answered = (outcome == SERVED) | (
+        ((outcome == DECLINED) | (outcome == PASSED_THROUGH)) & np.isfinite(wait)
+    )
     if origin is not None:
         answered &= (origin != ORIGIN_CALLBACK) & (origin != ORIGIN_VOICEMAIL)
     return answered
@@ -192,7 +201,7 @@ class Accumulator:
         ch, ty, sg, outcome, wait = b["channel"], b["ctype"], b["segment"], b["outcome"], b["wait"]
         within, num, den = self.rule.contributions(ch, outcome, wait, b["origin"])
         answered = answered_mask(outcome, wait, b["origin"])
-        served = outcome == 0
+        served = outcome == SERVED
         n_iv, n_ch, n_ty, n_sg = self.dims
         iv = np.minimum(self.plan.clock.interval_of(b["arrival"]), n_iv - 1)
         key = ((iv * n_ch + ch) * n_ty + ty) * n_sg + sg
@@ -216,7 +225,7 @@ class Accumulator:
         add("sl_denominator", den)
         add("answered", answered)
         add("wait_served_s", np.where(answered, wait, 0.0))
-        add("wait_all_s", np.where(answered | (outcome == 1), wait, 0.0))
+        add("wait_all_s", np.where(answered | (outcome == ABANDONED), wait, 0.0))
         add("work_s", np.where(served, b["talk"] + b["wrap"], 0.0))
         first = (b["attempt"] == 1) & (b["origin"] == 0) & served
         add("first_contacts", first)
@@ -227,17 +236,12 @@ class Accumulator:
         add("retrials", b["origin"] == 1)
         add("repeats", b["origin"] == 2)
         by = b["served_by"]
-        for code, name in (
-            (2, "served_personal"),
-            (3, "served_deputy"),
-            (1, "served_pool"),
-            (4, "served_partner"),
-        ):
-            add(name, served & (by == code))
-        add("wait_personal_s", np.where(served & ((by == 2) | (by == 3)), wait, 0.0))
+        for code in (PERSONAL, DEPUTY, POOL, PARTNER):
+            add(f"served_{SERVED_BY[code]}", served & (by == code))
+        add("wait_personal_s", np.where(served & ((by == PERSONAL) | (by == DEPUTY)), wait, 0.0))
         promised = ~np.isnan(b["promised"])
         start = b["arrival"] + wait
-        kept = promised & (outcome == 0) & (start <= b["promised"] + 1e-9)
+        kept = promised & (outcome == SERVED) & (start <= b["promised"] + 1e-9)
         add("promised", promised)
         add("promise_kept", kept)
         announced = ~np.isnan(b["predicted"]) & served

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from ccsim.cli import app
+from ccsim.model.store import ORIGINS, OUTCOMES, SERVED_BY, Origin, Outcome, ServedBy
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = (ROOT / "docs" / "explanation" / "architecture.md").read_text(encoding="utf-8")
@@ -40,3 +41,19 @@ def test_every_module_of_the_package_is_placed() -> None:
         and f"`{Path(m).parent.as_posix()}/`" not in PAGE
     ]
     assert not unplaced, f"modules missing from architecture.md: {unplaced}"
+
+
+def test_codes_are_compared_by_name_not_number() -> None:
+    """Outcomes, origins and who served are compared through their names (``model/store.py``:
+    the ``Outcome``, ``Origin`` and ``ServedBy`` enums and their int aliases), never as bare numbers."""
+    assert tuple(c.name.lower() for c in Outcome) == OUTCOMES
+    assert tuple(c.name.lower() for c in Origin) == ORIGINS
+    assert SERVED_BY[1:] == tuple(c.name.lower() for c in ServedBy)[1:]
+    bare = re.compile(r"\b(outcome|origin|by|status)\s*(==|!=|not in|in)\s*\(?\s*\d")
+    found = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in sorted((ROOT / "ccsim").rglob("*.py"))
+        for i, line in enumerate(p.read_text().splitlines(), start=1)
+        if bare.search(line)
+    ]
+    assert not found, f"bare code numbers compared: {found}"

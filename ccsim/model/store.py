@@ -11,37 +11,78 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
 
 from ccsim.model.sampling import sample_contacts, stream
 
-# contact status
-PENDING, WAITING, IN_SERVICE, DONE = 0, 1, 2, 3
-# outcome codes; their names are OUTCOMES[code]
-SERVED, ABANDONED, BLOCKED, CLOSED, UNFINISHED = 0, 1, 2, 3, 4
-BALKED, SELF_SERVED, PASSED_THROUGH, DECLINED, CALLBACK, VOICEMAIL, FALLBACK = 5, 6, 7, 8, 9, 10, 11
-OUTCOMES = (
-    "served",
-    "abandoned",
-    "blocked",
-    "closed",
-    "unfinished",
-    "balked",
-    "self_served",
-    "passed_through",
-    "declined",
-    "callback",
-    "voicemail",
-    "fallback",
+
+class Status(IntEnum):
+    """Where a contact is in its life."""
+
+    PENDING = 0
+    WAITING = 1
+    IN_SERVICE = 2
+    DONE = 3
+
+
+class Outcome(IntEnum):
+    """How a contact ended; the lower-case name is its column in the intervals table."""
+
+    SERVED = 0
+    ABANDONED = 1
+    BLOCKED = 2
+    CLOSED = 3
+    UNFINISHED = 4
+    BALKED = 5
+    SELF_SERVED = 6
+    PASSED_THROUGH = 7
+    DECLINED = 8
+    CALLBACK = 9
+    VOICEMAIL = 10
+    FALLBACK = 11
+
+
+class Origin(IntEnum):
+    """How a contact came about."""
+
+    ARRIVAL = 0
+    RETRIAL = 1
+    REPEAT = 2
+    CALLBACK = 3
+    ESCALATION = 4
+    SELF_SERVICE = 5
+    VOICEMAIL = 6
+    FALLBACK = 7
+
+
+class ServedBy(IntEnum):
+    """Who answered a contact ("" when nobody did)."""
+
+    NOBODY = 0
+    POOL = 1
+    PERSONAL = 2
+    DEPUTY = 3
+    PARTNER = 4
+
+
+# the codes as plain ints for the engine's hot paths (an int compares faster than an IntEnum)
+PENDING, WAITING, IN_SERVICE, DONE = (int(c) for c in Status)
+SERVED, ABANDONED, BLOCKED, CLOSED, UNFINISHED = (int(c) for c in list(Outcome)[:5])
+BALKED, SELF_SERVED, PASSED_THROUGH, DECLINED, CALLBACK, VOICEMAIL, FALLBACK = (
+    int(c) for c in list(Outcome)[5:]
 )
-# how a contact came about; names ORIGINS[code]
-ARRIVAL, RETRIAL, REPEAT, CALLBACK_MADE, ESCALATION, SELF_SERVICE_FAIL, VOICEMAIL_CALLBACK, MOVED = range(8)
+ARRIVAL, RETRIAL, REPEAT, CALLBACK_MADE, ESCALATION, SELF_SERVICE_FAIL, VOICEMAIL_CALLBACK, MOVED = (
+    int(c) for c in Origin
+)
+NOBODY, POOL, PERSONAL, DEPUTY, PARTNER = (int(c) for c in ServedBy)
+# the names, by code: what the tables show
+OUTCOMES = tuple(c.name.lower() for c in Outcome)
 ORIGINS = ("arrival", "retrial", "repeat", "callback", "escalation", "self_service", "voicemail", "fallback")
-# who answered; names SERVED_BY[code]
-NOBODY, POOL, PERSONAL, DEPUTY, PARTNER = range(5)
-SERVED_BY = ("", "pool", "personal", "deputy", "partner")
+SERVED_BY = tuple("" if c is ServedBy.NOBODY else c.name.lower() for c in ServedBy)
+assert tuple(c.name.lower() for c in Origin) == ORIGINS
 
 COLUMNS = {
     "arrival": "d",  # simulated time
