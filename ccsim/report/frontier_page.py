@@ -102,10 +102,13 @@ def _reading(result: Any) -> str:
                 f"{_money(saved, cur)} in lost value."
             )
         else:
+            inside = "band_high" in b and float(r["to_service_level"]) <= float(b["band_high"]) + 1e-9
             verdict = (
-                "more service than that is too much at this customer value"
+                "inside the band the two balance within the indifference amount"
+                if inside
+                else "more service than that is too much at this customer value"
                 if cost > saved
-                else ("the next point still pays, within the noise of the points")
+                else "the next point still pays, within the noise of the points"
             )
             parts.append(
                 f"Beyond it, a point costs {_money(cost, cur)} and saves {_money(saved, cur)}: {verdict}."
