@@ -80,7 +80,7 @@ def summarise(per_rep: pd.DataFrame, rule: SLRule, channels: list[str]) -> pd.Da
 
 @dataclass
 class Results:
-    """The tables of a run (DESIGN.md section 5) and what produced them."""
+    """The tables of a run (docs/reference/results.md) and what produced them."""
 
     scenario: Any
     seed: int

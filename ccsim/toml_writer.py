@@ -5,7 +5,7 @@ configs: top-level tables and arrays of tables get headers, and so do the named 
 top-level table (``[channels.phone]``); everything deeper is written inline (``{ dist = ... }``).
 ``inline`` and ``comment_lines`` are the pieces for writers that add comments, such as the
 calibrated scenario of ``ccsim.calibrate.writer``, which keeps a comment on where each value came
-from. (``ccsim.config.toml_text``, the hand-written writer this replaces, is no longer used.)
+from.
 """
 
 from __future__ import annotations
