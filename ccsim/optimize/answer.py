@@ -16,10 +16,15 @@ def _money(v: float, currency: str) -> str:
     return f"{v:,.0f} {currency}".strip()
 
 
+def span_text(low: float, high: float) -> str:
+    """A band of service levels as text, e.g. "80–86%" ("84%" when both ends round alike)."""
+    lo, hi = _pct(low), _pct(high)
+    return lo if lo == hi else f"{lo[:-1]}–{hi}"
+
+
 def band_text(row: Any) -> str:
-    """ "80–86%" (or "84%" for a band of one service level)."""
-    low, high = _pct(float(row["band_low"])), _pct(float(row["band_high"]))
-    return low if low == high else f"{low[:-1]}–{high}"
+    """The band of an ``optimum`` row as text, e.g. "80–86%"."""
+    return span_text(float(row["band_low"]), float(row["band_high"]))
 
 
 def band_sentences(row: Any, result: Any) -> list[str]:
@@ -62,10 +67,3 @@ def band_sentences(row: Any, result: Any) -> list[str]:
             "The band reaches the lowest or highest target tried, so it may extend beyond: widen the targets."
         )
     return out
-
-
-def cheapest_text(row: Any) -> str:
-    """The cheapest point itself: its target and the service level it achieved."""
-    return (
-        f"cheapest point: target {_pct(float(row['target']))}, achieved {_pct(float(row['service_level']))}"
-    )

@@ -36,6 +36,7 @@ from SALib.sample import sobol as sobol_sample
 
 from ccsim.config.loader import Scenario
 from ccsim.model.plan import scaled_plan
+from ccsim.optimize.answer import span_text
 from ccsim.optimize.band import screen
 from ccsim.optimize.evaluation import replicate
 from ccsim.optimize.frontiers import FrontierResult, frontier, indifference_amount
@@ -228,7 +229,7 @@ def sensitivity(
         )
     if result.points["choice"].nunique() != 1:
         raise ValueError("sensitivity: give a frontier of one service choice (frontier(..., choices={}))")
-    seed = _evaluation_seed(result, scenario)
+    seed = _evaluation_seed(result)
     base = _money_band(result, {}, alpha, indifference)
     rows = []
     for f in factors(scenario):
@@ -250,7 +251,7 @@ def sensitivity(
     return SensitivityResult(table, base, indices, result, design)
 
 
-def _evaluation_seed(result: FrontierResult, scenario: Scenario) -> int:
+def _evaluation_seed(result: FrontierResult) -> int:
     plan = next(iter(result.plans.values()))
     return int(plan.seed) + 1
 
@@ -289,9 +290,9 @@ def headline(table: pd.DataFrame, base: dict[str, float], measure: str) -> str:
     if table.empty:
         return "No soft assumption to vary."
     top = table.iloc[0]
-    now = _span(base["band_low"], base["band_high"])
-    at_low = _span(top["band_low_at_low"], top["band_high_at_low"])
-    at_high = _span(top["band_low_at_high"], top["band_high_at_high"])
+    now = span_text(base["band_low"], base["band_high"])
+    at_low = span_text(top["band_low_at_low"], top["band_high_at_low"])
+    at_high = span_text(top["band_low_at_high"], top["band_high_at_high"])
     if at_low == now == at_high:
         return (
             f"No assumption moves the answer: aim for {now} {measure} whichever of them holds; "
@@ -301,11 +302,6 @@ def headline(table: pd.DataFrame, base: dict[str, float], measure: str) -> str:
         f"The {top['label']} decides the answer most: at x{top['low']:g} aim for {at_low}, at "
         f"x{top['high']:g} for {at_high} {measure} (as priced: {now})."
     )
-
-
-def _span(low: float, high: float) -> str:
-    lo, hi = f"{100 * low:.0f}", f"{100 * high:.0f}"
-    return f"{lo}%" if lo == hi else f"{lo}–{hi}%"
 
 
 def global_design(
@@ -323,7 +319,7 @@ def global_design(
     ]
     names = [f.name for f in money]
     problem: dict[str, Any] = {"num_vars": len(money), "names": names, "bounds": bounds}
-    seed = _evaluation_seed(result, scenario)
+    seed = _evaluation_seed(result)
     if design == "sobol":
         x = sobol_sample.sample(problem, spec.samples, calc_second_order=False, seed=seed)
     else:

@@ -249,14 +249,19 @@ def _details(result: Any, facts: dict[str, Any]) -> str:
     )
 
 
-def render_frontier(result: Any, path: str | Path, name: str, facts: dict[str, Any] | None = None) -> Path:
-    """Write the frontier page to ``path`` (an .html file, or a folder to hold frontier.html)."""
+def write_page(html_text: str, path: str | Path, default_name: str) -> Path:
+    """Write a page to ``path``: an .html file, or a folder that gets ``default_name``."""
     out = Path(path)
     if out.is_dir() or not out.suffix:
-        out = out / FRONTIER_NAME
+        out = out / default_name
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build_frontier(result, name, facts), encoding="utf-8")
+    out.write_text(html_text, encoding="utf-8")
     return out
+
+
+def render_frontier(result: Any, path: str | Path, name: str, facts: dict[str, Any] | None = None) -> Path:
+    """Write the frontier page to ``path`` (an .html file, or a folder to hold frontier.html)."""
+    return write_page(build_frontier(result, name, facts), path, FRONTIER_NAME)
 
 
 def render_frontier_folder(folder: str | Path, path: str | Path | None = None) -> Path:

@@ -17,6 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from ccsim.report.frontier_page import write_page
 from ccsim.report.page import Page, esc, pct, top_bar
 from ccsim.report.style import style
 
@@ -178,12 +179,8 @@ def build_sensitivity(result: Any, name: str, facts: dict[str, Any] | None = Non
 
 
 def render_sensitivity(result: Any, path: str | Path, name: str, facts: dict[str, Any] | None = None) -> Path:
-    out = Path(path)
-    if out.is_dir() or not out.suffix:
-        out = out / SENSITIVITY_NAME
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build_sensitivity(result, name, facts), encoding="utf-8")
-    return out
+    """Write the sensitivity page to ``path`` (an .html file, or a folder to hold sensitivity.html)."""
+    return write_page(build_sensitivity(result, name, facts), path, SENSITIVITY_NAME)
 
 
 __all__ = ["build_sensitivity", "render_sensitivity"]
