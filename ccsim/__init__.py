@@ -23,8 +23,8 @@ _NAMES = {
     "load": "ccsim.api",
     "simulate": "ccsim.api",
     "ConfigError": "ccsim.config",
-    "Scenario": "ccsim.config",
-    "from_dict": "ccsim.config",
+    "Scenario": "ccsim.scenario",
+    "from_dict": "ccsim.scenario",
     "sweep": "ccsim.experiments",
     "load_sweep": "ccsim.experiments",
     "SweepResults": "ccsim.experiments",
@@ -57,10 +57,11 @@ __all__ = [
 if TYPE_CHECKING:
     from ccsim import calibrate, economics, experiments, optimize, report
     from ccsim.api import load, simulate
-    from ccsim.config import ConfigError, Scenario, from_dict
+    from ccsim.config import ConfigError
     from ccsim.experiments import SweepResults, load_sweep, sweep
     from ccsim.paired import Paired, compare
     from ccsim.results import Results
+    from ccsim.scenario import Scenario, from_dict
 
 
 def __getattr__(name: str) -> Any:

@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ccsim.config.loader import Scenario
-from ccsim.config.loader import load as _load
 from ccsim.experiments.progress import SweepProgress
 from ccsim.metrics import SLRule
 from ccsim.replications import run as replications_run
 from ccsim.results import Results, summarise
+from ccsim.scenario import Scenario
+from ccsim.scenario import load as _load
 from ccsim.tables import Layout, Record, agents_table, contacts_table, intervals_table, kpi_table
 from ccsim.workload import overload_warnings
 

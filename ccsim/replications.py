@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ccsim.config.errors import ConfigError
-from ccsim.config.loader import Scenario
 from ccsim.engine import run_replication
 from ccsim.experiments.executors import (
     Executor,
@@ -48,6 +47,7 @@ from ccsim.experiments.executors import (
     process_context,
 )
 from ccsim.metrics import Accumulator, SLRule
+from ccsim.scenario import Scenario
 from ccsim.tables import Layout, Record, record
 
 SERIAL_BELOW_S = 0.5  # expected seconds of the replications after the first: below, no workers

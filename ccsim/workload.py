@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.config.loader import Scenario
 from ccsim.model.plan import Plan
 from ccsim.model.sampling import step_values
+from ccsim.scenario import Scenario
 
 
 def _mean_handle(plan: Plan, channel: int, types: list[int], shares: list[float]) -> float:

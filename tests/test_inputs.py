@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import ccsim
 from ccsim.cli import app
 from ccsim.config import limits
-from ccsim.config.loader import load
+from ccsim.scenario import load
 
 runner = CliRunner(env={"COLUMNS": "200"})
 

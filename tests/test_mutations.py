@@ -23,7 +23,7 @@ from conftest import ROOT
 
 import ccsim
 from ccsim.config import limits
-from ccsim.config.loader import Scenario
+from ccsim.scenario import Scenario
 
 CONFIGS = sorted((ROOT / "configs").glob("*.toml"))
 DROP = object()

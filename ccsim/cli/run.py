@@ -41,8 +41,8 @@ def load_with_overrides(
     validated once; the plan is checked against the scenario with the ``--set`` overrides."""
     import ccsim
     from ccsim.config.loader import read_toml
-    from ccsim.config.plans import plan_overrides
     from ccsim.economics.prices import price_overrides
+    from ccsim.scenario import plan_overrides
 
     scenario = ccsim.load(config)
     sets_ = parse_set(sets or [])

@@ -5,20 +5,14 @@ need more than these. The limits are far above any contact centre's real size; t
 that a slip of the pen (``duration = "1e9h"``, a count of ten billion agents) is said at once
 instead of filling the memory or running for hours. The horizon and the number of intervals
 are checked on the validated config, before the plan's per-interval arrays are built; agents
-on duty and the expected contacts on the (small) plan, before the first replication.
+on duty and the expected contacts on the (small) plan, before the first replication
+(``ccsim.model.plan.check_plan``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import numpy as np
-
 from ccsim.config.schema import ScenarioConfig
 from ccsim.units import MAX_DURATION
-
-if TYPE_CHECKING:
-    from ccsim.model.plan import Plan
 
 DAY = 86400.0
 MAX_INTERVALS = 50_000
@@ -57,29 +51,3 @@ def check_sizes(cfg: ScenarioConfig) -> list[str]:
             f"drain_limit {sc.drain_limit:g}s)"
         )
     return problems
-
-
-def check_plan(plan: Plan) -> list[str]:
-    """Agents on duty and the expected contacts of one replication (before any runs)."""
-    problems = []
-    agents = sum(float(np.max(g.staffing.values)) for g in plan.groups)
-    if agents > MAX_AGENTS:
-        problems.append(
-            f"agents: up to {agents:,.0f} agents on duty at once; at most {MAX_AGENTS:,} are allowed"
-        )
-    busy = plan.busyness.mean if plan.busyness is not None else 1.0
-    expected = busy * sum(_integral(s.rate.times, s.rate.values, plan.clock.end) for s in plan.streams)
-    if not expected <= MAX_CONTACTS:  # also catches an overflow to inf or nan
-        problems.append(
-            f"demand: about {expected:,.4g} arrivals expected per replication (warm-up "
-            f"included); at most {MAX_CONTACTS:,} are allowed: check the rates' units, the "
-            "volumes and the duration"
-        )
-    return problems
-
-
-def _integral(times: np.ndarray, values: np.ndarray, end: float) -> float:
-    """The integral of a step function over ``[0, end)``."""
-    edges = np.append(np.minimum(times, end), end)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.sum(values * np.diff(edges)))

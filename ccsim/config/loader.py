@@ -1,4 +1,8 @@
-"""Loading a scenario: TOML -> validated ``Scenario``; overrides by dotted path."""
+"""Reading a scenario's TOML and validating it into a ``ScenarioConfig``; overrides by dotted path.
+
+The config knows nothing of the model: ``ccsim.scenario.Scenario`` compiles the validated config
+into the plan.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -15,8 +19,7 @@ from ccsim.config import economics as E
 from ccsim.config import policies as P
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest
-from ccsim.config.limits import check_plan, check_sizes
-from ccsim.config.plans import plan_overrides
+from ccsim.config.limits import check_sizes
 from ccsim.distributions import REQUIRE_UNITS
 
 _DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column"}
@@ -76,85 +79,25 @@ KNOWN_KEYS: dict[str, set[str]] = {
 }
 
 
-class Scenario:
-    """A validated scenario. Attribute access mirrors the TOML: ``scenario.agents["pool"].count``.
+class Source(Protocol):
+    """What a scenario was read from: the TOML as parsed (after overrides) and the folder
+    relative to which the files it names are read (``ccsim.scenario.Scenario`` is one)."""
 
-    ``raw`` keeps what the user wrote (after overrides), ``config`` the validated model and
-    ``base_dir`` the folder relative to which files named in the config are read.
-    """
+    raw: dict[str, Any]
+    base_dir: Path
 
-    def __init__(self, raw: dict[str, Any], base_dir: Path, source: str | None = None):
-        self.raw = raw
-        self.base_dir = base_dir
-        self.source = source
-        try:
-            self.config = S.ScenarioConfig.model_validate(raw, context=_context(base_dir))
-        except ValidationError as exc:
-            raise ConfigError(from_validation_error(exc, raw, KNOWN_KEYS), source) from None
-        problems = cross_check(self.config) or check_sizes(self.config) or choice_paths(self)
-        if problems:
-            raise ConfigError(problems, source)
-        from ccsim.model.plan import compile_plan  # schedules and files are checked here too
 
-        try:
-            self.plan = compile_plan(self)
-        except ConfigError as exc:
-            raise ConfigError(exc.problems, source) from None
-        problems = check_plan(self.plan)
-        if problems:
-            raise ConfigError(problems, source)
-
-    # mirror of the TOML sections
-    @property
-    def scenario(self) -> S.ScenarioSection:
-        return self.config.scenario
-
-    @property
-    def name(self) -> str:
-        return self.config.scenario.name
-
-    @property
-    def channels(self) -> dict[str, S.Channel]:
-        return self.config.channels
-
-    @property
-    def segments(self) -> dict[str, S.Segment]:
-        return self.config.segments
-
-    @property
-    def contact_types(self) -> dict[str, S.ContactType]:
-        return self.config.contact_types
-
-    @property
-    def demand(self) -> list[S.Demand]:
-        return self.config.demand
-
-    @property
-    def agents(self) -> dict[str, S.AgentGroup]:
-        return self.config.agents
-
-    @property
-    def routing(self) -> S.Routing:
-        return self.config.routing
-
-    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
-        """A new, re-validated scenario with values replaced by dotted path.
-
-        ``{"agents.pool.count": 105, "demand.0.rate": "20/min"}``; list items by index.
-        """
-        raw = copy.deepcopy(self.raw)
-        for path, value in overrides.items():
-            set_path(raw, path, value)
-        return Scenario(raw, self.base_dir, self.source)
-
-    def with_plan(self, plan: str | Path) -> Scenario:
-        """A new scenario with a staffing plan of ``ccsim optimize`` in place: ``plan`` is its
-        output folder (or the ``staffing.csv`` in it); each group of the plan gets its column
-        as ``staffing``, replacing its ``count``, ``staffing`` or ``shifts``."""
-        return self.with_overrides(plan_overrides(self, plan))
-
-    def __repr__(self) -> str:
-        return f"Scenario({self.name!r}, source={self.source!r})"
+def validate(raw: dict[str, Any], base_dir: Path, source: str | None = None) -> S.ScenarioConfig:
+    """The validated config of ``raw``: the schema, then the rules that span sections, the sizes
+    and the ``[frontier]`` choices (``ConfigError`` with every problem found, naming ``source``)."""
+    try:
+        config = S.ScenarioConfig.model_validate(raw, context=_context(base_dir))
+    except ValidationError as exc:
+        raise ConfigError(from_validation_error(exc, raw, KNOWN_KEYS), source) from None
+    problems = cross_check(config) or check_sizes(config) or choice_paths(config, raw, base_dir)
+    if problems:
+        raise ConfigError(problems, source)
+    return config
 
 
 STAFFING_FORMS = ("count", "staffing", "shifts")  # an agent group has exactly one of them
@@ -221,18 +164,6 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"TOML syntax error: {exc}"], str(p)) from None
-
-
-def load(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
-    p = Path(path)
-    raw = read_toml(p)
-    return Scenario(raw, p.resolve().parent, str(p))
-
-
-def from_dict(raw: dict[str, Any], base_dir: str | Path = ".") -> Scenario:
-    """Validate a scenario given as a dict (the parsed TOML)."""
-    return Scenario(copy.deepcopy(raw), Path(base_dir).resolve())
 
 
 def _check_name(problems: list[str], path: str, name: str, known: Mapping[str, Any], what: str) -> None:
@@ -306,24 +237,25 @@ def skill_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
             problems.append(f"agents.{gname}.skills{where}: no contact type needs skill {skill!r}{hint}")
 
 
-def choice_paths(scenario: Scenario) -> list[str]:
+def choice_paths(cfg: S.ScenarioConfig, raw: dict[str, Any], base_dir: Path) -> list[str]:
     """Every ``[frontier]`` choice sets paths that exist, to values the schema accepts."""
     problems: list[str] = []
-    for name, overrides in scenario.config.frontier.choices.items():
-        raw = copy.deepcopy(scenario.raw)
-        raw.get("frontier", {}).pop("choices", None)
+    for name, overrides in cfg.frontier.choices.items():
+        chosen = copy.deepcopy(raw)
+        chosen.get("frontier", {}).pop("choices", None)
         try:
             for path, value in overrides.items():
-                set_path(raw, path, value)
-            S.ScenarioConfig.model_validate(raw, context=_context(scenario.base_dir))
+                set_path(chosen, path, value)
+            S.ScenarioConfig.model_validate(chosen, context=_context(base_dir))
         except ConfigError as exc:
             problems += [f"frontier.choices.{name}: {p}" for p in exc.problems]
         except ValidationError as exc:
-            problems += [f"frontier.choices.{name}: {p}" for p in from_validation_error(exc, raw, KNOWN_KEYS)]
+            found = from_validation_error(exc, chosen, KNOWN_KEYS)
+            problems += [f"frontier.choices.{name}: {p}" for p in found]
     return problems
 
 
-def value_problems(scenario: Scenario, path: str, value: Any) -> list[str]:
+def value_problems(scenario: Source, path: str, value: Any) -> list[str]:
     """What the schema says of ``value`` at dotted ``path`` alone (other values as they are):
     a sweep's levels are checked this way before any point runs."""
     raw = copy.deepcopy(scenario.raw)

@@ -1,15 +1,16 @@
 """A staffing plan in a scenario: the folder that ``ccsim optimize`` writes, put in place.
 
 ``ccsim optimize`` writes ``staffing.csv`` (a ``start`` column with the clock time of each
-period and one column of agents per optimised group) into its output folder. ``plan_overrides``
-turns it into the overrides that give each of those groups ``staffing = { file, column }``
-(replacing its ``count``, ``staffing`` or ``shifts``); ``Scenario.with_plan`` and ``ccsim run
---plan`` use them.
+period and one column of agents per optimised group) into its output folder.
+``staffing_overrides`` turns it into the overrides that give each of those groups
+``staffing = { file, column }`` (replacing its ``count``, ``staffing`` or ``shifts``);
+``ccsim.scenario.plan_overrides``, ``Scenario.with_plan`` and ``ccsim run --plan`` use them.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,31 +40,29 @@ def _read(path: Path) -> tuple[list[str], list[str]]:
     return rows[0][1:], [r[0] for r in rows[1:] if r]
 
 
-def _hhmm(label: str) -> str:
-    return label.split(" ")[-1]
-
-
-def plan_overrides(scenario: Any, plan: str | Path) -> dict[str, Any]:
+def staffing_overrides(
+    plan: str | Path, groups: Collection[str], starts: Sequence[str], source: str | None = None
+) -> dict[str, Any]:
     """The overrides that put the plan at ``plan`` (a folder of ``ccsim optimize`` or its
-    staffing CSV) into ``scenario``; its groups must be the scenario's and its periods start
-    where the scenario's intervals do."""
+    staffing CSV) into a scenario with agent ``groups`` whose intervals start at the clock times
+    ``starts`` ("HH:MM", the first intervals at least); the plan's groups must be the
+    scenario's and its periods start where the scenario's intervals do."""
     path = plan_file(plan)
-    groups, starts = _read(path)
+    columns, found = _read(path)
     problems = [
-        f"{path}: column {g!r} is not an agent group of the scenario{suggest(g, scenario.agents)}; "
-        f"known: {', '.join(scenario.agents)}"
-        for g in groups
-        if g not in scenario.agents
+        f"{path}: column {g!r} is not an agent group of the scenario{suggest(g, groups)}; "
+        f"known: {', '.join(groups)}"
+        for g in columns
+        if g not in groups
     ]
-    clock = scenario.plan.clock
-    expected = [_hhmm(clock.label(k)) for k in range(min(len(starts), clock.n_intervals))]
-    if expected and starts[: len(expected)] != expected:
+    expected = list(starts[: len(found)])
+    if expected and found[: len(expected)] != expected:
         problems.append(
-            f"{path}: the plan's periods start at {', '.join(starts[:3])}, ..., the scenario's "
+            f"{path}: the plan's periods start at {', '.join(found[:3])}, ..., the scenario's "
             f"intervals at {', '.join(expected[:3])}, ...: it was made for another scenario.start "
             "or scenario.interval"
         )
     if problems:
-        raise ConfigError(problems, scenario.source)
+        raise ConfigError(problems, source)
     file = str(path.resolve())
-    return {f"agents.{g}.staffing": {"file": file, "column": g} for g in groups}
+    return {f"agents.{g}.staffing": {"file": file, "column": g} for g in columns}

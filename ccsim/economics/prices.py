@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ccsim.config.errors import ConfigError, suggest
+from ccsim.config.loader import read_toml
 
 TABLES = ("costs", "value", "experience", "frontier", "sensitivity")
 GROUP_KEYS = ("cost_per_hour", "shrinkage")
@@ -54,8 +55,6 @@ def price_overrides(raw: dict[str, Any], scenario: Any, source: str = "prices") 
 
 def with_prices(scenario: Any, path: str | Path) -> Any:
     """``scenario`` with the prices of the TOML file at ``path`` (see the module docstring)."""
-    from ccsim.config.loader import read_toml
-
     raw = read_toml(path)
     overrides = price_overrides(raw, scenario, str(path))
     try:

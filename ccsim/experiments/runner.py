@@ -133,8 +133,8 @@ def sweep(
     A point is one task, or with fewer than 32 points, blocks of its replications are
     (``replications_per_task`` sets the block size); the numbers are the same either way.
     """
-    from ccsim.config.loader import Scenario
-    from ccsim.config.loader import load as load_scenario
+    from ccsim.scenario import Scenario
+    from ccsim.scenario import load as load_scenario
 
     started = time.time()
     t0 = time.perf_counter()

@@ -143,7 +143,8 @@ def build_scenario(
     config: dict[str, Any], base_dir: str, source: str | None, overrides: dict[str, Any]
 ) -> Any:
     """The scenario of a point: the base config with the overrides set, validated."""
-    from ccsim.config.loader import Scenario, set_path
+    from ccsim.config.loader import set_path
+    from ccsim.scenario import Scenario
 
     raw = copy.deepcopy(config)
     for path, value in overrides.items():

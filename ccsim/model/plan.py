@@ -1,4 +1,4 @@
-"""Compile a validated scenario into a ``Plan``: names as indices, schedules as step functions.
+"""Compile a validated config into a ``Plan``: names as indices, schedules as step functions.
 
 The plan is static (no randomness); ``sampling`` draws the contacts of one replication from it
 and ``centre`` simulates them.
@@ -7,8 +7,12 @@ and ``centre`` simulates them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from ccsim.config.loader import Scenario, reachable
+import numpy as np
+
+from ccsim.config import limits
+from ccsim.config.loader import reachable
 from ccsim.config.schema import ScenarioConfig
 from ccsim.distributions import Distribution
 from ccsim.model import timeline
@@ -68,6 +72,7 @@ class Plan:
     skill_names: list[str]
     streams: list[StreamPlan]
     groups: list[GroupPlan]
+    partner_names: list[str]  # outsourcing partners, in the config's order
     # (channel, type) -> ranks of able groups; rank r is tried after r x overflow delay
     ranks: dict[tuple[int, int], list[list[int]]]
     overflow_delay: list[float]  # per type
@@ -99,14 +104,70 @@ class Plan:
         return [g.name for g in self.groups]
 
 
-def compile_plan(scn: Scenario) -> Plan:
-    cfg = scn.config
+@dataclass(frozen=True)
+class _Names:
+    """The index of each name of a config: channels, contact types, segments, skills."""
+
+    channels: dict[str, int]
+    types: dict[str, int]
+    segments: dict[str, int]
+    skills: dict[str, int]
+
+    @staticmethod
+    def of(cfg: ScenarioConfig) -> _Names:
+        skills: list[str] = []  # the agents' skills in the order met, then the types' own
+        for g in cfg.agents.values():
+            skills += [s for s in g.proficiency if s not in skills]
+        for tname, t in cfg.contact_types.items():
+            if (t.skill or tname) not in skills:
+                skills.append(t.skill or tname)
+        return _Names(
+            channels={n: i for i, n in enumerate(cfg.channels)},
+            types={n: i for i, n in enumerate(cfg.contact_types)},
+            segments={n: i for i, n in enumerate(cfg.segments)},
+            skills={n: i for i, n in enumerate(skills)},
+        )
+
+
+def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
+    """The plan of a validated config; files it names (rates, staffing) are read relative to
+    ``base_dir`` (``ConfigError`` when a schedule or a file is wrong)."""
     sc = cfg.scenario
     clock = Clock(sc)
     horizon = clock.end + (sc.drain_limit if sc.drain else 0.0)
-    ch_names = list(cfg.channels)
-    ch_index = {n: i for i, n in enumerate(ch_names)}
-    channels = [
+    names = _Names.of(cfg)
+    type_skill = [names.skills[t.skill or n] for n, t in cfg.contact_types.items()]
+    groups = _groups(cfg, names, clock, base_dir, horizon)
+    return Plan(
+        clock=clock,
+        horizon=horizon,
+        drain=sc.drain,
+        channels=_channels(cfg, clock, horizon),
+        segment_names=list(names.segments),
+        segment_priority=[s.priority for s in cfg.segments.values()],
+        patience=[s.patience for s in cfg.segments.values()],
+        type_names=list(names.types),
+        type_skill=type_skill,
+        handle=_handle(cfg),
+        wrap=[t.wrap_up for t in cfg.contact_types.values()],
+        skill_names=list(names.skills),
+        streams=_streams(cfg, names, clock, base_dir),
+        groups=groups,
+        partner_names=list(cfg.partners),
+        ranks=_ranks(cfg, type_skill, groups),
+        overflow_delay=[t.overflow_delay for t in cfg.contact_types.values()],
+        busyness=sc.busyness,
+        fifo_across_priorities=cfg.routing.queue_selection == "longest_waiting",
+        combos=sorted(
+            (names.channels[c], names.types[t], names.segments[g]) for c, t, g in reachable(cfg)
+        ),
+        config=cfg,
+        meta={"name": sc.name},
+    )
+
+
+def _channels(cfg: ScenarioConfig, clock: Clock, horizon: float) -> list[ChannelPlan]:
+    return [
         ChannelPlan(
             name=n,
             kind=c.kind,
@@ -121,26 +182,18 @@ def compile_plan(scn: Scenario) -> Plan:
         )
         for n, c in cfg.channels.items()
     ]
-    seg_names = list(cfg.segments)
-    seg_index = {n: i for i, n in enumerate(seg_names)}
-    type_names = list(cfg.contact_types)
-    type_index = {n: i for i, n in enumerate(type_names)}
-    skill_names: list[str] = []
-    for g in cfg.agents.values():
-        for s in g.proficiency:
-            if s not in skill_names:
-                skill_names.append(s)
-    for tname, t in cfg.contact_types.items():
-        s = t.skill or tname
-        if s not in skill_names:
-            skill_names.append(s)
-    skill_index = {n: i for i, n in enumerate(skill_names)}
-    type_skill = [skill_index[t.skill or n] for n, t in cfg.contact_types.items()]
-    handle = {
+
+
+def _handle(cfg: ScenarioConfig) -> dict[tuple[int, int], Distribution]:
+    """The handle time of each (contact type, channel)."""
+    return {
         (ti, ci): t.handle_on(cn)
         for ti, t in enumerate(cfg.contact_types.values())
-        for ci, cn in enumerate(ch_names)
+        for ci, cn in enumerate(cfg.channels)
     }
+
+
+def _streams(cfg: ScenarioConfig, names: _Names, clock: Clock, base_dir: Path) -> list[StreamPlan]:
     streams = []
     for i, d in enumerate(cfg.demand):
         tmix = d.contact_type if isinstance(d.contact_type, dict) else {d.contact_type: 1.0}
@@ -148,58 +201,75 @@ def compile_plan(scn: Scenario) -> Plan:
         streams.append(
             StreamPlan(
                 index=i,
-                channel=ch_index[d.channel],
-                rate=timeline.demand_rate(d, i, clock, scn.base_dir),
-                types=[type_index[t] for t in tmix],
+                channel=names.channels[d.channel],
+                rate=timeline.demand_rate(d, i, clock, base_dir),
+                types=[names.types[t] for t in tmix],
                 type_shares=[float(v) / sum(tmix.values()) for v in tmix.values()],
-                segments=[seg_index[s] for s in smix],
+                segments=[names.segments[s] for s in smix],
                 segment_shares=[float(v) / sum(smix.values()) for v in smix.values()],
             )
         )
-    groups = [
+    return streams
+
+
+def _groups(
+    cfg: ScenarioConfig, names: _Names, clock: Clock, base_dir: Path, horizon: float
+) -> list[GroupPlan]:
+    return [
         GroupPlan(
             name=n,
-            staffing=timeline.staffing(g, n, clock, scn.base_dir, horizon),
-            channels=frozenset(ch_index[c] for c in g.channels),
-            proficiency={skill_index[s]: p for s, p in g.proficiency.items()},
+            staffing=timeline.staffing(g, n, clock, base_dir, horizon),
+            channels=frozenset(names.channels[c] for c in g.channels),
+            proficiency={names.skills[s]: p for s, p in g.proficiency.items()},
         )
         for n, g in cfg.agents.items()
     ]
+
+
+def _ranks(
+    cfg: ScenarioConfig, type_skill: list[int], groups: list[GroupPlan]
+) -> dict[tuple[int, int], list[list[int]]]:
+    """The ranks of able groups of each (channel, type): all able groups in one rank, or the
+    type's listed groups, one rank each in the order given."""
     group_index = {g.name: i for i, g in enumerate(groups)}
     ranks: dict[tuple[int, int], list[list[int]]] = {}
-    for ci in range(len(channels)):
+    for ci in range(len(cfg.channels)):
         for ti, t in enumerate(cfg.contact_types.values()):
             skill = type_skill[ti]
             able = [gi for gi, g in enumerate(groups) if ci in g.channels and skill in g.proficiency]
             if t.groups:
-                # only the listed groups serve this type, in the order given
                 order = [group_index[g] for g in t.groups if group_index[g] in able]
                 ranks[(ci, ti)] = [[g] for g in order]
             else:
                 ranks[(ci, ti)] = [able] if able else []
-    return Plan(
-        clock=clock,
-        horizon=horizon,
-        drain=sc.drain,
-        channels=channels,
-        segment_names=seg_names,
-        segment_priority=[s.priority for s in cfg.segments.values()],
-        patience=[s.patience for s in cfg.segments.values()],
-        type_names=type_names,
-        type_skill=type_skill,
-        handle=handle,
-        wrap=[t.wrap_up for t in cfg.contact_types.values()],
-        skill_names=skill_names,
-        streams=streams,
-        groups=groups,
-        ranks=ranks,
-        overflow_delay=[t.overflow_delay for t in cfg.contact_types.values()],
-        busyness=sc.busyness,
-        fifo_across_priorities=cfg.routing.queue_selection == "longest_waiting",
-        combos=sorted((ch_index[c], type_index[t], seg_index[g]) for c, t, g in reachable(cfg)),
-        config=cfg,
-        meta={"name": sc.name},
-    )
+    return ranks
+
+
+def check_plan(plan: Plan) -> list[str]:
+    """Agents on duty and the expected contacts of one replication, against the limits of
+    ``ccsim.config.limits`` (before any replication runs)."""
+    problems = []
+    agents = sum(float(np.max(g.staffing.values)) for g in plan.groups)
+    if agents > limits.MAX_AGENTS:
+        problems.append(
+            f"agents: up to {agents:,.0f} agents on duty at once; at most {limits.MAX_AGENTS:,} are allowed"
+        )
+    busy = plan.busyness.mean if plan.busyness is not None else 1.0
+    expected = busy * sum(_integral(s.rate.times, s.rate.values, plan.clock.end) for s in plan.streams)
+    if not expected <= limits.MAX_CONTACTS:  # also catches an overflow to inf or nan
+        problems.append(
+            f"demand: about {expected:,.4g} arrivals expected per replication (warm-up "
+            f"included); at most {limits.MAX_CONTACTS:,} are allowed: check the rates' units, the "
+            "volumes and the duration"
+        )
+    return problems
+
+
+def _integral(times: np.ndarray, values: np.ndarray, end: float) -> float:
+    """The integral of a step function over ``[0, end)``."""
+    edges = np.append(np.minimum(times, end), end)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sum(values * np.diff(edges)))
 
 
 def scaled_plan(plan: Plan, demand: float = 1.0, handle: float = 1.0, patience: float = 1.0) -> Plan:

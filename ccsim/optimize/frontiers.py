@@ -31,12 +31,12 @@ import pandas as pd
 
 import ccsim.api as api
 from ccsim.config.errors import ConfigError
-from ccsim.config.loader import Scenario
 from ccsim.economics.accounting import group_rates
 from ccsim.optimize.band import Band, screen
 from ccsim.optimize.evaluation import Samples
 from ccsim.optimize.search import Memory
 from ccsim.optimize.staffing import StaffingPlan, optimize_staffing
+from ccsim.scenario import Scenario
 
 CASES = {"low": "total_cost_low", "central": "total_cost", "high": "total_cost_high"}
 MIN_GAP = 0.05  # targets this close or closer are not bisected

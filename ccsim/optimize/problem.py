@@ -20,7 +20,8 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ccsim import analytic
-from ccsim.config.loader import Scenario, reachable
+from ccsim.config.loader import reachable
+from ccsim.scenario import Scenario
 
 DAY = 86400.0
 

@@ -34,12 +34,12 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from ccsim.config.loader import Scenario
 from ccsim.model.plan import scaled_plan
 from ccsim.optimize.answer import span_text
 from ccsim.optimize.band import screen
 from ccsim.optimize.evaluation import replicate
 from ccsim.optimize.frontiers import FrontierResult, frontier, indifference_amount
+from ccsim.scenario import Scenario
 
 OPERATIONS = ("demand", "handle", "patience")
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.config.loader import Scenario
+from ccsim.scenario import Scenario
 from ccsim.units import format_duration, parse_clock, parse_duration
 
 DAY = 86400.0

@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.config.loader import Scenario
 from ccsim.optimize.problem import Problem, Shares, build_problem, measure, with_staffing
 from ccsim.optimize.search import Memory, Progress, Staffing, _clock, _Search
+from ccsim.scenario import Scenario
 
 SCREEN = 0.02  # try a removal in simulation when the formula expects at most this shortfall
 MIN_REPLICATIONS = 20  # per-interval service levels are noisy: at least this many by default

@@ -186,7 +186,8 @@ def _scenario_from_manifest(info: dict[str, Any], folder: Path) -> Any:
     raw = info.get("config")
     if not isinstance(raw, dict):
         return None
-    from ccsim.config import ConfigError, from_dict
+    from ccsim.config import ConfigError
+    from ccsim.scenario import from_dict
 
     source = info.get("source")
     bases = [Path(source).parent] if source else []
