@@ -1,38 +1,27 @@
-"""Finished contacts -> tidy DataFrames and KPIs; confidence intervals across replications.
+"""What the tables count, and the KPIs computed from the counts.
 
-Columns are defined once, here, and documented in ``docs/reference/results.md``.
+The additive columns of the intervals table (``COUNTS``) are defined once, here, and documented
+in ``docs/reference/results.md``; ``ccsim.reducers`` accumulates them per replication and
+``ccsim.tables`` lays them out. The service-level rule of each channel (``SLRule``) decides which
+contacts count towards it.
 Ratios (service level, ASA, abandonment, occupancy) are always recomputed from additive
 counts and sums, so any grouping of the tables gives consistent KPIs.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ccsim.economics.experience import EXPERIENCE_COUNTS, EXPERIENCE_FLOATS, ExperienceCounts
-from ccsim.model.plan import Plan
-from ccsim.model.store import (
-    ABANDONED,
-    COLUMNS,
-    DECLINED,
-    DEPUTY,
-    DTYPES,
-    OUTCOMES,
-    PARTNER,
-    PASSED_THROUGH,
-    PERSONAL,
-    POOL,
-    RESULT_COLUMNS,
-    SERVED,
-    SERVED_BY,
-)
+from ccsim.economics.experience import EXPERIENCE_COUNTS, EXPERIENCE_FLOATS
+from ccsim.model.store import ABANDONED, DECLINED, OUTCOMES, PASSED_THROUGH, SERVED
 from ccsim.model.store import CALLBACK_MADE as ORIGIN_CALLBACK
 from ccsim.model.store import VOICEMAIL_CALLBACK as ORIGIN_VOICEMAIL
+from ccsim.model.timeline import Clock
+from ccsim.units import format_duration
 
 SL_TEXT = {
     "offered": "answered within {t} / (answered + abandoned)",
@@ -93,8 +82,6 @@ class SLRule:
         self.short = np.zeros(len(names))
         self.target = np.full(len(names), np.nan)
         self.text: dict[str, str] = {}
-        from ccsim.units import format_duration
-
         for k, name in enumerate(names):
             sl = scenario_channels[name].service_level
             if sl is None:
@@ -152,200 +139,11 @@ def answered_mask(outcome: np.ndarray, wait: np.ndarray, origin: np.ndarray | No
     return answered
 
 
-class Accumulator:
-    """The statistics of one replication, accumulated batch by batch as contacts finish.
-
-    Memory stays bounded for long runs: counts per interval x channel x type x segment and busy
-    time per group x interval are sums; waits of answered contacts are kept as float32 for the
-    percentiles (a few bytes a contact); the per-contact table only when asked for.
-    """
-
-    def __init__(self, plan: Plan, rule: SLRule, replication: int, keep_contacts: bool):
-        self.plan, self.rule, self.replication, self.keep = plan, rule, replication, keep_contacts
-        clock = plan.clock
-        self.dims = (clock.n_intervals, len(plan.channels), len(plan.type_names), len(plan.segment_names))
-        size = int(np.prod(self.dims))
-        self.matrix = np.zeros((len(COUNTS), size))  # one row per count, in the order of COUNTS
-        self.counts = dict(zip(COUNTS, self.matrix, strict=True))  # views of its rows, by name
-        self.edges = clock.warmup + np.arange(clock.n_intervals + 1) * clock.interval
-        self.edges[-1] = min(self.edges[-1], clock.end)
-        self.busy = np.zeros((len(plan.groups), clock.n_intervals))
-        self.conc = np.array([ch.concurrency for ch in plan.channels], dtype=float)
-        self.waits: list[tuple[np.ndarray, ...]] = []
-        self.backlog = np.zeros(size)
-        self.chunks: list[dict[str, np.ndarray]] = []
-        self.experience = ExperienceCounts(plan.config)  # hook: ccsim.economics.experience
-
-    def __call__(self, b: dict[str, np.ndarray]) -> None:
-        self.add(b)
-
-    def add(self, b: dict[str, np.ndarray]) -> None:
-        """Take a batch of finished contacts (columns as produced by the engine)."""
-        # busy time of every contact an agent worked on, warm-up arrivals included
-        taken = (b["agent_group"] >= 0) & (b["agent_group"] < len(self.plan.groups))  # partners: no agents
-        start = b["arrival"][taken] + b["wait"][taken]
-        end = start + b["talk"][taken] + b["wrap"][taken]
-        weight = 1.0 / self.conc[b["channel"][taken]]
-        group = b["agent_group"][taken]
-        for g in np.unique(group):
-            gm = group == g
-            self.busy[g] += span_overlap(start[gm], end[gm], weight[gm], self.edges)
-        self._add_backlog(b)
-        # measured: arrived after the warm-up and before the end (contacts created during the
-        # drain, such as late repeats, are simulated but not measured)
-        m = (b["arrival"] >= self.plan.clock.warmup) & (b["arrival"] < self.plan.clock.end)
-        if not m.any():
-            return
-        if not m.all():
-            b = {k: v[m] for k, v in b.items()}
-        ch, ty, sg, outcome, wait = b["channel"], b["ctype"], b["segment"], b["outcome"], b["wait"]
-        within, num, den = self.rule.contributions(ch, outcome, wait, b["origin"])
-        answered = answered_mask(outcome, wait, b["origin"])
-        served = outcome == SERVED
-        n_iv, n_ch, n_ty, n_sg = self.dims
-        iv = np.minimum(self.plan.clock.interval_of(b["arrival"]), n_iv - 1)
-        key = ((iv * n_ch + ch) * n_ty + ty) * n_sg + sg
-        size = len(self.counts["offered"])
-
-        def add(name: str, weights: np.ndarray | None = None) -> None:
-            if weights is not None and weights.dtype == bool:
-                if not weights.any():  # many counts are zero in a plain scenario
-                    return
-                if weights.all():
-                    weights = None
-            self.counts[name] += np.bincount(key, weights=weights, minlength=size)
-
-        add("offered")
-        add("served", served)
-        for code, name in enumerate(OUTCOME_COLUMNS):
-            if code:
-                add(name, outcome == code)
-        add("served_within_sl", within)
-        add("sl_numerator", num)
-        add("sl_denominator", den)
-        add("answered", answered)
-        add("wait_served_s", np.where(answered, wait, 0.0))
-        add("wait_all_s", np.where(answered | (outcome == ABANDONED), wait, 0.0))
-        add("work_s", np.where(served, b["talk"] + b["wrap"], 0.0))
-        first = (b["attempt"] == 1) & (b["origin"] == 0) & served
-        add("first_contacts", first)
-        add("first_resolved", first & (b["resolved"] == 1))
-        add("resolved", b["resolved"] == 1)
-        add("escalated", b["escalated"] == 1)
-        add("callback_offers", b["callback_offered"] == 1)
-        add("retrials", b["origin"] == 1)
-        add("repeats", b["origin"] == 2)
-        by = b["served_by"]
-        for code in (PERSONAL, DEPUTY, POOL, PARTNER):
-            add(f"served_{SERVED_BY[code]}", served & (by == code))
-        add("wait_personal_s", np.where(served & ((by == PERSONAL) | (by == DEPUTY)), wait, 0.0))
-        promised = ~np.isnan(b["promised"])
-        start = b["arrival"] + wait
-        kept = promised & (outcome == SERVED) & (start <= b["promised"] + 1e-9)
-        add("promised", promised)
-        add("promise_kept", kept)
-        announced = ~np.isnan(b["predicted"]) & served
-        add("announced", announced)
-        add("announce_error_s", np.where(announced, wait - np.nan_to_num(b["predicted"]), 0.0))
-        self.experience(b, add)
-        self.waits.append(
-            (
-                wait[answered].astype(np.float32),
-                ch[answered].astype(np.int8),
-                ty[answered].astype(np.int16),
-                sg[answered].astype(np.int16),
-            )
-        )
-        if self.keep:
-            self.chunks.append(self._contacts(b, within, kept))
-
-    def _add_backlog(self, b: dict[str, np.ndarray]) -> None:
-        """Contacts waiting at the end of each interval (a state, counted by the contact's
-        channel, type and segment): those that arrived before the end and left the queue after."""
-        a = b["arrival"]
-        left = a + b["wait"]
-        keep = np.isfinite(left) & (left > a)
-        a, left = a[keep], left[keep]
-        ends = self.edges[1:]
-        first = np.searchsorted(ends, a, side="right")  # the first interval end after arrival
-        last = np.searchsorted(ends, left, side="left") - 1  # the last one before leaving
-        n_iv, n_ch, n_ty, n_sg = self.dims
-        combo = (b["channel"][keep] * n_ty + b["ctype"][keep]) * n_sg + b["segment"][keep]
-        k = first
-        while len(k):
-            ok = (k <= last) & (k < n_iv)
-            if not ok.any():
-                break
-            key = k[ok] * (n_ch * n_ty * n_sg) + combo[ok]
-            self.backlog += np.bincount(key, minlength=len(self.backlog))
-            k, last, combo = k[ok] + 1, last[ok], combo[ok]
-
-    def _contacts(
-        self, b: dict[str, np.ndarray], within: np.ndarray, kept: np.ndarray
-    ) -> dict[str, np.ndarray]:
-        """The contacts-table columns of a batch, as compact numpy arrays (codes for categories)."""
-        plan = self.plan
-        n_groups = len(plan.group_names) + len(plan.config.partners)
-        promised = (b["promised"] - b["arrival"]).astype(np.float32)
-        return {
-            "contact_id": b["cid"],
-            "channel": b["channel"].astype(np.int8),
-            "contact_type": b["ctype"].astype(np.int16),
-            "segment": b["segment"].astype(np.int16),
-            "arrival_s": b["arrival"] - plan.clock.warmup,
-            "interval": plan.clock.interval_of(b["arrival"]).astype(np.int32),
-            "day": plan.clock.day_of(b["arrival"]).astype(np.int32),
-            "wait_s": b["wait"],
-            "outcome": b["outcome"],
-            "handle_s": b["talk"],
-            "wrap_s": b["wrap"],
-            "agent_group": np.where(b["agent_group"] >= 0, b["agent_group"], n_groups).astype(np.int16),
-            "agent_id": b["agent"],
-            "within_sl": within,
-            "customer_id": b["customer"],
-            "attempt": b["attempt"].astype(np.int16),
-            "parent_id": b["parent"],
-            "origin": b["origin"],
-            "served_by": b["served_by"],
-            "resolved": b["resolved"].astype(bool),
-            "escalated": b["escalated"].astype(bool),
-            "identified": b["identified"].astype(bool),
-            "predicted_wait_s": b["predicted"].astype(np.float32),
-            "promised_s": promised,
-            "promise_kept": np.where(np.isnan(promised), -1, kept).astype(np.int8),
-            "callback_offered": b["callback_offered"].astype(bool),
-        }
-
-    def contact_columns(self) -> dict[str, np.ndarray]:
-        """The columns of the contacts table (codes for categories; see ``ccsim.tables``), one
-        row per measured contact in arrival order (``contact_id`` counts all arrivals).
-
-        Built column by column from the batches, so memory peaks at the columns plus one column.
-        """
-        chunks, self.chunks = self.chunks, []
-        if not chunks:
-            empty = {k: np.zeros(0, dtype=d) for k, d in _EMPTY.items()}
-            chunks = [self._contacts(empty, np.zeros(0, bool), np.zeros(0, bool))]
-        order = np.argsort(np.concatenate([c["contact_id"] for c in chunks]), kind="stable")
-        columns = {"replication": np.full(len(order), self.replication, dtype=np.int32)}
-        for name in list(chunks[0]):
-            columns[name] = np.concatenate([c.pop(name) for c in chunks])[order]
-            return_freed_memory()
-        return columns
-
-    def served_waits(self) -> tuple[np.ndarray, ...]:
-        """(wait, channel, type, segment) of every measured answered contact."""
-        if not self.waits:
-            return (np.zeros(0, np.float32), *(np.zeros(0, np.int16) for _ in range(3)))
-        return tuple(np.concatenate([w[j] for w in self.waits]) for j in range(4))
-
-    def staffed(self, spans: np.ndarray) -> np.ndarray:
-        """Staffed time per agent group x interval, from the spans agents were present."""
-        out = np.zeros_like(self.busy)
-        for g in range(len(self.plan.group_names)):
-            sm = spans["group"] == g
-            out[g] = span_overlap(spans["start"][sm], spans["end"][sm], np.ones(int(sm.sum())), self.edges)
-        return out
+def interval_edges(clock: Clock) -> np.ndarray:
+    """The edges of the measured intervals in simulated time (the last one cut at the end)."""
+    edges = clock.warmup + np.arange(clock.n_intervals + 1) * clock.interval
+    edges[-1] = min(edges[-1], clock.end)
+    return edges
 
 
 OUTCOME_NAMES = OUTCOMES  # served, abandoned, blocked, closed, unfinished (codes 0..4)
@@ -358,8 +156,6 @@ FLOAT_COUNTS = {
     "announce_error_s",
     *EXPERIENCE_FLOATS,
 }
-# a batch without contacts: the engine's result columns, empty
-_EMPTY = {name: DTYPES[COLUMNS[name]] for name in RESULT_COLUMNS} | {"agent_group": np.int32}
 
 
 def return_freed_memory() -> None:
@@ -436,13 +232,3 @@ def span_overlap(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, edge
         s, e, w, k0, k1 = s[more], e[more], w[more], k0[more], k1[more]
         d += 1
     return out
-
-
-def t_half_width(values: np.ndarray) -> float:
-    """95% confidence half-width of the mean of independent replications (Student t)."""
-    v = values[~np.isnan(values)]
-    if len(v) < 2:
-        return math.nan
-    from scipy.special import stdtrit  # Student t quantile; lighter to import than scipy.stats
-
-    return float(stdtrit(len(v) - 1, 0.975) * v.std(ddof=1) / math.sqrt(len(v)))

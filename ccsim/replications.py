@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ccsim.config.errors import ConfigError
+from ccsim.economics.experience import ExperienceCounts
 from ccsim.engine import run_replication
 from ccsim.experiments.executors import (
     Executor,
@@ -46,7 +47,8 @@ from ccsim.experiments.executors import (
     make_executor,
     process_context,
 )
-from ccsim.metrics import Accumulator, SLRule
+from ccsim.metrics import SLRule
+from ccsim.reducers import Accumulator
 from ccsim.scenario import Scenario
 from ccsim.tables import Layout, Record, record
 
@@ -63,10 +65,15 @@ class Replicator:
         self.plan = scenario.plan
         self.rule = SLRule(scenario.channels, self.plan.channel_names)
         self.layout = Layout(self.plan)
+        self.experience = ExperienceCounts(scenario.config)
         self.seed, self.contacts = seed, contacts
 
+    def accumulator(self, replication: int) -> Accumulator:
+        """The sink of one replication's finished contacts."""
+        return Accumulator(self.plan, self.rule, replication, self.contacts, self.experience)
+
     def run(self, replication: int) -> Record:
-        acc = Accumulator(self.plan, self.rule, replication, keep_contacts=self.contacts)
+        acc = self.accumulator(replication)
         info = run_replication(self.plan, self.seed, replication, acc)
         return record(acc, info.spans, self.layout)
 

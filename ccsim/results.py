@@ -11,7 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.metrics import SLRule, t_half_width
+from ccsim.confidence import t_half_width
+from ccsim.economics.accounting import account
+from ccsim.metrics import SLRule
+from ccsim.provenance import versions
 
 KPIS = [
     "offered",
@@ -101,8 +104,6 @@ class Results:
         use and kept while the intervals and agents tables are the same objects."""
         key = (id(self.intervals), id(self.agents), id(self.scenario))
         if self._money is None or self._money[0] != key:
-            from ccsim.economics.accounting import account
-
             self._money = (key, account(self))
         return self._money[1]
 
@@ -134,8 +135,6 @@ class Results:
         return folder
 
     def manifest(self) -> dict[str, Any]:
-        from ccsim.provenance import versions
-
         return {
             "scenario": getattr(self.scenario, "name", None),
             "source": getattr(self.scenario, "source", None),

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.metrics import COUNTS, FLOAT_COUNTS, OUTCOME_NAMES, Accumulator, add_ratios, return_freed_memory
+from ccsim.metrics import COUNTS, FLOAT_COUNTS, OUTCOME_NAMES, add_ratios, interval_edges, return_freed_memory
 from ccsim.model.plan import Plan
 from ccsim.model.store import ORIGINS, SERVED_BY
+from ccsim.reducers import Accumulator
 
 QUANTILES = [50, 90, 99]
 WAIT_COLUMNS = [f"wait_p{q}_s" for q in QUANTILES]
@@ -79,17 +80,17 @@ class Layout:
 def record(acc: Accumulator, spans: np.ndarray, layout: Layout) -> Record:
     """The record of a finished replication (its accumulator and the spans agents were present)."""
     counts = np.empty((len(layout.rows), len(COUNTS) + 1))
-    counts[:, :-1] = acc.matrix[:, layout.rows].T
-    counts[:, -1] = acc.backlog[layout.rows]
+    counts[:, :-1] = acc.counts.matrix[:, layout.rows].T
+    counts[:, -1] = acc.backlog.values[layout.rows]
     per_combo = counts[:, :-1].reshape(layout.n_iv, layout.n_combos, len(COUNTS)).sum(axis=0)
     return Record(
         replication=acc.replication,
         counts=counts,
         sums=layout.onehot @ per_combo,
-        waits=wait_percentiles(acc.served_waits(), layout),
-        staffed=acc.staffed(spans),
-        busy=acc.busy.copy(),
-        contacts=acc.contact_columns() if acc.keep else None,
+        waits=wait_percentiles(acc.waits.values(), layout),
+        staffed=acc.busy.staffed(spans),
+        busy=acc.busy.values.copy(),
+        contacts=acc.contacts.columns() if acc.contacts is not None else None,
     )
 
 
@@ -141,8 +142,7 @@ def agents_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
     n_groups, n_iv = len(plan.group_names), clock.n_intervals
     tile = len(records)
     k_iv = np.tile(np.arange(n_iv, dtype=np.int64), n_groups * tile)
-    edges = clock.warmup + np.arange(n_iv + 1) * clock.interval
-    edges[-1] = min(edges[-1], clock.end)
+    edges = interval_edges(clock)
     staffed = np.concatenate([r.staffed.ravel() for r in records]) if records else np.zeros(0)
     busy = np.concatenate([r.busy.ravel() for r in records]) if records else np.zeros(0)
     out = pd.DataFrame(
@@ -219,7 +219,7 @@ def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
         "contact_type": plan.type_names,
         "segment": plan.segment_names,
         "outcome": list(OUTCOME_NAMES),
-        "agent_group": [*plan.group_names, *(f"partner:{p}" for p in plan.config.partners), ""],
+        "agent_group": [*plan.group_names, *(f"partner:{p}" for p in plan.partner_names), ""],
         "origin": list(ORIGINS),
         "served_by": list(SERVED_BY),
     }

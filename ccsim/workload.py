@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ccsim.analytic import agents_for_service_level
 from ccsim.model.plan import Plan
 from ccsim.model.sampling import step_values
 from ccsim.scenario import Scenario
@@ -82,8 +83,6 @@ def overload_warnings(scenario: Scenario, plan: Plan) -> list[str]:
 
 def erlang_estimate(scenario: Any, plan: Any, frame: Any) -> list[float]:
     """Agents the Erlang C/A formula asks for, per row of the offered-load frame."""
-    from ccsim import analytic
-
     patience: dict[str, float | None] = {}
     for ch in plan.channels:
         means, weights = [], []
@@ -107,7 +106,7 @@ def erlang_estimate(scenario: Any, plan: Any, frame: Any) -> list[float]:
             out.append(math.nan)
             continue
         conc = scenario.channels[row["channel"]].concurrency
-        n = analytic.agents_for_service_level(
+        n = agents_for_service_level(
             row["rate_per_h"] / 3600 / conc,
             row["aht_s"],
             sl.within,

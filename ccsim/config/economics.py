@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from ccsim.config.errors import suggest
 from ccsim.distributions import Seconds
 
 
@@ -398,8 +399,6 @@ class Sensitivity(_Model):
 
 
 def _unknown(path: str, names: object, known: dict[str, Any], what: str) -> list[str]:
-    from ccsim.config.errors import suggest
-
     out = []
     for name in names if isinstance(names, list | dict) else []:
         if name not in known:

@@ -2,7 +2,7 @@
 good, CSAT, CES and NPS, from the response functions of ``[value]`` and ``[experience]``.
 
 The same functions serve two callers: the statistics of a run (``ExperienceCounts``, called by
-``ccsim.metrics.Accumulator`` for every batch of finished contacts, so the sums exist without
+``ccsim.reducers.Accumulator`` for every batch of finished contacts, so the sums exist without
 the contacts table) and ``contact_experience`` (the per-contact columns, for drilling down).
 """
 
@@ -196,7 +196,7 @@ def _score(
 
 
 class ExperienceCounts:
-    """The hook of ``ccsim.metrics.Accumulator``: adds the ``EXPERIENCE_COUNTS`` of a batch of
+    """The hook of ``ccsim.reducers.Accumulator``: adds the ``EXPERIENCE_COUNTS`` of a batch of
     finished, measured contacts through ``add(name, weights)``."""
 
     def __init__(self, config: ScenarioConfig):

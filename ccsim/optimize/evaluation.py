@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 import ccsim.api as api
+from ccsim.confidence import t_half_width
 from ccsim.economics.targets import risk_by_replication
-from ccsim.metrics import t_half_width
 from ccsim.scenario import Scenario
 
 MONEY_COLUMNS = [

@@ -136,7 +136,7 @@ class StaffingPlan:
 
 def _per_replication(problem: Problem, results: Any) -> pd.DataFrame:
     """Mean and 95% half-width across replications of each channel and period's service level."""
-    from ccsim.metrics import t_half_width
+    from ccsim.confidence import t_half_width
 
     iv = results.intervals
     frame = iv[iv["channel"].astype(str).isin([c.name for c in problem.channels])]

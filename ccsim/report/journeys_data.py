@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.metrics import t_half_width
+from ccsim.confidence import t_half_width
 from ccsim.model.store import OUTCOMES
 from ccsim.report.data import ReportData
 
