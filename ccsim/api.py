@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ccsim.experiments.progress import SweepProgress
 from ccsim.metrics import SLRule
+from ccsim.progress import SweepProgress
 from ccsim.replications import run as replications_run
 from ccsim.results import Results, summarise
 from ccsim.scenario import Scenario

@@ -40,7 +40,7 @@ from typing import Any
 from ccsim.config.errors import ConfigError
 from ccsim.economics.experience import ExperienceCounts
 from ccsim.engine import run_replication
-from ccsim.experiments.executors import (
+from ccsim.executors import (
     Executor,
     FuturesExecutor,
     exit_with_parent,

@@ -7,21 +7,21 @@
 ...                   replications=5, out="out/sweeps/specialists")               # doctest: +SKIP
 >>> res.summary[["agents.specialists.count", "service_level", "service_level_ci95"]]  # doctest: +SKIP
 
-Modules: ``designs`` (factors and designs), ``executors`` (serial, local processes, Dask),
-``tasks`` (one point), ``store`` (the output folder), ``results`` (``SweepResults``),
-``runner`` (``sweep``), ``spec`` (the sweep file of ``ccsim sweep``).
+Modules: ``designs`` (factors and designs), ``tasks`` (one point), ``store`` (the output
+folder), ``results`` (``SweepResults``), ``runner`` (``sweep``), ``spec`` (the sweep file of
+``ccsim sweep``); the executors are ``ccsim.executors``.
 """
 
 from __future__ import annotations
 
-from ccsim.experiments.designs import Design, Levels, Range, lhs, random
-from ccsim.experiments.executors import (
+from ccsim.executors import (
     DaskExecutor,
     Executor,
     FuturesExecutor,
     ProcessExecutor,
     SerialExecutor,
 )
+from ccsim.experiments.designs import Design, Levels, Range, lhs, random
 from ccsim.experiments.results import SweepResults, column_name
 from ccsim.experiments.runner import sweep
 

@@ -11,9 +11,8 @@ from typing import Any
 
 from ccsim.config.errors import ConfigError
 from ccsim.config.loader import value_problems
+from ccsim.executors import make_executor
 from ccsim.experiments.designs import Design, as_design, explicit_points, parse_factors
-from ccsim.experiments.executors import make_executor
-from ccsim.experiments.progress import SweepProgress
 from ccsim.experiments.results import SweepResults, assemble
 from ccsim.experiments.store import SweepStore
 from ccsim.experiments.tasks import (
@@ -26,6 +25,7 @@ from ccsim.experiments.tasks import (
     run_point,
     task_key,
 )
+from ccsim.progress import SweepProgress
 from ccsim.units import NEEDS_UNIT
 
 MAX_LEVELS_CHECKED = 50  # values of a factor checked before the sweep runs (sampled ranges have more)

@@ -1,5 +1,5 @@
-"""The progress bar of a sweep: replications done (over all points), failed, time elapsed and an
-estimate of the time left.
+"""The progress bar of a sweep or a run: replications done (over all points), failed, time
+elapsed and an estimate of the time left.
 
 On a terminal (and in Jupyter with ipywidgets installed) it is a rich progress bar on stderr. In a
 notebook without ipywidgets it is one line updated in place through ``IPython.display``. When

@@ -1,4 +1,5 @@
-"""Executors: where a sweep's tasks run.
+"""Executors: where a sweep's tasks and a run's chunks of replications run
+(``ccsim.experiments`` and ``ccsim.replications`` use them).
 
 Every executor has one method, ``map(fn, tasks)``, yielding ``(index, result)`` as tasks finish,
 in any order; a task that could not run (a worker that died, a lost connection) yields the
