@@ -68,7 +68,7 @@ def simulate(
 def _results(scenario: Scenario, seed: int, records: list[Record], contacts: bool, t0: float) -> Results:
     """The tables of a run, built once from the records of all its replications."""
     plan = scenario.plan
-    rule = SLRule(scenario.channels, plan.channel_names)
+    rule = SLRule(plan.channels)
     layout = Layout(plan)
     per_rep = kpi_table(plan, layout, records)
     return Results(

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ccsim.economics.experience import EXPERIENCE_COUNTS, EXPERIENCE_FLOATS
+from ccsim.model.plan import ChannelPlan
 from ccsim.model.store import ABANDONED, DECLINED, OUTCOMES, PASSED_THROUGH, SERVED
 from ccsim.model.store import CALLBACK_MADE as ORIGIN_CALLBACK
 from ccsim.model.store import VOICEMAIL_CALLBACK as ORIGIN_VOICEMAIL
@@ -74,16 +75,18 @@ COUNTS = [
 
 
 class SLRule:
-    """The service-level rule of each channel (threshold, definition) as arrays by channel."""
+    """The service-level rule of each channel of a plan (threshold, definition) as arrays by
+    channel."""
 
-    def __init__(self, scenario_channels: dict, names: Sequence[str]):
-        self.within = np.full(len(names), np.nan)
+    def __init__(self, channels: Sequence[ChannelPlan]):
+        n = len(channels)
+        self.within = np.full(n, np.nan)
         self.definition: list[str | None] = []
-        self.short = np.zeros(len(names))
-        self.target = np.full(len(names), np.nan)
+        self.short = np.zeros(n)
+        self.target = np.full(n, np.nan)
         self.text: dict[str, str] = {}
-        for k, name in enumerate(names):
-            sl = scenario_channels[name].service_level
+        for k, channel in enumerate(channels):
+            sl, name = channel.service_level, channel.name
             if sl is None:
                 self.definition.append(None)
                 continue

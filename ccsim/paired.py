@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
 from ccsim.confidence import t_half_width
+from ccsim.results import Results
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Paired:
         )
 
 
-def kpi_per_replication(results: Any, kpi: str, by: str = "all", group: str = "all") -> pd.Series:
+def kpi_per_replication(results: Results, kpi: str, by: str = "all", group: str = "all") -> pd.Series:
     """One KPI of each replication of a run (``Results``), indexed by replication: a column of
     ``per_replication``, else of the money tables (``results.money.per_replication``)."""
     if by != "all" and group == "all":
@@ -79,7 +79,9 @@ def kpi_per_replication(results: Any, kpi: str, by: str = "all", group: str = "a
     return rows.set_index("replication")[kpi].astype(float)
 
 
-def compare(a: Any, b: Any, kpi: str = "service_level", by: str = "all", group: str = "all") -> Paired:
+def compare(
+    a: Results, b: Results, kpi: str = "service_level", by: str = "all", group: str = "all"
+) -> Paired:
     """The paired difference ``b - a`` of ``kpi`` (for ``by``/``group``, e.g. ``by="channel",
     group="phone"``) over the replications that both runs have."""
     va = kpi_per_replication(a, kpi, by, group)

@@ -63,7 +63,7 @@ class Replicator:
 
     def __init__(self, scenario: Scenario, seed: int, contacts: bool):
         self.plan = scenario.plan
-        self.rule = SLRule(scenario.channels, self.plan.channel_names)
+        self.rule = SLRule(self.plan.channels)
         self.layout = Layout(self.plan)
         self.experience = ExperienceCounts(scenario.config)
         self.seed, self.contacts = seed, contacts

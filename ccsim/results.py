@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from ccsim.confidence import t_half_width
-from ccsim.economics.accounting import account
+from ccsim.economics.accounting import Money, account
 from ccsim.metrics import SLRule
 from ccsim.provenance import versions
+from ccsim.scenario import Scenario
 
 KPIS = [
     "offered",
@@ -85,7 +86,7 @@ def summarise(per_rep: pd.DataFrame, rule: SLRule, channels: list[str]) -> pd.Da
 class Results:
     """The tables of a run (docs/reference/results.md) and what produced them."""
 
-    scenario: Any
+    scenario: Scenario
     seed: int
     replications: int
     contacts: pd.DataFrame | None
@@ -96,10 +97,10 @@ class Results:
     sl_definitions: dict[str, str]
     warnings: list[str] = field(default_factory=list)
     wall_time_s: float = 0.0
-    _money: Any = field(default=None, repr=False, compare=False)
+    _money: tuple[tuple[int, int, int], Money] | None = field(default=None, repr=False, compare=False)
 
     @property
-    def money(self) -> Any:
+    def money(self) -> Money:
         """Costs, customer value and experience KPIs (``ccsim.economics.Money``), built on first
         use and kept while the intervals and agents tables are the same objects."""
         key = (id(self.intervals), id(self.agents), id(self.scenario))

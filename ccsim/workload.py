@@ -8,7 +8,6 @@ every group that works on it, so groups working on several channels are counted 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,7 +80,7 @@ def overload_warnings(scenario: Scenario, plan: Plan) -> list[str]:
     return warnings
 
 
-def erlang_estimate(scenario: Any, plan: Any, frame: Any) -> list[float]:
+def erlang_estimate(scenario: Scenario, plan: Plan, frame: pd.DataFrame) -> list[float]:
     """Agents the Erlang C/A formula asks for, per row of the offered-load frame."""
     patience: dict[str, float | None] = {}
     for ch in plan.channels:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ccsim.config import limits
 from ccsim.config.loader import reachable
-from ccsim.config.schema import ScenarioConfig
+from ccsim.config.schema import ScenarioConfig, ServiceLevel
 from ccsim.distributions import Distribution
 from ccsim.model import timeline
 from ccsim.model.timeline import Clock, Step
@@ -30,7 +30,7 @@ class ChannelPlan:
     open: Step
     lose_when_closed: bool
     hold_when_closed: bool  # after_hours = 'queue': waiting contacts wait for the opening
-    sl_within: float | None
+    service_level: ServiceLevel | None  # threshold, target and definition (None: no SL)
 
 
 @dataclass(frozen=True)
@@ -158,9 +158,7 @@ def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
         overflow_delay=[t.overflow_delay for t in cfg.contact_types.values()],
         busyness=sc.busyness,
         fifo_across_priorities=cfg.routing.queue_selection == "longest_waiting",
-        combos=sorted(
-            (names.channels[c], names.types[t], names.segments[g]) for c, t, g in reachable(cfg)
-        ),
+        combos=sorted((names.channels[c], names.types[t], names.segments[g]) for c, t, g in reachable(cfg)),
         config=cfg,
         meta={"name": sc.name},
     )
@@ -178,7 +176,7 @@ def _channels(cfg: ScenarioConfig, clock: Clock, horizon: float) -> list[Channel
             open=timeline.opening(c.hours, clock, horizon),
             lose_when_closed=c.closed_policy == "lost",
             hold_when_closed=c.closed_policy == "queue",
-            sl_within=c.service_level.within if c.service_level else None,
+            service_level=c.service_level,
         )
         for n, c in cfg.channels.items()
     ]
