@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from ccsim.confidence import t_half_width
+from ccsim.config.schema import ScenarioConfig
+from ccsim.scenario import Scenario
 
 COST_COMPONENTS = ["staffing", "telephony", "partner", "self_service", "callback"]
 VALUE_COMPONENTS = ["lost_revenue", "lost_lifetime_value"]
@@ -68,6 +70,15 @@ RATIOS = [
 KEYS = ["replication", "interval", "start_s", "channel", "contact_type", "segment"]
 
 
+class Run(Protocol):
+    """What the money of a run is computed from: its scenario and its intervals and agents
+    tables (``ccsim.results.Results`` is one)."""
+
+    scenario: Scenario
+    intervals: pd.DataFrame
+    agents: pd.DataFrame
+
+
 def _div(a: Any, b: Any) -> Any:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(
@@ -88,7 +99,7 @@ def add_money_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def group_rates(config: Any) -> tuple[dict[str, float], dict[str, float]]:
+def group_rates(config: ScenarioConfig) -> tuple[dict[str, float], dict[str, float]]:
     """Cost per paid hour and shrinkage of each agent group (defaults from ``[costs]``)."""
     costs = config.costs
     cost = {
@@ -101,7 +112,7 @@ def group_rates(config: Any) -> tuple[dict[str, float], dict[str, float]]:
     return cost, shrink
 
 
-def agent_money(agents: pd.DataFrame, config: Any) -> pd.DataFrame:
+def agent_money(agents: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
     """The agents table with ``paid_hours`` and ``staffing`` (cost) per row."""
     cost, shrink = group_rates(config)
     out = agents[["replication", "interval", "start_s", "agent_group", "staffed_s"]].copy()
@@ -111,7 +122,7 @@ def agent_money(agents: pd.DataFrame, config: Any) -> pd.DataFrame:
     return out
 
 
-def _eligible(config: Any, group: str, channel: pd.Series, ctype: pd.Series) -> np.ndarray:
+def _eligible(config: ScenarioConfig, group: str, channel: pd.Series, ctype: pd.Series) -> np.ndarray:
     g = config.agents[group]
     skills = g.proficiency
     ok_types = [
@@ -122,7 +133,7 @@ def _eligible(config: Any, group: str, channel: pd.Series, ctype: pd.Series) -> 
     return (channel.isin(g.channels) & ctype.isin(ok_types)).to_numpy()
 
 
-def _allocate_staffing(iv: pd.DataFrame, ag: pd.DataFrame, config: Any) -> np.ndarray:
+def _allocate_staffing(iv: pd.DataFrame, ag: pd.DataFrame, config: ScenarioConfig) -> np.ndarray:
     """Each group's cost per replication x interval spread over the rows it can serve."""
     conc = {n: float(c.concurrency) for n, c in config.channels.items()}
     channel = iv["channel"].astype(str)
@@ -157,14 +168,14 @@ def _allocate_staffing(iv: pd.DataFrame, ag: pd.DataFrame, config: Any) -> np.nd
     return out
 
 
-def _partner_price(config: Any, channel: str, ctype: str) -> float:
+def _partner_price(config: ScenarioConfig, channel: str, ctype: str) -> float:
     for p in config.partners.values():  # the engine sends to the first partner listing both
         if channel in p.channels and ctype in p.contact_types:
             return float(p.price)
     return 0.0
 
 
-def interval_money(results: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def interval_money(results: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Money per row of the intervals table, and per row of the agents table."""
     config = results.scenario.config
     costs, value = config.costs, config.value
@@ -242,7 +253,7 @@ class Money:
         return pd.DataFrame(rows, columns=["component", "mean", "ci95"])
 
 
-def account(results: Any) -> Money:
+def account(results: Run) -> Money:
     """The money of a run (``Results``); ``results.money`` calls this once and keeps it."""
     m, ag = interval_money(results)
     columns = [*MONEY, *COUNTS]
@@ -266,5 +277,5 @@ def account(results: Any) -> Money:
     return Money(config_currency(results), m, ag, per_rep, summary)
 
 
-def config_currency(results: Any) -> str:
+def config_currency(results: Run) -> str:
     return str(results.scenario.config.costs.currency)
