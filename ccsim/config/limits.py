@@ -5,8 +5,7 @@ need more than these. The limits are far above any contact centre's real size; t
 that a slip of the pen (``duration = "1e9h"``, a count of ten billion agents) is said at once
 instead of filling the memory or running for hours. The horizon and the number of intervals
 are checked on the validated config, before the plan's per-interval arrays are built; agents
-on duty and the expected contacts on the (small) plan, before the first replication
-(``ccsim.model.plan.check_plan``).
+on duty and the expected contacts on the (small) plan, before the first replication.
 """
 
 from __future__ import annotations
