@@ -26,8 +26,9 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from ccsim.cli.run import load_with_overrides
+        from ccsim.erlang_requirement import erlang_estimate
         from ccsim.units import format_duration
-        from ccsim.workload import erlang_estimate, offered_load, overload_warnings
+        from ccsim.workload import offered_load, overload_warnings
 
         scenario = load_with_overrides(config, set_)
         plan = scenario.plan

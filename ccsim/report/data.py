@@ -307,7 +307,8 @@ def _clock(scenario: Any, raw: dict[str, Any]) -> tuple[float, float]:
 
 def workload(scenario: Any) -> pd.DataFrame:
     """Offered load, staffed agents and the Erlang C/A requirement per interval and channel."""
-    from ccsim.workload import erlang_estimate, offered_load
+    from ccsim.erlang_requirement import erlang_estimate
+    from ccsim.workload import offered_load
 
     frame = offered_load(scenario, scenario.plan)
     frame["required"] = erlang_estimate(scenario, scenario.plan, frame)
