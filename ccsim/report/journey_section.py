@@ -23,7 +23,7 @@ from ccsim.report.journeys import (
     uses_journeys,
     who_answered,
 )
-from ccsim.report.page import Page, _card, _get, _row, ci_text, esc, pct, secs
+from ccsim.report.parts import Page, card, ci_text, esc, number, pct, secs, summary_row
 
 __all__ = ["add_section", "journey_cards"]
 
@@ -35,22 +35,22 @@ def journey_cards(data: ReportData) -> str:
     total = {c: float(iv[c].sum()) for c in JOURNEY_COUNTS if c in iv.columns}
     reps = max(data.replications, 1)
     cards = []
-    r = _row(s, "all", "all")
-    fcr = _get(r, "fcr")
-    if _get(r, "first_contacts") != 0 and (total.get("repeats", 0) > 0 or (math.isfinite(fcr) and fcr < 1)):
+    r = summary_row(s, "all", "all")
+    fcr = number(r, "fcr")
+    if number(r, "first_contacts") != 0 and (total.get("repeats", 0) > 0 or (math.isfinite(fcr) and fcr < 1)):
         cards.append(
-            _card(
+            card(
                 "all channels · first-contact resolution",
                 pct(fcr),
-                ci_text(_get(r, "fcr_ci95")),
+                ci_text(number(r, "fcr_ci95")),
                 "",
                 "answered first contacts that resolved the issue",
                 "",
                 [
-                    ("contacts per resolved issue", f"{_get(r, 'contacts_per_resolved'):.2f}"),
+                    ("contacts per resolved issue", f"{number(r, 'contacts_per_resolved'):.2f}"),
                     ("repeats per replication", f"{total.get('repeats', 0) / reps:,.1f}"),
                     ("retrials per replication", f"{total.get('retrials', 0) / reps:,.1f}"),
-                    ("escalated", pct(_get(r, "escalation_rate"))),
+                    ("escalated", pct(number(r, "escalation_rate"))),
                 ],
             )
         )
@@ -61,13 +61,13 @@ def journey_cards(data: ReportData) -> str:
         own = counts["served_personal"] + counts["served_deputy"]
         if own <= 0:
             continue
-        rs = _row(s, "segment", str(seg))
+        rs = summary_row(s, "segment", str(seg))
         centre = own + counts["served_pool"]
         cards.append(
-            _card(
+            card(
                 f"{seg} · personal share",
-                pct(_get(rs, "personal_share")),
-                ci_text(_get(rs, "personal_share_ci95")),
+                pct(number(rs, "personal_share")),
+                ci_text(number(rs, "personal_share_ci95")),
                 "",
                 "answered by their personal agent, of those answered in the centre",
                 "",
@@ -76,7 +76,7 @@ def journey_cards(data: ReportData) -> str:
                     ("by the pool", pct(counts["served_pool"] / centre)),
                     (
                         "ASA personal or deputy",
-                        secs(_get(rs, "asa_personal_s"), _get(rs, "asa_personal_s_ci95")),
+                        secs(number(rs, "asa_personal_s"), number(rs, "asa_personal_s_ci95")),
                     ),
                 ],
             )
@@ -84,14 +84,14 @@ def journey_cards(data: ReportData) -> str:
     if total.get("promised", 0) > 0:
         rows = [("promises per replication", f"{total['promised'] / reps:,.1f}")]
         for c in data.channels:
-            rc = _row(s, "channel", c.name)
-            if math.isfinite(_get(rc, "promise_kept_rate")):
-                rows.append((f"kept on {c.name}", pct(_get(rc, "promise_kept_rate"))))
+            rc = summary_row(s, "channel", c.name)
+            if math.isfinite(number(rc, "promise_kept_rate")):
+                rows.append((f"kept on {c.name}", pct(number(rc, "promise_kept_rate"))))
         cards.append(
-            _card(
+            card(
                 "all channels · promises kept",
-                pct(_get(r, "promise_kept_rate")),
-                ci_text(_get(r, "promise_kept_rate_ci95")),
+                pct(number(r, "promise_kept_rate")),
+                ci_text(number(r, "promise_kept_rate_ci95")),
                 "",
                 "callbacks made and e-mails answered by the time promised",
                 "",
@@ -100,10 +100,10 @@ def journey_cards(data: ReportData) -> str:
         )
     if total.get("served_partner", 0) > 0:
         cards.append(
-            _card(
+            card(
                 "all channels · partner share",
-                pct(_get(r, "partner_share")),
-                ci_text(_get(r, "partner_share_ci95")),
+                pct(number(r, "partner_share")),
+                ci_text(number(r, "partner_share_ci95")),
                 "",
                 "answered contacts handled by outsourcing partners",
                 "",

@@ -5,7 +5,7 @@ and the bias of the wait announcement.
 The section (``ccsim.report.journey_section``) appears only when a run uses journey policies
 (``uses_journeys``). Like every figure function, each one here returns a
 ``plotly.graph_objects.Figure`` built from aggregated tables: the intervals and per-replication
-tables, and three small aggregates of the contacts table kept by ``aggregate`` (answered
+tables, and three small aggregates of the contacts table kept by ``journey_aggregates`` (answered
 contacts per channel x segment x tier, contacts per channel x origin x outcome, predicted
 against actual waits in bins). Without a contacts table the intervals' counts stand in. Those
 tables are made in ``ccsim.report.journeys_data``, whose names are importable from here too.
@@ -25,9 +25,9 @@ from ccsim.report.journeys_data import CONTACT_COLUMNS as CONTACT_COLUMNS
 from ccsim.report.journeys_data import JOURNEY_COUNTS as JOURNEY_COUNTS
 from ccsim.report.journeys_data import JOURNEY_OUTCOMES as JOURNEY_OUTCOMES
 from ccsim.report.journeys_data import ORIGINS, TIER_COLOURS, TIERS, _counts, across, kpi
-from ccsim.report.journeys_data import aggregate as aggregate
 from ccsim.report.journeys_data import announce_calibration as announce_calibration
 from ccsim.report.journeys_data import escalation_routes as escalation_routes
+from ccsim.report.journeys_data import journey_aggregates as journey_aggregates
 from ccsim.report.journeys_data import origins_from_contacts as origins_from_contacts
 from ccsim.report.journeys_data import origins_from_intervals as origins_from_intervals
 from ccsim.report.journeys_data import tiers_from_contacts as tiers_from_contacts
@@ -36,10 +36,10 @@ from ccsim.report.journeys_data import uses_journeys as uses_journeys
 from ccsim.report.style import TARGET, colour, errors, rgba, style, time_unit
 
 __all__ = [
-    "aggregate",
     "announcement_bias",
     "callbacks_and_promises",
     "escalations",
+    "journey_aggregates",
     "repeats_and_fcr",
     "uses_journeys",
     "who_answered",

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ccsim.report.page import esc, pct
+from ccsim.report.parts import esc, pct
 from ccsim.report.style import OCCUPANCY_SCALE, TARGET, colour, rgba, style, time_unit
 from ccsim.report.sweep_data import (
     HEADLINE,
