@@ -7,7 +7,6 @@ counts and sums, so any grouping of the tables gives consistent KPIs.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -436,13 +435,3 @@ def span_overlap(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, edge
         s, e, w, k0, k1 = s[more], e[more], w[more], k0[more], k1[more]
         d += 1
     return out
-
-
-def t_half_width(values: np.ndarray) -> float:
-    """95% confidence half-width of the mean of independent replications (Student t)."""
-    v = values[~np.isnan(values)]
-    if len(v) < 2:
-        return math.nan
-    from scipy.special import stdtrit  # Student t quantile; lighter to import than scipy.stats
-
-    return float(stdtrit(len(v) - 1, 0.975) * v.std(ddof=1) / math.sqrt(len(v)))

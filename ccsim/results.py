@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.metrics import SLRule, t_half_width
+from ccsim.intervals import t_half_width
+from ccsim.metrics import SLRule
 
 KPIS = [
     "offered",

@@ -18,7 +18,7 @@ import pandas as pd
 import ccsim.api as api
 from ccsim.config.loader import Scenario
 from ccsim.economics.targets import risk_by_replication
-from ccsim.metrics import t_half_width
+from ccsim.intervals import t_half_width
 
 MONEY_COLUMNS = [
     "staffing",
