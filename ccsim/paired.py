@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from ccsim.intervals import t_half_width
+from ccsim.confidence import t_half_width
 
 
 @dataclass(frozen=True)

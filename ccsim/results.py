@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.intervals import t_half_width
+from ccsim.confidence import t_half_width
 from ccsim.metrics import SLRule
 
 KPIS = [

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ccsim.calibrate import arrivals as A
-from ccsim.intervals import t_half_width
+from ccsim.confidence import t_half_width
 
 KEYS = ("hour", "weekday", "day", "segment", "contact_type")
 METRICS = ["offered", "service_level", "asa_s", "abandon_rate"]

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.intervals import t_half_width
+from ccsim.confidence import t_half_width
 
 COST_COMPONENTS = ["staffing", "telephony", "partner", "self_service", "callback"]
 VALUE_COMPONENTS = ["lost_revenue", "lost_lifetime_value"]

@@ -30,8 +30,11 @@ from typing import Any
 
 import pandas as pd
 
+from ccsim.confidence import t_half_widths
+from ccsim.config.errors import ConfigError
+from ccsim.experiments.store import SweepStore
 from ccsim.experiments.tasks import MONEY_COLUMNS, PointOutcome
-from ccsim.intervals import t_half_widths
+from ccsim.results import KPIS
 
 GROUPS = ["all", "channel", "segment", "contact_type", "agent_group"]
 INDEX = ["point", "replication"]
@@ -43,8 +46,6 @@ def column_name(kpi: str, by: str = "all", group: str = "all") -> str:
 
 
 def _summary_kpis() -> list[str]:
-    from ccsim.results import KPIS
-
     return [*KPIS, "agents", *MONEY_COLUMNS]
 
 
@@ -202,13 +203,9 @@ class SweepResults:
     @classmethod
     def load(cls, folder: str | Path) -> SweepResults:
         """Read a sweep's output folder (finished, interrupted or still running)."""
-        from ccsim.experiments.store import SweepStore
-
         store = SweepStore(folder)
         manifest = store.read_manifest()
         if manifest is None:
-            from ccsim.config.errors import ConfigError
-
             raise ConfigError([f"{folder}: no manifest.json; not a sweep output folder"])
         points = manifest["points"]
         reps = int(manifest["replications"])

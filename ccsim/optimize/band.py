@@ -43,7 +43,7 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from ccsim.intervals import t_quantile
+from ccsim.confidence import t_quantile
 
 K = TypeVar("K", bound=Hashable)
 

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 import ccsim.api as api
+from ccsim.confidence import t_half_width
 from ccsim.config.loader import Scenario
 from ccsim.economics.targets import risk_by_replication
-from ccsim.intervals import t_half_width
 
 MONEY_COLUMNS = [
     "staffing",

@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 
 import ccsim.api as api
+from ccsim.confidence import t_half_width
 from ccsim.config.loader import Scenario
 from ccsim.economics.targets import risk
-from ccsim.intervals import t_half_width
 from ccsim.optimize.problem import Problem, Shares, build_problem, measure, with_staffing
 from ccsim.optimize.search import Memory, Progress, Staffing, _clock, _Search
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.intervals import t_half_width
+from ccsim.confidence import t_half_width
 from ccsim.model.store import OUTCOMES
 
 # counts in the intervals table that are zero unless a journey policy is on

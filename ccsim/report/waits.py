@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ccsim.intervals import t_half_width
+from ccsim.confidence import t_half_width
 from ccsim.metrics import add_ratios
 from ccsim.report.data import ChannelInfo, share_within
 from ccsim.report.style import TARGET, colour, counts_in, errors, style, time_unit

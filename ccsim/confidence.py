@@ -1,4 +1,5 @@
-"""Student-t confidence intervals: the one helper behind every ± a planner reads.
+"""Confidence intervals of means over independent replications (Student t): the one helper
+behind every ± a planner reads.
 
 Every figure compared across runs is a mean over independent replications with the half-width
 of its 95% confidence interval, ``t(0.975, n - 1) * s / sqrt(n)`` (``s`` the sample standard
