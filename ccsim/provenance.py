@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import subprocess
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +22,13 @@ def git_commit(path: Path | None = None) -> str | None:
 
 
 def versions() -> dict[str, Any]:
+    """The versions of ccsim (as installed), its engine libraries and Python, and the git commit."""
     import numpy
     import pandas
     import simpy
 
-    from ccsim import __version__
-
     return {
-        "ccsim": __version__,
+        "ccsim": version("ccsim"),
         "simpy": simpy.__version__,
         "numpy": numpy.__version__,
         "pandas": pandas.__version__,

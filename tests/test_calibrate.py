@@ -23,8 +23,8 @@ from ccsim.calibrate import backtest, calibrate, read_log, to_log, write_log
 from ccsim.calibrate.arrivals import fit_busyness
 from ccsim.calibrate.backtesting import fit_erlang
 from ccsim.calibrate.baseline import ERLANG_PATIENCE_COMMENT, ERLANG_SCALE_COMMENT, brown_patience
+from ccsim.calibrate.calllog import CallLog, LogError, validate
 from ccsim.calibrate.fitting import fit_handle, fit_patience, kaplan_meier
-from ccsim.calibrate.logs import CallLog, LogError, validate
 from ccsim.calibrate.scaling import fit_factor
 from ccsim.calibrate.staffing import infer_teams, proxy_grid
 from ccsim.cli import app

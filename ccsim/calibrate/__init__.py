@@ -30,15 +30,16 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ccsim.calibrate.backtesting import Backtest, backtest, fit_scale
-    from ccsim.calibrate.logs import CallLog, LogError, read_log, to_log, write_log
+    from ccsim.calibrate.calllog import CallLog, LogError
+    from ccsim.calibrate.logs import read_log, to_log, write_log
     from ccsim.calibrate.scenario import Calibration, Options, calibrate
 
 _WHERE = {
     "Backtest": "backtesting",
     "backtest": "backtesting",
     "fit_scale": "backtesting",
-    "CallLog": "logs",
-    "LogError": "logs",
+    "CallLog": "calllog",
+    "LogError": "calllog",
     "read_log": "logs",
     "to_log": "logs",
     "write_log": "logs",

@@ -25,19 +25,23 @@ abandoned), the ASA and the abandonment rate (abandoned over answered plus aband
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+import ccsim.api as api
 from ccsim.calibrate import arrivals as A
 from ccsim.calibrate import baseline as B
 from ccsim.calibrate import period as P
+from ccsim.calibrate.calllog import CallLog, LogError
 from ccsim.calibrate.comparison import KEYS, compare, errors, format_table, key_of, measures, with_baseline
-from ccsim.calibrate.logs import CallLog, LogError
 from ccsim.calibrate.scaling import fit_factor
 from ccsim.calibrate.scenario import SCALE_COMMENT
+from ccsim.scenario import from_dict
 
 __all__ = [
     "KEYS",
@@ -118,8 +122,6 @@ def build(
 ) -> Any:
     """The scenario of the back-test period (see the module notes); ``agents`` per team on the
     calendar, if given, replaces the staffing that ``staffing``, ``proxy`` and ``scale`` say."""
-    import ccsim
-
     interval = _checked(log, scenario, demand, staffing)
     frame = log.demand
     days = log.days
@@ -155,7 +157,7 @@ def build(
         for k in ("count", "staffing", "shifts"):
             entry.pop(k, None)
         entry["staffing"] = [int(v) for v in agents[g].ravel()]
-    return ccsim.from_dict(raw, base_dir=scenario.base_dir)
+    return from_dict(raw, base_dir=scenario.base_dir)
 
 
 def _mix(values: pd.Series, known: dict[str, Any], what: str) -> str | dict[str, float]:
@@ -202,18 +204,16 @@ def backtest(
     the Erlang-A prediction from the same inputs is added (``ccsim.calibrate.baseline``), its
     staffing scale ``erlang_scale``, else the one recorded in the file, else ``scale``.
     """
-    import ccsim
-
     if by not in KEYS:
         raise LogError([f"by must be one of {', '.join(KEYS)} (got {by!r})"])
     if isinstance(scenario, str) or hasattr(scenario, "__fspath__"):
-        scenario = ccsim.load(scenario)
+        scenario = api.load(scenario)
     if scale is None:
         scale = scale_from_file(scenario) or 1.0
     _checked(log, scenario, demand, staffing)
     staff = _staff(log, scenario, staffing, proxy, gap)
     period = build(log, scenario, demand, staffing, proxy, gap, scale, agents=staff(scale))
-    results = ccsim.simulate(period, replications=replications, seed=seed, progress=progress)
+    results = api.simulate(period, replications=replications, seed=seed, progress=progress)
     days = log.days
     within = _within(scenario)
     table = compare(log.demand, simulated_frame(results, days[0]), by, within, days)
@@ -296,9 +296,6 @@ def _observed(log: CallLog, within: dict[str, float]) -> tuple[float, float]:
 
 def scale_from_file(scenario: Any) -> float | None:
     """The staffing scale a calibrated scenario file records in a comment, if any."""
-    import re
-    from pathlib import Path
-
     source = getattr(scenario, "source", None)
     if not source or not Path(source).exists():
         return None

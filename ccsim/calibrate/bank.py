@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ccsim.calibrate.logs import CallLog, LogError, validate
+from ccsim.calibrate.calllog import CallLog, LogError, validate
 
 FIELDS = [
     "vru+line",

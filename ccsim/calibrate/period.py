@@ -14,7 +14,7 @@ import pandas as pd
 
 from ccsim.calibrate import arrivals as A
 from ccsim.calibrate import staffing as S
-from ccsim.calibrate.logs import CallLog
+from ccsim.calibrate.calllog import CallLog
 
 DAY = 86400.0
 

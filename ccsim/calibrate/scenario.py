@@ -20,8 +20,10 @@ import pandas as pd
 from ccsim.calibrate import arrivals as A
 from ccsim.calibrate import baseline as B
 from ccsim.calibrate import staffing as S
+from ccsim.calibrate.calllog import CallLog, LogError
 from ccsim.calibrate.fitting import KS_MAX, Fit, fit_handle, fit_patience, km_at
-from ccsim.calibrate.logs import CallLog, LogError
+from ccsim.calibrate.writer import write_toml
+from ccsim.scenario import Scenario, from_dict
 from ccsim.units import format_duration
 
 KINDS = {"voice", "chat", "email", "walk_in", "social"}
@@ -96,14 +98,11 @@ class Calibration:
 
     def to_toml(self) -> str:
         """The scenario file's text, each value with a comment saying where it came from."""
-        from ccsim.calibrate.writer import write_toml
-
         return write_toml(self)
 
-    def scenario(self, base_dir: str = ".") -> Any:
-        import ccsim
-
-        return ccsim.from_dict(self.raw, base_dir=base_dir)
+    def scenario(self, base_dir: str = ".") -> Scenario:
+        """The calibrated scenario, validated (``base_dir``: where relative paths start)."""
+        return from_dict(self.raw, base_dir=base_dir)
 
     def summary(self) -> pd.DataFrame:
         """One row per fitted duration: what, family, mean, cv, n and the note."""
@@ -155,20 +154,40 @@ def calibrate(log: CallLog, options: Options | None = None) -> Calibration:
     opt = options or Options()
     if not len(log.demand):
         raise LogError(["the log has no contacts to calibrate from"])
-    header: list[str] = []
-    frame = _fold_rare(log.demand.copy(), opt.min_type, header)
+    folded: list[str] = []
+    frame = _fold_rare(log.demand.copy(), opt.min_type, folded)
     days = log.days
     pattern = A.choose_pattern(days, opt.pattern)
     rows = A.pattern_rows(days, pattern)
-    n_rows = 7 if pattern == "week" else 1
-    n_k = A.per_day(opt.interval)
     notes: dict[str, str] = {}
     labels: dict[str, list[str]] = {}
-    raw: dict[str, Any] = {}
+    busy = A.fit_busyness(A.count_grid(frame["arrival"], days, opt.interval).sum(axis=1), rows, days)
+    raw: dict[str, Any] = {"scenario": _scenario_table(log, opt, pattern, busy, notes)}
+    raw["channels"] = _channels(frame, opt, notes)
+    raw["segments"], patience = _segments(frame, log.facts, notes)
+    raw["contact_types"], handle, wrap = _contact_types(frame, opt, notes)
+    raw["demand"] = _demand(frame, days, opt.interval, pattern, rows, notes, labels)
+    teams = S.infer_teams(frame, opt.teams)
+    raw["agents"], means = _agents(log, teams, opt, pattern, rows, notes, labels)
+    if log.facts.get("head_start", {}):
+        raw["routing"] = {"priority": "head_start"}
+        notes["routing.priority"] = "the segments' head starts (see segments) are added to their waits"
+    header = _header(log, len(frame), folded)
+    n_k = A.per_day(opt.interval)
+    cal = Calibration(raw, notes, header, labels, n_k, handle, wrap, patience, busy, teams, pattern, means)
+    cal.set_erlang(B.brown_patience(frame))
+    return cal
 
-    # ---- arrivals and busyness
-    totals = A.count_grid(frame["arrival"], days, opt.interval).sum(axis=1)
-    busy = A.fit_busyness(totals, rows, days)
+
+def _pattern_size(pattern: str) -> int:
+    """Days in the rates and staffing lists: 7 for a week pattern, else 1."""
+    return 7 if pattern == "week" else 1
+
+
+def _scenario_table(
+    log: CallLog, opt: Options, pattern: str, busy: A.Busyness, notes: dict[str, str]
+) -> dict[str, Any]:
+    """The ``[scenario]`` table: name, the period the lists cover, interval, busyness."""
     sc: dict[str, Any] = {
         "name": opt.name or f"Calibrated from {', '.join(log.sources)}",
         "duration": "7d" if pattern == "week" else "1d",
@@ -185,23 +204,31 @@ def calibrate(log: CallLog, options: Options | None = None) -> Calibration:
     if busy.spec() is not None:
         sc["busyness"] = busy.spec()
     notes["scenario.busyness"] = busy.describe()
-    raw["scenario"] = sc
+    return sc
 
-    # ---- channels
-    raw["channels"] = {}
+
+def _channels(frame: pd.DataFrame, opt: Options, notes: dict[str, str]) -> dict[str, Any]:
+    """One channel per channel of the log: its kind from its name, the chosen service level."""
+    channels: dict[str, Any] = {}
     for ch in sorted(frame["channel"].unique()):
         kind = ch if ch in KINDS else ("chat" if "chat" in ch else "email" if "mail" in ch else "voice")
-        raw["channels"][ch] = {
+        channels[ch] = {
             "kind": kind,
             "service_level": {"within": format_duration(opt.sl_within), "target": opt.sl_target},
         }
         notes[f"channels.{ch}.service_level"] = "not in the log: chosen with --sl-within and --sl-target"
         notes[f"channels.{ch}.kind"] = "from the channel's name (voice unless it says chat or mail)"
+    return channels
 
-    # ---- segments: priority, patience (censored)
-    raw["segments"] = {}
+
+def _segments(
+    frame: pd.DataFrame, facts: dict[str, Any], notes: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, Fit]]:
+    """One segment per segment of the log: priority, head start, and the patience fitted to the
+    waits (censored by the answered contacts)."""
+    segments: dict[str, Any] = {}
     patience: dict[str, Fit] = {}
-    head = log.facts.get("head_start", {})
+    head = facts.get("head_start", {})
     for seg, part in frame.groupby("segment", sort=True):
         entry: dict[str, Any] = {}
         if "priority" in part.columns:
@@ -212,23 +239,33 @@ def calibrate(log: CallLog, options: Options | None = None) -> Calibration:
             notes[f"segments.{seg}.priority"] = "no priority column in the log: all segments equal"
         if seg in head:
             entry["head_start"] = format_duration(float(head[seg]))
-            notes[f"segments.{seg}.head_start"] = str(log.facts.get("head_start_source", "the log's facts"))
+            notes[f"segments.{seg}.head_start"] = str(facts.get("head_start_source", "the log's facts"))
         waited = part[part["outcome"].isin(["served", "abandoned"])]
         fit = fit_patience(waited["wait_s"].to_numpy(), (waited["outcome"] == "abandoned").to_numpy())
         patience[str(seg)] = fit
         if fit.spec() is not None:
             entry["patience"] = fit.spec()
-        km = fit.km
-        extra = ""
-        if km is not None and len(km):
-            extra = "; Kaplan-Meier: still waiting " + ", ".join(
-                f"{100 * km_at(km, t):.0f}% at {format_duration(t)}" for t in (30, 60, 120, 300)
-            )
-        notes[f"segments.{seg}.patience"] = fit.describe() + extra
-        raw["segments"][str(seg)] = entry
+        notes[f"segments.{seg}.patience"] = fit.describe() + _km_text(fit)
+        segments[str(seg)] = entry
+    return segments, patience
 
-    # ---- contact types: handle and wrap-up
-    raw["contact_types"] = {}
+
+def _km_text(fit: Fit) -> str:
+    """The Kaplan-Meier share still waiting at a few times, for the patience note."""
+    km = fit.km
+    if km is None or not len(km):
+        return ""
+    return "; Kaplan-Meier: still waiting " + ", ".join(
+        f"{100 * km_at(km, t):.0f}% at {format_duration(t)}" for t in (30, 60, 120, 300)
+    )
+
+
+def _contact_types(
+    frame: pd.DataFrame, opt: Options, notes: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, Fit], dict[str, Fit]]:
+    """One contact type per type of the log: its handle time and, if the log has it, its
+    wrap-up time, fitted to the served contacts."""
+    types: dict[str, Any] = {}
     handle: dict[str, Fit] = {}
     wrap: dict[str, Fit] = {}
     served = frame[frame["outcome"] == "served"]
@@ -250,15 +287,26 @@ def calibrate(log: CallLog, options: Options | None = None) -> Calibration:
             wrap[ctype] = wfit
             entry["wrap_up"] = wfit.spec()
             notes[f"contact_types.{ctype}.wrap_up"] = wfit.describe()
-        raw["contact_types"][ctype] = entry
+        types[ctype] = entry
+    return types, handle, wrap
 
-    # ---- demand: one stream per channel
-    raw["demand"] = []
+
+def _demand(
+    frame: pd.DataFrame,
+    days: list[pd.Timestamp],
+    interval: float,
+    pattern: str,
+    rows: np.ndarray,
+    notes: dict[str, str],
+    labels: dict[str, list[str]],
+) -> list[dict[str, Any]]:
+    """One demand stream per channel: the mix of types and segments and the rate per interval."""
+    streams = []
     for i, (ch, part) in enumerate(frame.groupby("channel", sort=True)):
-        grid = A.count_grid(part["arrival"], days, opt.interval)
-        mean, n_days = A.pattern_mean(grid, rows, n_rows)
-        rates = (mean / opt.interval).ravel()
-        raw["demand"].append(
+        grid = A.count_grid(part["arrival"], days, interval)
+        mean, n_days = A.pattern_mean(grid, rows, _pattern_size(pattern))
+        rates = (mean / interval).ravel()
+        streams.append(
             {
                 "channel": str(ch),
                 "contact_type": _shares(part["contact_type"].value_counts()),
@@ -275,65 +323,87 @@ def calibrate(log: CallLog, options: Options | None = None) -> Calibration:
             f"{'weekday' if pattern == 'week' else 'day'} ({len(part):,} contacts on {len(days)} days)"
         )
         labels[f"demand.{i}.rates"] = A.pattern_labels(pattern, n_days, mean.sum(axis=1))
+    return streams
 
-    # ---- agents: teams and the staffing proxy
-    teams = S.infer_teams(frame, opt.teams)
-    groups = teams.names
-    proxy = S.proxy_grid(log.frame, days, opt.interval, teams.member, groups, opt.proxy, opt.gap)
-    raw["agents"] = {}
+
+def _agents(
+    log: CallLog,
+    teams: S.Teams,
+    opt: Options,
+    pattern: str,
+    rows: np.ndarray,
+    notes: dict[str, str],
+    labels: dict[str, list[str]],
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """One agent group per team: its skills and channels, and the staffing proxy per interval
+    (the mean over the days of the pattern, rounded); also the unrounded means."""
+    days = log.days
+    proxy = S.proxy_grid(log.frame, days, opt.interval, teams.member, teams.names, opt.proxy, opt.gap)
+    agents: dict[str, Any] = {}
     means: dict[str, np.ndarray] = {}
-    for g in groups:
-        mean, n_days = A.pattern_mean(proxy[g], rows, n_rows)
+    for g in teams.names:
+        mean, n_days = A.pattern_mean(proxy[g], rows, _pattern_size(pattern))
         means[g] = mean
-        raw["agents"][g] = {
+        agents[g] = {
             "skills": teams.skills[g],
             "channels": teams.channels[g],
             "staffing": [math.floor(v + 0.5) for v in mean.ravel()],
         }
-        size = sum(1 for t in teams.member.values() if t == g)
-        how = (
-            "the log's agent_group"
-            if not teams.inferred
-            else (
-                f"agents who served at least {S.TEAM_SHARE:.0%} {g.removesuffix('_team')}"
-                if g != S.GENERAL
-                else "agents not dedicated to one contact type"
-            )
-        )
-        notes[f"agents.{g}.skills"] = (
-            f"{size} agent(s) in the log ({how}); skills: types of which the team served "
-            f"at least {S.SKILL_SHARE:.0%}"
-        )
-        notes[f"agents.{g}.staffing"] = (
-            "staffing proxy (no staffing record in a call log): "
-            + (
-                "distinct agents serving in the interval"
-                if opt.proxy == "distinct"
-                else f"agents within spans on duty (services joined across gaps up to "
-                f"{format_duration(opt.gap)}), mean over the interval"
-            )
-            + ", averaged over the days and rounded."
-        )
-        labels[f"agents.{g}.staffing"] = A.pattern_labels(pattern, n_days, mean.max(axis=1))
+        notes[f"agents.{g}.skills"] = _team_note(teams, g)
+        notes[f"agents.{g}.staffing"] = _proxy_note(opt)
         labels[f"agents.{g}.staffing"] = [
             lab.split(",")[0] + f", at most {m:.1f} on average"
-            for lab, m in zip(labels[f"agents.{g}.staffing"], mean.max(axis=1), strict=True)
+            for lab, m in zip(
+                A.pattern_labels(pattern, n_days, mean.max(axis=1)), mean.max(axis=1), strict=True
+            )
         ]
-    if head:
-        raw["routing"] = {"priority": "head_start"}
-        notes["routing.priority"] = "the segments' head starts (see segments) are added to their waits"
+    return agents, means
 
-    header = [
+
+def _team_note(teams: S.Teams, g: str) -> str:
+    """Where a team and its skills came from."""
+    size = sum(1 for t in teams.member.values() if t == g)
+    how = (
+        "the log's agent_group"
+        if not teams.inferred
+        else (
+            f"agents who served at least {S.TEAM_SHARE:.0%} {g.removesuffix('_team')}"
+            if g != S.GENERAL
+            else "agents not dedicated to one contact type"
+        )
+    )
+    return (
+        f"{size} agent(s) in the log ({how}); skills: types of which the team served "
+        f"at least {S.SKILL_SHARE:.0%}"
+    )
+
+
+def _proxy_note(opt: Options) -> str:
+    """How the staffing proxy was read from the log."""
+    return (
+        "staffing proxy (no staffing record in a call log): "
+        + (
+            "distinct agents serving in the interval"
+            if opt.proxy == "distinct"
+            else f"agents within spans on duty (services joined across gaps up to "
+            f"{format_duration(opt.gap)}), mean over the interval"
+        )
+        + ", averaged over the days and rounded."
+    )
+
+
+def _header(log: CallLog, offered: int, folded: list[str]) -> list[str]:
+    """The file's opening comments: the log, what the reader and the folding changed, and what
+    was chosen by hand or is not modelled."""
+    days = log.days
+    return [
         f"Calibrated by `ccsim calibrate` from {', '.join(log.sources)}.",
-        f"The log: {len(log.frame):,} contacts ({len(frame):,} offered to the queue) on {len(days)} "
+        f"The log: {len(log.frame):,} contacts ({offered:,} offered to the queue) on {len(days)} "
         f"days, {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}.",
         *log.notes,
-        *header,
+        *folded,
         "Each value's comment says where it came from. Not in a call log and chosen by hand: the "
         "service-level threshold and target, the interval and the staffing proxy.",
         "Not modelled: which team is tried first (every able agent is equal), retrials and repeats, "
         "the dependence of segment on contact type.",
     ]
-    cal = Calibration(raw, notes, header, labels, n_k, handle, wrap, patience, busy, teams, pattern, means)
-    cal.set_erlang(B.brown_patience(frame))
-    return cal

@@ -1,4 +1,5 @@
-"""Write a ``Calibration`` as a scenario TOML file whose comments say where each number came from.
+"""Write a calibrated scenario (a ``Calibration``, or anything with its ``Commented`` fields) as a
+scenario TOML file whose comments say where each number came from.
 
 The file is built with tomlkit (``ccsim.toml_writer``): each value is preceded by its note from
 ``Calibration.notes``; long lists (rates and staffing per interval) are written one day per block
@@ -7,16 +8,25 @@ under a comment naming the day, a few values per line.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import tomlkit
 from tomlkit.items import Array, Item
 
-from ccsim.calibrate.scenario import Calibration
 from ccsim.toml_writer import add_comment, comment_lines, inline
 
 SECTIONS = ["channels", "segments", "contact_types", "agents"]
 INDENT = "  "
+
+
+class Commented(Protocol):
+    """What the writer reads of a ``ccsim.calibrate.scenario.Calibration``."""
+
+    raw: dict[str, Any]  # the scenario as a dict
+    notes: dict[str, str]  # dotted path -> where its value came from
+    header: list[str]  # the file's opening comments
+    list_labels: dict[str, list[str]]  # dotted path of a long list -> a label per day
+    per_day: int  # values per day in the long lists
 
 
 def _lines(values: list[Any], per_line: int, labels: list[str] | None = None, chunk: int = 0) -> Array:
@@ -34,7 +44,7 @@ def _lines(values: list[Any], per_line: int, labels: list[str] | None = None, ch
     return array
 
 
-def _item(path: str, value: Any, cal: Calibration) -> Item:
+def _item(path: str, value: Any, cal: Commented) -> Item:
     if isinstance(value, list) and len(value) > 12:
         per_line = 8 if any(isinstance(x, str) for x in value) else 12
         return _lines(value, per_line, cal.list_labels.get(path), cal.per_day)
@@ -48,7 +58,7 @@ def _item(path: str, value: Any, cal: Calibration) -> Item:
     return inline(value)
 
 
-def _add(container: Any, path: str, body: dict[str, Any], cal: Calibration) -> None:
+def _add(container: Any, path: str, body: dict[str, Any], cal: Commented) -> None:
     for k, v in body.items():
         note = cal.notes.get(f"{path}.{k}")
         if note:
@@ -56,13 +66,13 @@ def _add(container: Any, path: str, body: dict[str, Any], cal: Calibration) -> N
         container.add(k, _item(f"{path}.{k}", v, cal))
 
 
-def _table(path: str, body: dict[str, Any], cal: Calibration) -> Any:
+def _table(path: str, body: dict[str, Any], cal: Commented) -> Any:
     table = tomlkit.table()
     _add(table, path, body, cal)
     return table
 
 
-def write_toml(cal: Calibration) -> str:
+def write_toml(cal: Commented) -> str:
     """The scenario file's text."""
     raw = cal.raw
     doc = tomlkit.document()

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ccsim.config.errors import ConfigError
+from ccsim.config.errors import ConfigError, suggest
 
 RANGE_KEYS = ("low", "high", "step", "num", "integer", "log", "format")
 DESIGNS = ("grid", "zip", "random", "lhs")
@@ -189,8 +189,6 @@ def parse_factor(path: str, spec: Any) -> Factor:
     if isinstance(spec, Mapping):
         unknown = [k for k in spec if k not in RANGE_KEYS]
         if unknown:
-            from ccsim.config.errors import suggest
-
             hint = suggest(str(unknown[0]), RANGE_KEYS)
             raise ConfigError(
                 [f"factors.{path}.{unknown[0]}: unknown key{hint}; a range has {', '.join(RANGE_KEYS)}"]
@@ -239,8 +237,6 @@ class Design:
 
     def __post_init__(self) -> None:
         if self.kind not in DESIGNS:
-            from ccsim.config.errors import suggest
-
             raise ConfigError(
                 [
                     f"design.kind: must be one of {', '.join(DESIGNS)}{suggest(self.kind, DESIGNS)} "

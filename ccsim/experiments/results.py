@@ -28,10 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from ccsim.confidence import t_half_widths
+from ccsim.config.errors import ConfigError
+from ccsim.experiments.store import SweepStore
 from ccsim.experiments.tasks import MONEY_COLUMNS, PointOutcome
+from ccsim.results import KPIS
 
 GROUPS = ["all", "channel", "segment", "contact_type", "agent_group"]
 INDEX = ["point", "replication"]
@@ -43,8 +46,6 @@ def column_name(kpi: str, by: str = "all", group: str = "all") -> str:
 
 
 def _summary_kpis() -> list[str]:
-    from ccsim.results import KPIS
-
     return [*KPIS, "agents", *MONEY_COLUMNS]
 
 
@@ -70,17 +71,13 @@ def widen(long: pd.DataFrame) -> pd.DataFrame:
 
 def summarise_points(wide: pd.DataFrame) -> pd.DataFrame:
     """Mean and 95% half-width across replications of each KPI column, one row per point."""
-    from scipy.special import stdtrit
-
     wanted = set(_summary_kpis())
     cols = [c for c in wide.columns if c not in INDEX and c.split(".", 1)[0] in wanted]
     grouped = wide.groupby("point", sort=True)[cols]
     mean = grouped.mean()
     n = grouped.count()
     sd = grouped.std(ddof=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = stdtrit(np.maximum(n.to_numpy() - 1, 1), 0.975)
-        half = np.where(n.to_numpy() >= 2, t * sd.to_numpy() / np.sqrt(n.to_numpy()), np.nan)
+    half = t_half_widths(n.to_numpy(), sd.to_numpy())
     out = pd.DataFrame({"point": mean.index.to_numpy()})
     out["replications"] = wide.groupby("point", sort=True).size().to_numpy()
     data: dict[str, Any] = {}
@@ -206,13 +203,9 @@ class SweepResults:
     @classmethod
     def load(cls, folder: str | Path) -> SweepResults:
         """Read a sweep's output folder (finished, interrupted or still running)."""
-        from ccsim.experiments.store import SweepStore
-
         store = SweepStore(folder)
         manifest = store.read_manifest()
         if manifest is None:
-            from ccsim.config.errors import ConfigError
-
             raise ConfigError([f"{folder}: no manifest.json; not a sweep output folder"])
         points = manifest["points"]
         reps = int(manifest["replications"])

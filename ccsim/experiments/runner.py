@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ccsim.config.errors import ConfigError
-from ccsim.config.loader import value_problems
+from ccsim.config.loader import set_path, value_problems
 from ccsim.executors import make_executor
 from ccsim.experiments.designs import Design, as_design, explicit_points, parse_factors
 from ccsim.experiments.results import SweepResults, assemble
@@ -20,12 +20,16 @@ from ccsim.experiments.tasks import (
     PointTask,
     block_size,
     blocks,
+    build_scenario,
     point_key,
     point_seed,
     run_point,
     task_key,
 )
 from ccsim.progress import SweepProgress
+from ccsim.provenance import versions
+from ccsim.scenario import Scenario
+from ccsim.scenario import load as load_scenario
 from ccsim.units import NEEDS_UNIT
 
 MAX_LEVELS_CHECKED = 50  # values of a factor checked before the sweep runs (sampled ranges have more)
@@ -59,9 +63,6 @@ def plan_points(
 def check_first_point(scenario: Any, points: list[dict[str, Any]]) -> None:
     """Every factor path can be set, and the first point is a valid scenario: mistakes in the
     factors show at once, before anything runs. (Other points that fail are reported as failed.)"""
-    from ccsim.config.loader import set_path
-    from ccsim.experiments.tasks import build_scenario
-
     raw = copy.deepcopy(scenario.raw)
     seen: set[str] = set()
     for p in points:
@@ -133,11 +134,56 @@ def sweep(
     A point is one task, or with fewer than 32 points, blocks of its replications are
     (``replications_per_task`` sets the block size); the numbers are the same either way.
     """
-    from ccsim.scenario import Scenario
-    from ccsim.scenario import load as load_scenario
-
     started = time.time()
     t0 = time.perf_counter()
+    scenario, reps, root = _scenario_of(scenario, replications, seed)
+    paths, points, design_info, factors_info = plan_points(factors, design, root)
+    check_first_point(scenario, points)
+    runner = make_executor(executor, workers)
+    store = _open_store(out)
+    size = block_size(reps, len(points), replications_per_task)
+    entries, tasks, done = _point_tasks(scenario, points, reps, root, common_random_numbers, store, size)
+    facts = {
+        "replications": reps,
+        "seed": root,
+        "common_random_numbers": common_random_numbers,
+        "design": design_info,
+        "factors": factors_info,
+        "factor_paths": paths,
+        "replications_per_task": size,
+        "executor": runner.describe(),
+        "started": time.ctime(started),
+    }
+    manifest = _manifest(scenario, facts, info, entries)
+    if store is not None:
+        store.write_manifest(manifest)
+    failures = _run_tasks(runner, list(tasks.values()), done, reps, scenario.name, progress, store, manifest)
+    table, long, per_rep, summary = assemble(entries, paths, reps, done, failures)
+    results = SweepResults(
+        factors=paths,
+        points=table,
+        per_replication=per_rep,
+        summary=summary,
+        long=long,
+        replications=reps,
+        seed=root,
+        design=design_info,
+        common_random_numbers=common_random_numbers,
+        out=Path(out) if out is not None else None,
+        executor=runner.describe(),
+        wall_time_s=time.perf_counter() - t0,
+        scenario=scenario,
+        warnings=sorted({w for outs in done.values() for o in outs for w in o.warnings}),
+    )
+    if store is not None:
+        _write_finished(store, manifest, results)
+    _warn_failed(results)
+    return results
+
+
+def _scenario_of(scenario: Any, replications: int | None, seed: int | None) -> tuple[Scenario, int, int]:
+    """The scenario (loaded if given as a path), the replications and the root seed (by default
+    the scenario's)."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     sc = scenario.scenario
@@ -145,15 +191,51 @@ def sweep(
     root = sc.seed if seed is None else int(seed)
     if reps < 1:
         raise ConfigError([f"replications: must be >= 1 (got {reps})"])
-    paths, points, design_info, factors_info = plan_points(factors, design, root)
-    check_first_point(scenario, points)
-    runner = make_executor(executor, workers)
+    return scenario, reps, root
 
-    store = SweepStore(out) if out is not None else None
-    if store is not None:
-        store.open()
+
+def _open_store(out: str | Path | None) -> SweepStore | None:
+    """The output folder's store, opened (None without an output folder)."""
+    if out is None:
+        return None
+    store = SweepStore(out)
+    store.open()
+    return store
+
+
+def _manifest(
+    scenario: Scenario, facts: dict[str, Any], info: Mapping[str, Any] | None, entries: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The sweep's manifest.json: the scenario, the sweep's ``facts``, the caller's ``info``,
+    the versions, the config and every point's entry; its status running."""
+    return {
+        "kind": "ccsim sweep",
+        "format": 1,
+        "scenario": scenario.name,
+        "source": scenario.source,
+        "base_dir": str(scenario.base_dir),
+        **facts,
+        "status": "running",
+        **dict(info or {}),
+        **versions(),
+        "config": scenario.raw,
+        "points": entries,
+    }
+
+
+def _point_tasks(
+    scenario: Scenario,
+    points: list[dict[str, Any]],
+    reps: int,
+    root: int,
+    common_random_numbers: bool,
+    store: SweepStore | None,
+    size: int,
+) -> tuple[list[dict[str, Any]], dict[str, PointTask], dict[str, list[PointOutcome]]]:
+    """The entry of each point (its key, seed and overrides), the tasks left to run (blocks of
+    ``size`` replications not already in the output folder), and by point key the finished
+    tasks of earlier runs."""
     files = store.scan() if store is not None else {}
-    size = block_size(reps, len(points), replications_per_task)
     wanted = range(reps)
     tasks: dict[str, PointTask] = {}
     done: dict[str, list[PointOutcome]] = {}  # by point key: finished tasks, earlier runs and this one
@@ -178,39 +260,29 @@ def sweep(
                 s,
             )
             tasks[task.key] = task
-    from ccsim.provenance import versions
+    return entries, tasks, done
 
-    manifest: dict[str, Any] = {
-        "kind": "ccsim sweep",
-        "format": 1,
-        "scenario": scenario.name,
-        "source": scenario.source,
-        "base_dir": str(scenario.base_dir),
-        "replications": reps,
-        "seed": root,
-        "common_random_numbers": common_random_numbers,
-        "design": design_info,
-        "factors": factors_info,
-        "factor_paths": paths,
-        "replications_per_task": size,
-        "executor": runner.describe(),
-        "started": time.ctime(started),
-        "status": "running",
-        **dict(info or {}),
-        **versions(),
-        "config": scenario.raw,
-        "points": entries,
-    }
-    if store is not None:
-        store.write_manifest(manifest)
+
+def _run_tasks(
+    runner: Any,
+    pending: list[PointTask],
+    done: dict[str, list[PointOutcome]],
+    reps: int,
+    name: str,
+    progress: bool | Callable[[int, int], None],
+    store: SweepStore | None,
+    manifest: dict[str, Any],
+) -> dict[str, list[PointOutcome]]:
+    """Run the tasks on the executor, adding each finished one to ``done`` (or, failed, to the
+    failures returned) and saving it in the output folder as it finishes; an interrupted sweep
+    says so in the folder's manifest."""
     failures: dict[str, list[PointOutcome]] = {}
-    pending = list(tasks.values())
     status = "interrupted"
     try:
         total = reps * len(done)
         todo = sum(len(t.replications) for t in pending)
         started_tasks = runner.map(run_point, pending)  # workers start before the bar's thread
-        with SweepProgress(total, total - todo, scenario.name, progress) as bar:
+        with SweepProgress(total, total - todo, name, progress) as bar:
             for i, result in started_tasks:
                 task = pending[i]
                 if not isinstance(result, PointOutcome):
@@ -224,42 +296,32 @@ def sweep(
         if store is not None and status != "finished":
             manifest["status"] = status
             store.write_manifest(manifest)
+    return failures
 
-    table, long, per_rep, summary = assemble(entries, paths, reps, done, failures)
-    results = SweepResults(
-        factors=paths,
-        points=table,
-        per_replication=per_rep,
-        summary=summary,
-        long=long,
-        replications=reps,
-        seed=root,
-        design=design_info,
-        common_random_numbers=common_random_numbers,
-        out=Path(out) if out is not None else None,
-        executor=runner.describe(),
-        wall_time_s=time.perf_counter() - t0,
-        scenario=scenario,
-        warnings=sorted({w for outs in done.values() for o in outs for w in o.warnings}),
+
+def _write_finished(store: SweepStore, manifest: dict[str, Any], results: SweepResults) -> None:
+    """Write the tables of a finished sweep and its manifest with the counts of its points."""
+    table = results.points
+    store.write_tables(results.per_replication, results.summary, table)
+    counts = table["status"].value_counts()
+    manifest.update(
+        status="finished",
+        finished=time.ctime(),
+        wall_time_s=round(results.wall_time_s, 3),
+        done=int(counts.get("done", 0)),
+        failed=int(counts.get("failed", 0)),
+        reused=int(table["reused"].sum()),
     )
-    if store is not None:
-        store.write_tables(per_rep, summary, table)
-        counts = table["status"].value_counts()
-        manifest.update(
-            status=status,
-            finished=time.ctime(),
-            wall_time_s=round(results.wall_time_s, 3),
-            done=int(counts.get("done", 0)),
-            failed=int(counts.get("failed", 0)),
-            reused=int(table["reused"].sum()),
-        )
-        store.write_manifest(manifest)
+    store.write_manifest(manifest)
+
+
+def _warn_failed(results: SweepResults) -> None:
+    """A warning naming the first failed point, if any failed."""
     failed = results.failed
     if len(failed):
         first = failed.iloc[0]
         warnings.warn(
-            f"{len(failed)} of {len(table)} points failed (see results.failed); point "
+            f"{len(failed)} of {len(results.points)} points failed (see results.failed); point "
             f"{first['point']}: {first['error']}",
-            stacklevel=2,
+            stacklevel=3,
         )
-    return results

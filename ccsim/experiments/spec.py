@@ -31,6 +31,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ccsim.config.errors import ConfigError, from_validation_error
+from ccsim.config.loader import read_toml
+from ccsim.experiments.designs import Design, flatten_factors, parse_factor
 
 
 class SweepSection(BaseModel):
@@ -106,8 +108,6 @@ class Sweep:
     """A loaded, checked sweep file: the paths resolved, the factors parsed."""
 
     def __init__(self, path: Path, spec: SweepFile, raw: dict[str, Any]):
-        from ccsim.experiments.designs import Design, flatten_factors, parse_factor
-
         self.path = path
         self.spec = spec
         self.raw = raw
@@ -142,8 +142,6 @@ class Sweep:
 
 def load_sweep_file(path: str | Path) -> Sweep:
     """Read and check a sweep file (raises ``ConfigError``: path, rule, value)."""
-    from ccsim.config.loader import read_toml
-
     p = Path(path)
     raw = read_toml(p)
     try:

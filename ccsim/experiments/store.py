@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from ccsim.experiments.tasks import PointOutcome, normalise
+from ccsim.experiments.tasks import PointOutcome, normalise, parse_task_key
 
 META_KEY = b"ccsim"
 
@@ -117,8 +117,6 @@ class SweepStore:
     def scan(self, kind: str = "parquet") -> dict[str, list[tuple[str, int, int]]]:
         """The task files in the folder, by point: ``{point key: [(task key, first, last), ...]}``;
         ``kind`` is ``"parquet"`` (finished tasks) or ``"error.json"`` (failed tasks)."""
-        from ccsim.experiments.tasks import parse_task_key
-
         out: dict[str, list[tuple[str, int, int]]] = {}
         suffix = "." + kind
         if not self.points_dir.is_dir():

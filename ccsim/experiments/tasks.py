@@ -26,8 +26,12 @@ from typing import Any
 
 import pandas as pd
 
+import ccsim.api as api
+from ccsim.config.errors import ConfigError
+from ccsim.config.loader import set_path
 from ccsim.economics.accounting import MONEY, RATIOS
 from ccsim.economics.prices import has_prices
+from ccsim.scenario import Scenario
 
 SCHEMA_VERSION = 2  # 2: a priced point keeps its money columns
 MONEY_COLUMNS = [*MONEY, "paid_hours", *RATIOS]  # a priced point's money KPIs
@@ -143,9 +147,6 @@ def build_scenario(
     config: dict[str, Any], base_dir: str, source: str | None, overrides: dict[str, Any]
 ) -> Any:
     """The scenario of a point: the base config with the overrides set, validated."""
-    from ccsim.config.loader import set_path
-    from ccsim.scenario import Scenario
-
     raw = copy.deepcopy(config)
     for path, value in overrides.items():
         set_path(raw, path, copy.deepcopy(value))
@@ -165,10 +166,8 @@ def run_point(task: PointTask) -> PointOutcome:
     """Simulate one point; any error is returned in the outcome, never raised."""
     t0 = time.perf_counter()
     try:
-        from ccsim.api import simulate
-
         scenario = build_scenario(task.config, task.base_dir, task.source, task.overrides)
-        results = simulate(
+        results = api.simulate(
             scenario, replications=task.replications, seed=task.seed, contacts=False, workers=1
         )
         rows = results.per_replication
@@ -182,8 +181,6 @@ def run_point(task: PointTask) -> PointOutcome:
             wall_s=time.perf_counter() - t0,
         )
     except Exception as exc:
-        from ccsim.config.errors import ConfigError
-
         message = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
         return PointOutcome(
             key=task.key,

@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import numpy as np
-from scipy.special import stdtrit
+
+from ccsim.confidence import t_quantile
 
 K = TypeVar("K", bound=Hashable)
 
@@ -80,7 +81,7 @@ def quantile(alpha: float, comparisons: int, df: int) -> float:
     """One-sided Student-t quantile at ``1 - alpha / comparisons`` with ``df`` degrees of freedom."""
     if df < 1:
         return math.inf
-    return float(stdtrit(df, 1.0 - alpha / max(comparisons, 1)))
+    return float(t_quantile(df, 1.0 - alpha / max(comparisons, 1)))
 
 
 def paired(

@@ -320,13 +320,21 @@ def frontier(
         progress=progress,
     )
     all_choices = {"as_configured": {}, **(choices if choices is not None else spec.choices)}
+    return _frontier_of(scenario, all_choices, sorted(set(targets or spec.targets)), s)
+
+
+def _frontier_of(
+    scenario: Scenario, choices: dict[str, dict[str, Any]], targets: list[float], s: _Settings
+) -> FrontierResult:
+    """Search, evaluate and screen the ``targets`` of each choice (the scenario with its
+    overrides), and gather the points, the optimum per choice and value case, and the margins."""
     rows: list[dict[str, Any]] = []
     optimum: list[dict[str, Any]] = []
     plans: dict[Key, StaffingPlan] = {}
     samples: dict[Key, pd.DataFrame] = {}
-    for name, overrides in all_choices.items():
+    for name, overrides in choices.items():
         choice = _Choice(name, scenario.with_overrides(overrides) if overrides else scenario, s)
-        choice.search(sorted(set(targets or spec.targets)))
+        choice.search(targets)
         choice.resolve()
         bands = {case: choice.band(column) for case, column in CASES.items()}
         part = _points(choice, bands["central"])
@@ -343,12 +351,12 @@ def frontier(
         plans,
         best,
         _marginal(points),
-        channels,
+        s.channels,
         scenario.config.costs.currency,
-        1.0 - alpha,
+        1.0 - s.alpha,
         samples,
         _period(scenario),
-        measure_text(scenario, channels),
+        measure_text(scenario, s.channels),
     )
 
 

@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ccsim import analytic
+import ccsim.analytic as analytic
+from ccsim.config.errors import ConfigError
 from ccsim.config.loader import reachable
+from ccsim.economics.accounting import group_rates
 from ccsim.scenario import Scenario
 
 DAY = 86400.0
@@ -146,14 +148,46 @@ def build_problem(
     including the retrials, repeats, escalations and callbacks the journeys create. ``groups``
     to staff default to every group serving a channel with a service level; ``targets``
     override channels' service-level targets by name."""
-    from ccsim.config.errors import ConfigError
-    from ccsim.economics.accounting import group_rates
-
-    cfg, plan = scenario.config, scenario.plan
-    clock = plan.clock
+    cfg = scenario.config
+    clock = scenario.plan.clock
     targets = targets or {}
-    with_sl = [n for n, c in cfg.channels.items() if c.service_level is not None]
     able = _able_groups(scenario)
+    groups, served = _staffed_groups(scenario, able, groups, targets)
+    n_iv = clock.n_intervals
+    whole_days = abs(clock.duration / DAY - round(clock.duration / DAY)) < 1e-6 and clock.duration >= 2 * DAY
+    folds = whole_days and abs(DAY / clock.interval - round(DAY / clock.interval)) < 1e-6
+    per_day = round(DAY / clock.interval) if folds else n_iv
+    period_of = np.arange(n_iv) % per_day
+    days = round(clock.duration / DAY) if folds else 1
+    rate, handle, load = _pilot_load(scenario, pilot, period_of, per_day, days, groups, able)
+    constrained = _constraining(served, rate, handle, load)
+    cost_h, shrink = group_rates(cfg)
+    cost = {g: clock.interval / 3600.0 * cost_h[g] / (1.0 - shrink[g]) for g in groups}
+    return Problem(
+        scenario=scenario,
+        groups=list(groups),
+        fixed=[g for g in cfg.agents if g not in groups],
+        n_periods=per_day,
+        period_of_interval=period_of,
+        period_s=clock.interval,
+        days=days,
+        channels=[_channel_target(scenario, n, targets) for n in constrained],
+        serves={c: [g for g in able[c] if g in groups] for c in cfg.channels},
+        rate=rate,
+        handle=handle,
+        cost=cost,
+        load=load,
+    )
+
+
+def _staffed_groups(
+    scenario: Scenario, able: dict[str, list[str]], groups: list[str] | None, targets: dict[str, float]
+) -> tuple[list[str], list[str]]:
+    """The groups to staff (default: every group serving a channel with a service level) and the
+    channels with a service level they serve; a ``ConfigError`` for an unknown group, no group,
+    or a target on a channel without a service level."""
+    cfg = scenario.config
+    with_sl = [n for n, c in cfg.channels.items() if c.service_level is not None]
     if groups is None:
         groups = [g for g in cfg.agents if any(g in able[c] for c in with_sl)]
     served = [c for c in with_sl if any(g in able[c] for g in groups)]
@@ -167,57 +201,45 @@ def build_problem(
             raise ConfigError(
                 [f"optimise: channel {c!r} has no service level; with one: {', '.join(with_sl)}"]
             )
-    n_iv = clock.n_intervals
-    whole_days = abs(clock.duration / DAY - round(clock.duration / DAY)) < 1e-6 and clock.duration >= 2 * DAY
-    folds = whole_days and abs(DAY / clock.interval - round(DAY / clock.interval)) < 1e-6
-    per_day = round(DAY / clock.interval) if folds else n_iv
-    period_of = np.arange(n_iv) % per_day
-    days = round(clock.duration / DAY) if folds else 1
-    rate, handle, load = _pilot_load(scenario, pilot, period_of, per_day, days, groups, able)
-    # a channel constrains the plan when the staffed groups can take most of its work; a channel
-    # they serve only a sliver of (second-level work on a channel of another team) is left to
-    # the groups that carry it
+    return groups, served
+
+
+def _constraining(
+    served: list[str],
+    rate: dict[str, np.ndarray],
+    handle: dict[str, np.ndarray],
+    load: Mapping[tuple[str, str], np.ndarray],
+) -> list[str]:
+    """The channels that constrain the plan: those whose work the staffed groups take most of.
+    A channel they serve only a sliver of (second-level work on a channel of another team) is
+    left to the groups that carry it."""
     constrained = []
     for c in served:
         total = float(np.nansum(rate[c] * np.nan_to_num(handle[c])))
         taken = float(sum(v.sum() for (ch, _), v in load.items() if ch == c))
         if total <= 0 or taken >= 0.5 * total:
             constrained.append(c)
-    channels = []
-    for n in constrained:
-        ch = cfg.channels[n]
-        sl = ch.service_level
-        assert sl is not None
-        lag = max(1, math.ceil(sl.within / clock.interval)) if not ch.realtime else 1
-        channels.append(
-            ChannelTarget(
-                n,
-                targets.get(n, sl.target),
-                sl.abandon_cap,
-                sl.within,
-                sl.definition,
-                sl.short_abandon,
-                _channel_patience(scenario, n) if ch.realtime else None,
-                ch.realtime,
-                lag,
-            )
-        )
-    cost_h, shrink = group_rates(cfg)
-    cost = {g: clock.interval / 3600.0 * cost_h[g] / (1.0 - shrink[g]) for g in groups}
-    return Problem(
-        scenario=scenario,
-        groups=list(groups),
-        fixed=[g for g in cfg.agents if g not in groups],
-        n_periods=per_day,
-        period_of_interval=period_of,
-        period_s=clock.interval,
-        days=days,
-        channels=channels,
-        serves={c: [g for g in able[c] if g in groups] for c in cfg.channels},
-        rate=rate,
-        handle=handle,
-        cost=cost,
-        load=load,
+    return constrained
+
+
+def _channel_target(scenario: Scenario, name: str, targets: dict[str, float]) -> ChannelTarget:
+    """A constraining channel's service-level rule, its target (overridden by ``targets``) and
+    how many periods its answer may lag its arrival."""
+    ch = scenario.config.channels[name]
+    sl = ch.service_level
+    assert sl is not None
+    interval = scenario.plan.clock.interval
+    lag = max(1, math.ceil(sl.within / interval)) if not ch.realtime else 1
+    return ChannelTarget(
+        name,
+        targets.get(name, sl.target),
+        sl.abandon_cap,
+        sl.within,
+        sl.definition,
+        sl.short_abandon,
+        _channel_patience(scenario, name) if ch.realtime else None,
+        ch.realtime,
+        lag,
     )
 
 

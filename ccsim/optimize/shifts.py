@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ccsim.economics.accounting import group_rates
+from ccsim.optimize.problem import with_staffing
 from ccsim.scenario import Scenario
 from ccsim.units import format_duration, parse_clock, parse_duration
 
@@ -89,9 +91,6 @@ def shifts_for(
     """Least-cost shifts covering ``plan`` (a ``StaffingPlan``). ``starts`` ("HH:MM") and
     ``lengths`` ("8h") restrict the shifts allowed (default: see the module docstring)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
-
-    from ccsim.economics.accounting import group_rates
-    from ccsim.optimize.problem import with_staffing
 
     problem = plan.problem
     scenario = problem.scenario

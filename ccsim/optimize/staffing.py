@@ -39,6 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import ccsim.api as api
+from ccsim.confidence import t_half_width
+from ccsim.economics.targets import risk
 from ccsim.optimize.problem import Problem, Shares, build_problem, measure, with_staffing
 from ccsim.optimize.search import Memory, Progress, Staffing, _clock, _Search
 from ccsim.scenario import Scenario
@@ -110,12 +113,9 @@ class StaffingPlan:
         executor: Any = None,
     ) -> Verification:
         """Simulate the plan with an independent seed (default: the optimisation seed + 1)."""
-        import ccsim
-        from ccsim.economics.targets import risk
-
         seed = self.seed + 1 if seed is None else seed
         reps = replications or max(self.replications, 10)
-        results = ccsim.simulate(
+        results = api.simulate(
             self.scenario, replications=reps, seed=seed, contacts=False, workers=workers, executor=executor
         )
         perf = measure(self.problem, results)
@@ -136,8 +136,6 @@ class StaffingPlan:
 
 def _per_replication(problem: Problem, results: Any) -> pd.DataFrame:
     """Mean and 95% half-width across replications of each channel and period's service level."""
-    from ccsim.confidence import t_half_width
-
     iv = results.intervals
     frame = iv[iv["channel"].astype(str).isin([c.name for c in problem.channels])]
     frame = frame.assign(
@@ -341,8 +339,6 @@ def optimize_staffing(
     this search goes (``search.Memory``)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence: must be in (0, 1) (got {confidence!r})")
-    import ccsim
-
     if targets:
         scenario = scenario.with_overrides(
             {f"channels.{c}.service_level.target": float(t) for c, t in targets.items()}
@@ -350,14 +346,27 @@ def optimize_staffing(
     reps = replications or max(scenario.scenario.replications, MIN_REPLICATIONS)
     seed = scenario.scenario.seed if seed is None else seed
     if pilot is None:
-        pilot = ccsim.simulate(
+        pilot = api.simulate(
             scenario, replications=reps, seed=seed, contacts=False, workers=workers, executor=executor
         )
     problem = build_problem(scenario, pilot, groups)
     search = _Search(problem, reps, seed, max_simulations, confidence, progress, workers, memory, executor)
     n = {g: np.asarray(v, dtype=int).copy() for g, v in (start or analytic_start(problem)).items()}
-    # 2. the fixed point; stop when misses rose twice running, and go on from the plan whose
-    # cost plus the repair of its misses (about two agents each) is least
+    n = _fixed_point(search, n)  # 2.
+    n = _repair_loop(search, n)  # 3.
+    binding = _trim(search, n)  # 4.
+    if search.best is None and (require_feasible or search.closest is None):
+        raise RuntimeError("no plan met every target within the simulation budget; raise max_simulations")
+    plan = _best_plan(search, scenario, binding)
+    if verify:
+        plan.verify(verify_replications, workers=workers, executor=executor)
+    return plan
+
+
+def _fixed_point(search: _Search, n: Staffing) -> Staffing:
+    """Step 2, the fixed point; stop when misses rose twice running, and go on from the plan
+    whose cost plus the repair of its misses (about two agents each) is least."""
+    problem = search.problem
     tried: list[tuple[int, float, Staffing]] = []
     for _ in range(8):
         perf, shares = search.run(n, "correct")
@@ -368,13 +377,13 @@ def optimize_staffing(
             break
         n = nxt
     per_miss = 2.0 * float(np.mean([problem.cost[g] for g in problem.groups]))
-    n = min(tried, key=lambda t: (t[1] + per_miss * t[0], t[0]))[2]
-    # 3. repair
-    n = _repair_loop(search, n)
-    # 4. trim
-    binding = _trim(search, n)
-    if search.best is None and (require_feasible or search.closest is None):
-        raise RuntimeError("no plan met every target within the simulation budget; raise max_simulations")
+    return min(tried, key=lambda t: (t[1] + per_miss * t[0], t[0]))[2]
+
+
+def _best_plan(search: _Search, scenario: Scenario, binding: set[tuple[str, int, int]]) -> StaffingPlan:
+    """The cheapest plan that met every target (else the closest), simulated once more, with
+    the periods where one agent fewer missed a target."""
+    problem = search.problem
     best = search.best[1] if search.best is not None else search.closest[1]  # type: ignore[index]
     cost = problem.plan_cost(best)
     perf, _ = search.run(best, "final")
@@ -382,7 +391,7 @@ def optimize_staffing(
     staffing.insert(1, "start", [_clock(problem, k) for k in range(problem.n_periods)])
     for g in problem.groups:
         staffing[g] = best[g]
-    plan = StaffingPlan(
+    return StaffingPlan(
         problem,
         staffing,
         cost,
@@ -390,14 +399,11 @@ def optimize_staffing(
         perf,
         sorted((g, k) for g, k, level in binding if best[g][k] == level > 0),
         search.simulated,
-        seed,
-        reps,
+        search.seed,
+        search.replications,
         history=search.history,
         feasible=search.best is not None,
     )
-    if verify:
-        plan.verify(verify_replications, workers=workers, executor=executor)
-    return plan
 
 
 def _repair_loop(search: _Search, n: Staffing) -> Staffing:

@@ -8,7 +8,8 @@
 
 The module itself is callable, so ``ccsim.report(results, path)`` is ``render(results, path)``.
 Figures are in ``ccsim.report.figures`` (one function per figure, each returning a
-``plotly.graph_objects.Figure``), the page in ``ccsim.report.page``.
+``plotly.graph_objects.Figure``), the run's page in ``ccsim.report.page``, the parts of every
+page in ``ccsim.report.parts``.
 """
 
 from __future__ import annotations
@@ -18,38 +19,26 @@ import types
 from pathlib import Path
 from typing import Any
 
+from ccsim.report.data import from_folder, from_results
+from ccsim.report.page import build
+from ccsim.report.parts import REPORT_NAME as REPORT_NAME
+from ccsim.report.parts import write_report
 from ccsim.report.sweep import render_sweep as render_sweep  # the sweep report
 
-__all__ = ["render", "render_folder"]
-
-REPORT_NAME = "report.html"
+__all__ = ["render", "render_folder", "render_sweep"]
 
 
 def render(results: Any, path: str | Path, manifest: dict[str, Any] | None = None) -> Path:
     """Write the report of a ``Results`` object to ``path`` (an .html file, or a folder to hold
     ``report.html``); ``manifest`` adds run facts such as ``started`` or ``command``."""
-    from ccsim.report.data import from_results
-    from ccsim.report.page import build
-
-    return _write(build(from_results(results, manifest)), Path(path))
+    return write_report(build(from_results(results, manifest)), Path(path))
 
 
 def render_folder(folder: str | Path, path: str | Path | None = None) -> Path:
     """Write the report of an output folder (saved tables and manifest.json) to ``path``
     (default: ``report.html`` in the folder); raises ``FileNotFoundError`` if a table is missing."""
-    from ccsim.report.data import from_folder
-    from ccsim.report.page import build
-
     folder = Path(folder)
-    return _write(build(from_folder(folder)), Path(path) if path is not None else folder / REPORT_NAME)
-
-
-def _write(text: str, path: Path) -> Path:
-    if path.is_dir() or (not path.suffix and not path.exists()):
-        path = path / REPORT_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_report(build(from_folder(folder)), Path(path) if path is not None else folder / REPORT_NAME)
 
 
 class _CallableModule(types.ModuleType):

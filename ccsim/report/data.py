@@ -12,12 +12,21 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
+from ccsim.config import ConfigError
+from ccsim.erlang_requirement import erlang_estimate
+from ccsim.metrics import OUTCOME_COLUMNS
 from ccsim.model.timeline import clock_label
+from ccsim.report.journeys_data import CONTACT_COLUMNS, journey_aggregates
+from ccsim.scenario import from_dict
+from ccsim.units import parse_clock, parse_duration
+from ccsim.workload import offered_load
 
 # probabilities at which wait quantiles are kept for the ECDF (0.5% steps)
 ECDF_PROBS = np.linspace(0.0, 1.0, 201)
@@ -63,7 +72,7 @@ class ReportData:
     waits: pd.DataFrame | None = None  # channel x segment x prob: wait quantile (answered)
     percentiles: pd.DataFrame | None = None  # replication x channel x segment: p50/p90/p99
     backlog: pd.DataFrame | None = None  # replication x interval x channel: waiting at the end
-    # runs with journey policies (ccsim.report.journeys.aggregate), from the contacts table:
+    # runs with journey policies (ccsim.report.journeys_data.journey_aggregates), from the contacts table:
     tiers: pd.DataFrame | None = None  # replication x channel x segment x who answered: served, wait
     origins: pd.DataFrame | None = None  # replication x channel x origin x outcome: contacts
     calibration: pd.DataFrame | None = None  # channel x bin of the announced wait: actual waits
@@ -91,8 +100,6 @@ class ReportData:
 
 def outcome_columns(frame: pd.DataFrame) -> list[str]:
     """The outcome count columns of a table (served, abandoned, blocked, ...), in the core's order."""
-    from ccsim.metrics import OUTCOME_COLUMNS
-
     return [o for o in OUTCOME_COLUMNS if o in frame.columns]
 
 
@@ -137,10 +144,6 @@ def from_folder(folder: str | Path) -> ReportData:
     info = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     contacts = None
     if (path / "contacts.parquet").exists():
-        import pyarrow.parquet as pq
-
-        from ccsim.report.journeys import CONTACT_COLUMNS
-
         cols = ["replication", "channel", "segment", "arrival_s", "wait_s", "outcome"]
         names = set(pq.read_schema(path / "contacts.parquet").names)
         cols += [c for c in CONTACT_COLUMNS if c in names]
@@ -155,8 +158,6 @@ def from_folder(folder: str | Path) -> ReportData:
         contacts,
     )
     if (path / "money.csv").exists():
-        from types import SimpleNamespace
-
         costs = (info.get("resolved_config") or {}).get("costs") or {}
         currency = costs.get("currency", "") if isinstance(costs, dict) else ""
         data.money = SimpleNamespace(summary=pd.read_csv(path / "money.csv"), currency=currency)
@@ -168,8 +169,6 @@ def from_folder(folder: str | Path) -> ReportData:
 def _backtest_from_folder(csv: Path, settings: dict[str, Any]) -> Any:
     """The back-test of a folder written by ``ccsim backtest --out``: its comparison table (the
     key column as written: hours as numbers, the 'all' row as text) and its settings."""
-    from types import SimpleNamespace
-
     table = pd.read_csv(csv, dtype={0: str})
     by = str(settings.get("by") or table.columns[0])
     keys = table[by].astype(str)
@@ -186,9 +185,6 @@ def _scenario_from_manifest(info: dict[str, Any], folder: Path) -> Any:
     raw = info.get("config")
     if not isinstance(raw, dict):
         return None
-    from ccsim.config import ConfigError
-    from ccsim.scenario import from_dict
-
     source = info.get("source")
     bases = [Path(source).parent] if source else []
     for base in [*bases, folder, Path(".")]:
@@ -236,9 +232,7 @@ def _build(
         deferred = [c.name for c in channels if c.deferred]
         if deferred:
             data.backlog = backlog(contacts, deferred, interval_s, data.n_intervals)
-        from ccsim.report.journeys import aggregate
-
-        aggregate(data, contacts)
+        data.tiers, data.origins, data.calibration = journey_aggregates(data.intervals, contacts)
     else:
         data.notes.append(
             "The run kept no contacts table (--no-contacts), so the wait distributions and the "
@@ -274,8 +268,6 @@ def _channels(
                 )
             )
             continue
-        from ccsim.units import parse_duration
-
         spec_raw = raw.get("channels", {}).get(name, {})
         sl_raw = spec_raw.get("service_level") or {}
         row = summary[(summary["group_by"] == "channel") & (summary["group"] == name)]
@@ -296,8 +288,6 @@ def _channels(
 def _clock(scenario: Any, raw: dict[str, Any]) -> tuple[float, float]:
     if scenario is not None:
         return float(scenario.scenario.interval), float(scenario.scenario.start)
-    from ccsim.units import parse_clock, parse_duration
-
     sc = raw.get("scenario", {})
     return parse_duration(sc.get("interval", "30min")), parse_clock(sc["start"]) if "start" in sc else 0.0
 
@@ -307,9 +297,6 @@ def _clock(scenario: Any, raw: dict[str, Any]) -> tuple[float, float]:
 
 def workload(scenario: Any) -> pd.DataFrame:
     """Offered load, staffed agents and the Erlang C/A requirement per interval and channel."""
-    from ccsim.erlang_requirement import erlang_estimate
-    from ccsim.workload import offered_load
-
     frame = offered_load(scenario, scenario.plan)
     frame["required"] = erlang_estimate(scenario, scenario.plan, frame)
     return frame

@@ -256,6 +256,21 @@ def occupancy_heatmap(agents: pd.DataFrame, labels: list[str]) -> go.Figure:
 
 # --------------------------------------------------------------------------- outcomes, spread
 
+OUTCOME_COLOURS = {
+    "served": "#2e7d32",
+    "abandoned": "#c62828",
+    "blocked": "#6a1b9a",
+    "closed": "#757575",
+    "unfinished": "#ef6c00",
+    "balked": "#ad1457",
+    "self_served": "#00897b",
+    "passed_through": "#90a4ae",
+    "declined": "#8d6e63",
+    "callback": "#0277bd",
+    "voicemail": "#5c6bc0",
+    "fallback": "#9e9d24",
+}
+
 
 def outcomes_sankey(intervals: pd.DataFrame) -> go.Figure:
     """Where contacts went: each channel's offered contacts (left) to their outcomes, and the
@@ -272,36 +287,9 @@ def outcomes_sankey(intervals: pd.DataFrame) -> go.Figure:
     within = float(totals["served_within_sl"].sum())
     later = float(totals["served"].sum()) - within
     labels += [f"within SL threshold {within:,.0f}", f"after SL threshold {later:,.0f}"]
-    source, target, value = [], [], []
-    for i, c in enumerate(channels):
-        for j, o in enumerate(outcomes):
-            if totals.loc[c, o] > 0:
-                source.append(i)
-                target.append(len(channels) + j)
-                value.append(float(totals.loc[c, o]))
-    if "served" in outcomes:
-        s = len(channels) + outcomes.index("served")
-        for node, v in ((len(channels) + len(outcomes), within), (len(channels) + len(outcomes) + 1, later)):
-            if v > 0:
-                source.append(s)
-                target.append(node)
-                value.append(v)
-    node_colours = {
-        "served": "#2e7d32",
-        "abandoned": "#c62828",
-        "blocked": "#6a1b9a",
-        "closed": "#757575",
-        "unfinished": "#ef6c00",
-        "balked": "#ad1457",
-        "self_served": "#00897b",
-        "passed_through": "#90a4ae",
-        "declined": "#8d6e63",
-        "callback": "#0277bd",
-        "voicemail": "#5c6bc0",
-        "fallback": "#9e9d24",
-    }
+    source, target, value = _sankey_links(totals, channels, outcomes, within, later)
     colours = [colour(i) for i in range(len(channels))]
-    colours += [node_colours.get(o, colour(j + 3)) for j, o in enumerate(outcomes)]
+    colours += [OUTCOME_COLOURS.get(o, colour(j + 3)) for j, o in enumerate(outcomes)]
     colours += ["#66bb6a", "#ffa726"]
     # columns fixed: channels, outcomes, then within/after the threshold (served ones only)
     sizes = [
@@ -341,6 +329,28 @@ def outcomes_sankey(intervals: pd.DataFrame) -> go.Figure:
     fig = style(fig, max(380, 150 + 34 * len(outcomes)))
     fig.update_layout(margin={"t": 24, "b": 24})
     return fig
+
+
+def _sankey_links(
+    totals: pd.DataFrame, channels: list[str], outcomes: list[str], within: float, later: float
+) -> tuple[list[int], list[int], list[float]]:
+    """The flows (source node, target node, contacts): channel to outcome, and served on to
+    within or after the SL threshold (the last two nodes)."""
+    source, target, value = [], [], []
+    for i, c in enumerate(channels):
+        for j, o in enumerate(outcomes):
+            if totals.loc[c, o] > 0:
+                source.append(i)
+                target.append(len(channels) + j)
+                value.append(float(totals.loc[c, o]))
+    if "served" in outcomes:
+        s = len(channels) + outcomes.index("served")
+        for node, v in ((len(channels) + len(outcomes), within), (len(channels) + len(outcomes) + 1, later)):
+            if v > 0:
+                source.append(s)
+                target.append(node)
+                value.append(v)
+    return source, target, value
 
 
 def _stack(sizes: Sequence[float], gap: float = 0.04) -> list[float]:

@@ -1,7 +1,7 @@
 """The frontier page: how much service is too much, at a glance.
 
 ``build_frontier`` lays out a ``FrontierResult`` (``ccsim.optimize.frontier``) with the report's
-skeleton (``ccsim.report.page.Page``): the answer first (the cheapest service level under a
+skeleton (``ccsim.report.parts.Page``): the answer first (the cheapest service level under a
 low, central and high customer value), then the cost curve, what each extra point of service
 level costs and saves, the risk of missing the target, and every point in a table.
 ``ccsim frontier`` writes it as ``frontier.html``; ``render_frontier_folder`` rebuilds it from
@@ -19,7 +19,9 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ccsim.optimize.answer import band_sentences, band_text
-from ccsim.report.page import Page, _card, esc, pct, top_bar
+from ccsim.optimize.frontiers import load_frontier
+from ccsim.report.money import frontier_figure, marginal_figure, risk_figure
+from ccsim.report.parts import Page, card, esc, pct, plotly_bundle, top_bar
 
 FRONTIER_NAME = "frontier.html"
 CASES = (
@@ -56,7 +58,7 @@ def answer_cards(result: Any) -> str:
             facts.insert(0, ("service choice", esc(str(r["choice"]))))
         st = ("met" if bool(r["resolved"]) else "close") if case == "central" else ""
         aim = f"service level to aim for ({result.measure})"
-        cards.append(_card(title, band_text(r), "", st, esc(aim), "", facts))
+        cards.append(card(title, band_text(r), "", st, esc(aim), "", facts))
     edge = ""
     if opt["at_edge"].any():
         edge = (
@@ -187,12 +189,6 @@ def build_frontier(
     result: Any, name: str, facts: dict[str, Any] | None = None, plotly_js: str | None = None
 ) -> str:
     """The frontier page as HTML text; ``facts`` (command, config, seed, ...) go to the details."""
-    from ccsim.report.money import frontier_figure, marginal_figure, risk_figure
-
-    if plotly_js is None:
-        from plotly.offline import get_plotlyjs
-
-        plotly_js = get_plotlyjs()
     facts = dict(facts or {})
     channels = ", ".join(result.channels)
     page = Page()
@@ -235,7 +231,7 @@ def build_frontier(
     page.section("points", "Every point")
     page.add(points_table(result))
     page.section("run", "Run details", _details(result, facts))
-    return page.html(f"Frontier: {name} · ccsim report", _header(name, facts), plotly_js)
+    return page.html(f"Frontier: {name} · ccsim report", _header(name, facts), plotly_bundle(plotly_js))
 
 
 def _details(result: Any, facts: dict[str, Any]) -> str:
@@ -266,8 +262,6 @@ def render_frontier(result: Any, path: str | Path, name: str, facts: dict[str, A
 
 def render_frontier_folder(folder: str | Path, path: str | Path | None = None) -> Path:
     """Rebuild the frontier page of a folder written by ``ccsim frontier``."""
-    from ccsim.optimize.frontiers import load_frontier
-
     src = Path(folder)
     facts = json.loads((src / "frontier.json").read_text(encoding="utf-8"))
     result = load_frontier(src)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from ccsim.report.data import ReportData
 from ccsim.report.journeys import (
     JOURNEY_COUNTS,
@@ -23,7 +25,7 @@ from ccsim.report.journeys import (
     uses_journeys,
     who_answered,
 )
-from ccsim.report.page import Page, _card, _get, _row, ci_text, esc, pct, secs
+from ccsim.report.parts import Page, card, ci_text, esc, number, pct, secs, summary_row
 
 __all__ = ["add_section", "journey_cards"]
 
@@ -31,43 +33,53 @@ __all__ = ["add_section", "journey_cards"]
 def journey_cards(data: ReportData) -> str:
     """KPI cards where they apply: first-contact resolution, the personal share of each segment
     with personal agents, promises kept, the partner share."""
-    s, iv = data.summary, data.intervals
+    iv = data.intervals
     total = {c: float(iv[c].sum()) for c in JOURNEY_COUNTS if c in iv.columns}
     reps = max(data.replications, 1)
-    cards = []
-    r = _row(s, "all", "all")
-    fcr = _get(r, "fcr")
-    if _get(r, "first_contacts") != 0 and (total.get("repeats", 0) > 0 or (math.isfinite(fcr) and fcr < 1)):
-        cards.append(
-            _card(
-                "all channels · first-contact resolution",
-                pct(fcr),
-                ci_text(_get(r, "fcr_ci95")),
-                "",
-                "answered first contacts that resolved the issue",
-                "",
-                [
-                    ("contacts per resolved issue", f"{_get(r, 'contacts_per_resolved'):.2f}"),
-                    ("repeats per replication", f"{total.get('repeats', 0) / reps:,.1f}"),
-                    ("retrials per replication", f"{total.get('retrials', 0) / reps:,.1f}"),
-                    ("escalated", pct(_get(r, "escalation_rate"))),
-                ],
-            )
-        )
-    by_segment = iv.groupby("segment", observed=True)[
+    r = summary_row(data.summary, "all", "all")
+    cards = [
+        *_fcr_card(r, total, reps),
+        *_personal_cards(data),
+        *_promise_card(data, r, total, reps),
+        *_partner_card(r, total, reps),
+    ]
+    return '<div class="cards">' + "".join(cards) + "</div>" if cards else ""
+
+
+def _fcr_card(r: pd.Series | None, total: dict[str, float], reps: int) -> list[str]:
+    """First-contact resolution, where contacts repeat or issues stay unresolved."""
+    fcr = number(r, "fcr")
+    if number(r, "first_contacts") == 0 or not (
+        total.get("repeats", 0) > 0 or (math.isfinite(fcr) and fcr < 1)
+    ):
+        return []
+    facts = [
+        ("contacts per resolved issue", f"{number(r, 'contacts_per_resolved'):.2f}"),
+        ("repeats per replication", f"{total.get('repeats', 0) / reps:,.1f}"),
+        ("retrials per replication", f"{total.get('retrials', 0) / reps:,.1f}"),
+        ("escalated", pct(number(r, "escalation_rate"))),
+    ]
+    title, how = "all channels · first-contact resolution", "answered first contacts that resolved the issue"
+    return [card(title, pct(fcr), ci_text(number(r, "fcr_ci95")), "", how, "", facts)]
+
+
+def _personal_cards(data: ReportData) -> list[str]:
+    """The personal share of each segment whose contacts personal agents or deputies answered."""
+    by_segment = data.intervals.groupby("segment", observed=True)[
         ["served_personal", "served_deputy", "served_pool"]
     ].sum()
+    cards = []
     for seg, counts in by_segment.iterrows():
         own = counts["served_personal"] + counts["served_deputy"]
         if own <= 0:
             continue
-        rs = _row(s, "segment", str(seg))
+        rs = summary_row(data.summary, "segment", str(seg))
         centre = own + counts["served_pool"]
         cards.append(
-            _card(
+            card(
                 f"{seg} · personal share",
-                pct(_get(rs, "personal_share")),
-                ci_text(_get(rs, "personal_share_ci95")),
+                pct(number(rs, "personal_share")),
+                ci_text(number(rs, "personal_share_ci95")),
                 "",
                 "answered by their personal agent, of those answered in the centre",
                 "",
@@ -76,41 +88,51 @@ def journey_cards(data: ReportData) -> str:
                     ("by the pool", pct(counts["served_pool"] / centre)),
                     (
                         "ASA personal or deputy",
-                        secs(_get(rs, "asa_personal_s"), _get(rs, "asa_personal_s_ci95")),
+                        secs(number(rs, "asa_personal_s"), number(rs, "asa_personal_s_ci95")),
                     ),
                 ],
             )
         )
-    if total.get("promised", 0) > 0:
-        rows = [("promises per replication", f"{total['promised'] / reps:,.1f}")]
-        for c in data.channels:
-            rc = _row(s, "channel", c.name)
-            if math.isfinite(_get(rc, "promise_kept_rate")):
-                rows.append((f"kept on {c.name}", pct(_get(rc, "promise_kept_rate"))))
-        cards.append(
-            _card(
-                "all channels · promises kept",
-                pct(_get(r, "promise_kept_rate")),
-                ci_text(_get(r, "promise_kept_rate_ci95")),
-                "",
-                "callbacks made and e-mails answered by the time promised",
-                "",
-                rows,
-            )
+    return cards
+
+
+def _promise_card(data: ReportData, r: pd.Series | None, total: dict[str, float], reps: int) -> list[str]:
+    """Promises kept (callbacks and e-mail acknowledgements), overall and per channel."""
+    if total.get("promised", 0) <= 0:
+        return []
+    rows = [("promises per replication", f"{total['promised'] / reps:,.1f}")]
+    for c in data.channels:
+        rc = summary_row(data.summary, "channel", c.name)
+        if math.isfinite(number(rc, "promise_kept_rate")):
+            rows.append((f"kept on {c.name}", pct(number(rc, "promise_kept_rate"))))
+    return [
+        card(
+            "all channels · promises kept",
+            pct(number(r, "promise_kept_rate")),
+            ci_text(number(r, "promise_kept_rate_ci95")),
+            "",
+            "callbacks made and e-mails answered by the time promised",
+            "",
+            rows,
         )
-    if total.get("served_partner", 0) > 0:
-        cards.append(
-            _card(
-                "all channels · partner share",
-                pct(_get(r, "partner_share")),
-                ci_text(_get(r, "partner_share_ci95")),
-                "",
-                "answered contacts handled by outsourcing partners",
-                "",
-                [("answered by partners", f"{total['served_partner'] / reps:,.1f}")],
-            )
+    ]
+
+
+def _partner_card(r: pd.Series | None, total: dict[str, float], reps: int) -> list[str]:
+    """The share outsourcing partners answered, where they answered any."""
+    if total.get("served_partner", 0) <= 0:
+        return []
+    return [
+        card(
+            "all channels · partner share",
+            pct(number(r, "partner_share")),
+            ci_text(number(r, "partner_share_ci95")),
+            "",
+            "answered contacts handled by outsourcing partners",
+            "",
+            [("answered by partners", f"{total['served_partner'] / reps:,.1f}")],
         )
-    return '<div class="cards">' + "".join(cards) + "</div>" if cards else ""
+    ]
 
 
 def add_section(page: Page, data: ReportData) -> None:
@@ -127,28 +149,8 @@ def add_section(page: Page, data: ReportData) -> None:
         "replications.</p>"
     )
     page.add(journey_cards(data))
-    tiers = data.tiers if data.tiers is not None else tiers_from_intervals(iv)
-    origins = data.origins if data.origins is not None else origins_from_intervals(iv)
-    exact = data.tiers is not None
     if total.get("served_personal", 0) + total.get("served_deputy", 0) + total.get("served_partner", 0) > 0:
-        page.figure(
-            "fig-tiers",
-            "Who answered",
-            "Per channel and segment: the share of answered contacts taken by the customer's "
-            "personal agent, the deputy (after the personal agent's wait ran out), any agent of "
-            "the pool, or an outsourcing partner; right, how long each of them kept the customer "
-            "waiting (ASA). "
-            + (
-                ""
-                if exact
-                else "Without the contacts table the intervals tell only personal-or-deputy "
-                "waits from the rest, so those are paired up. "
-            )
-            + "A low personal share with a short ASA means the personal agents are busy and "
-            "customers are moved on quickly; a high ASA for personal agents means customers wait "
-            "for their own agent.",
-            lambda: who_answered(tiers),
-        )
+        _tiers_figure(page, data)
     if total.get("callback", 0) + total.get("voicemail", 0) + total.get("promised", 0) > 0:
         page.figure(
             "fig-callbacks",
@@ -159,19 +161,7 @@ def add_section(page: Page, data: ReportData) -> None:
             "promises kept, a callback made or an e-mail answered by the time promised.",
             lambda: callbacks_and_promises(data.per_replication, data.origins),
         )
-    unresolved = total.get("served", 0) - total.get("resolved", 0) - total.get("escalated", 0)
-    created = bool((~origins["origin"].isin(["arrival", "new_or_created"])).any())  # e.g. fallback
-    if total.get("retrials", 0) + total.get("repeats", 0) > 0 or unresolved > 0 or created:
-        page.figure(
-            "fig-repeats",
-            "Repeat contacts and first-contact resolution",
-            "Left: each channel's contacts by how they came about: new ones, retrials after "
-            "abandoning or a busy signal, repeats of unresolved issues, callbacks, escalations. "
-            "The more of the bar is not new, the more of the workload the centre makes itself. "
-            "Middle: the share of answered first contacts that resolved the issue (FCR). Right: contacts "
-            "answered per issue resolved (1 is every issue resolved in one contact).",
-            lambda: repeats_and_fcr(origins, data.per_replication),
-        )
+    _repeats_figure(page, data, total)
     if total.get("escalated", 0) > 0:
         routes = escalation_routes(data.manifest.get("config") or {})
         page.figure(
@@ -183,19 +173,73 @@ def add_section(page: Page, data: ReportData) -> None:
             lambda: escalations(data.per_replication, iv, routes),
         )
     if total.get("announced", 0) > 0:
-        page.figure(
-            "fig-announcement",
-            "The wait announcement",
-            "How far the announced wait was off for answered contacts that heard one: above zero, "
-            "customers waited longer than announced. "
-            + (
-                "Right: the actual wait against the announced one; on the dashed line the "
-                "announcement was right, the band holds 80% of the customers."
-                if data.calibration is not None and len(data.calibration)
-                else ""
-            ),
-            lambda: announcement_bias(data.per_replication, data.calibration),
+        _announcement_figure(page, data)
+    _other_outcomes(page, data, total)
+
+
+def _tiers_figure(page: Page, data: ReportData) -> None:
+    """Who answered: personal agent, deputy, pool or partner (exact with the contacts table)."""
+    exact = data.tiers is not None
+    tiers = data.tiers if data.tiers is not None else tiers_from_intervals(data.intervals)
+    page.figure(
+        "fig-tiers",
+        "Who answered",
+        "Per channel and segment: the share of answered contacts taken by the customer's "
+        "personal agent, the deputy (after the personal agent's wait ran out), any agent of "
+        "the pool, or an outsourcing partner; right, how long each of them kept the customer "
+        "waiting (ASA). "
+        + (
+            ""
+            if exact
+            else "Without the contacts table the intervals tell only personal-or-deputy "
+            "waits from the rest, so those are paired up. "
         )
+        + "A low personal share with a short ASA means the personal agents are busy and "
+        "customers are moved on quickly; a high ASA for personal agents means customers wait "
+        "for their own agent.",
+        lambda: who_answered(tiers),
+    )
+
+
+def _repeats_figure(page: Page, data: ReportData, total: dict[str, float]) -> None:
+    """Where contacts came from and first-contact resolution, where the centre makes some of
+    its own workload (retrials, repeats, unresolved issues, contacts created)."""
+    origins = data.origins if data.origins is not None else origins_from_intervals(data.intervals)
+    unresolved = total.get("served", 0) - total.get("resolved", 0) - total.get("escalated", 0)
+    created = bool((~origins["origin"].isin(["arrival", "new_or_created"])).any())  # e.g. fallback
+    if not (total.get("retrials", 0) + total.get("repeats", 0) > 0 or unresolved > 0 or created):
+        return
+    page.figure(
+        "fig-repeats",
+        "Repeat contacts and first-contact resolution",
+        "Left: each channel's contacts by how they came about: new ones, retrials after "
+        "abandoning or a busy signal, repeats of unresolved issues, callbacks, escalations. "
+        "The more of the bar is not new, the more of the workload the centre makes itself. "
+        "Middle: the share of answered first contacts that resolved the issue (FCR). Right: contacts "
+        "answered per issue resolved (1 is every issue resolved in one contact).",
+        lambda: repeats_and_fcr(origins, data.per_replication),
+    )
+
+
+def _announcement_figure(page: Page, data: ReportData) -> None:
+    """How far the wait announcement was off, and (with the contacts table) its calibration."""
+    page.figure(
+        "fig-announcement",
+        "The wait announcement",
+        "How far the announced wait was off for answered contacts that heard one: above zero, "
+        "customers waited longer than announced. "
+        + (
+            "Right: the actual wait against the announced one; on the dashed line the "
+            "announcement was right, the band holds 80% of the customers."
+            if data.calibration is not None and len(data.calibration)
+            else ""
+        ),
+        lambda: announcement_bias(data.per_replication, data.calibration),
+    )
+
+
+def _other_outcomes(page: Page, data: ReportData, total: dict[str, float]) -> None:
+    """A note on contacts that ended neither served nor abandoned, pointing to the outcomes."""
     gone = [(o, total[o] / max(data.replications, 1)) for o in JOURNEY_OUTCOMES if total.get(o, 0) > 0]
     if gone:
         listed = ", ".join(f"{o.replace('_', ' ')} {v:,.1f}" for o, v in gone)

@@ -5,7 +5,7 @@ and the bias of the wait announcement.
 The section (``ccsim.report.journey_section``) appears only when a run uses journey policies
 (``uses_journeys``). Like every figure function, each one here returns a
 ``plotly.graph_objects.Figure`` built from aggregated tables: the intervals and per-replication
-tables, and three small aggregates of the contacts table kept by ``aggregate`` (answered
+tables, and three small aggregates of the contacts table kept by ``journey_aggregates`` (answered
 contacts per channel x segment x tier, contacts per channel x origin x outcome, predicted
 against actual waits in bins). Without a contacts table the intervals' counts stand in. Those
 tables are made in ``ccsim.report.journeys_data``, whose names are importable from here too.
@@ -25,9 +25,9 @@ from ccsim.report.journeys_data import CONTACT_COLUMNS as CONTACT_COLUMNS
 from ccsim.report.journeys_data import JOURNEY_COUNTS as JOURNEY_COUNTS
 from ccsim.report.journeys_data import JOURNEY_OUTCOMES as JOURNEY_OUTCOMES
 from ccsim.report.journeys_data import ORIGINS, TIER_COLOURS, TIERS, _counts, across, kpi
-from ccsim.report.journeys_data import aggregate as aggregate
 from ccsim.report.journeys_data import announce_calibration as announce_calibration
 from ccsim.report.journeys_data import escalation_routes as escalation_routes
+from ccsim.report.journeys_data import journey_aggregates as journey_aggregates
 from ccsim.report.journeys_data import origins_from_contacts as origins_from_contacts
 from ccsim.report.journeys_data import origins_from_intervals as origins_from_intervals
 from ccsim.report.journeys_data import tiers_from_contacts as tiers_from_contacts
@@ -36,10 +36,10 @@ from ccsim.report.journeys_data import uses_journeys as uses_journeys
 from ccsim.report.style import TARGET, colour, errors, rgba, style, time_unit
 
 __all__ = [
-    "aggregate",
     "announcement_bias",
     "callbacks_and_promises",
     "escalations",
+    "journey_aggregates",
     "repeats_and_fcr",
     "uses_journeys",
     "who_answered",
@@ -86,70 +86,85 @@ def who_answered(tiers: pd.DataFrame) -> go.Figure:
     shown: set[str] = set()
     for i, ch in enumerate(channels, start=1):
         part = tiers[tiers["channel"] == ch]
-        table = part.pivot_table(
-            index=["replication", "segment"], columns="tier", values="served", aggfunc="sum", fill_value=0
-        )
         segs = [
             s for s in dict.fromkeys(part["segment"]) if part.loc[part["segment"] == s, "served"].sum() > 0
         ]
-        full = pd.MultiIndex.from_product([reps, segs], names=["replication", "segment"])
-        table = table.reindex(full, fill_value=0)
-        total = table.sum(axis=1)
-        shares = table.div(total.where(total > 0), axis=0).reset_index()
-        base = np.zeros(len(segs))
-        for tier in [t for t in TIERS if t in table.columns and table[t].sum() > 0]:
-            stats = across(shares, ["segment"], tier).set_index("segment").reindex(segs)
-            per_rep = table[tier].groupby(level="segment").mean().reindex(segs)
-            fig.add_trace(
-                go.Bar(
-                    x=segs,
-                    y=stats["mean"],
-                    base=base.copy(),
-                    name=tier,
-                    legendgroup=tier,
-                    showlegend=tier not in shown,
-                    offsetgroup="share",
-                    meta=f"share:{ch}:{tier}",
-                    marker_color=TIER_COLOURS[tier],
-                    customdata=np.c_[stats["ci"].fillna(0), per_rep],
-                    hovertemplate=f"{tier}: %{{y:.1%}} ± %{{customdata[0]:.1%}} "
-                    "(%{customdata[1]:.1f} contacts per replication)<extra></extra>",
-                ),
-                row=i,
-                col=1,
-            )
-            shown.add(tier)
-            base = base + stats["mean"].fillna(0).to_numpy()
-        fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=i, col=1)
-        sums = part.groupby(["replication", "segment", "asa_group"])[["served", "wait_s"]].sum().reset_index()
-        sums["asa_s"] = sums["wait_s"] / sums["served"].where(sums["served"] > 0)
-        sums = sums[sums["asa_s"].notna()]
-        groups = [g for g in [*TIERS, *TIER_COLOURS] if g in set(sums["asa_group"])]
-        unit, size = time_unit(float(sums["asa_s"].max()) if len(sums) else 0.0)
-        for group in list(dict.fromkeys(groups)):
-            stats = across(sums[sums["asa_group"] == group], ["segment"], "asa_s").set_index("segment")
-            stats = stats.reindex(segs) / size
-            fig.add_trace(
-                _bar(
-                    segs,
-                    stats,
-                    group,
-                    f"asa:{ch}:{group}",
-                    TIER_COLOURS[group],
-                    ".1f",
-                    legendgroup=group,
-                    showlegend=group not in shown,
-                    offsetgroup=group,
-                ),
-                row=i,
-                col=2,
-            )
-            shown.add(group)
-        fig.update_yaxes(title_text=f"ASA ({unit})", rangemode="tozero", row=i, col=2)
+        _tier_shares(fig, part, ch, i, reps, segs, shown)
+        _tier_asa(fig, part, ch, i, segs, shown)
     fig.update_layout(barmode="group")
     fig = style(fig, 90 + 260 * len(channels))
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def _tier_shares(
+    fig: go.Figure, part: pd.DataFrame, ch: str, row: int, reps: list[Any], segs: list[Any], shown: set[str]
+) -> None:
+    """Row ``row``, left: the share of a channel's answered contacts by who answered, stacked per
+    segment (``shown``: the legend entries already drawn, added to)."""
+    table = part.pivot_table(
+        index=["replication", "segment"], columns="tier", values="served", aggfunc="sum", fill_value=0
+    )
+    full = pd.MultiIndex.from_product([reps, segs], names=["replication", "segment"])
+    table = table.reindex(full, fill_value=0)
+    total = table.sum(axis=1)
+    shares = table.div(total.where(total > 0), axis=0).reset_index()
+    base = np.zeros(len(segs))
+    for tier in [t for t in TIERS if t in table.columns and table[t].sum() > 0]:
+        stats = across(shares, ["segment"], tier).set_index("segment").reindex(segs)
+        per_rep = table[tier].groupby(level="segment").mean().reindex(segs)
+        fig.add_trace(
+            go.Bar(
+                x=segs,
+                y=stats["mean"],
+                base=base.copy(),
+                name=tier,
+                legendgroup=tier,
+                showlegend=tier not in shown,
+                offsetgroup="share",
+                meta=f"share:{ch}:{tier}",
+                marker_color=TIER_COLOURS[tier],
+                customdata=np.c_[stats["ci"].fillna(0), per_rep],
+                hovertemplate=f"{tier}: %{{y:.1%}} ± %{{customdata[0]:.1%}} "
+                "(%{customdata[1]:.1f} contacts per replication)<extra></extra>",
+            ),
+            row=row,
+            col=1,
+        )
+        shown.add(tier)
+        base = base + stats["mean"].fillna(0).to_numpy()
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=row, col=1)
+
+
+def _tier_asa(
+    fig: go.Figure, part: pd.DataFrame, ch: str, row: int, segs: list[Any], shown: set[str]
+) -> None:
+    """Row ``row``, right: a channel's ASA per segment by who answered, with 95% whiskers."""
+    sums = part.groupby(["replication", "segment", "asa_group"])[["served", "wait_s"]].sum().reset_index()
+    sums["asa_s"] = sums["wait_s"] / sums["served"].where(sums["served"] > 0)
+    sums = sums[sums["asa_s"].notna()]
+    groups = [g for g in [*TIERS, *TIER_COLOURS] if g in set(sums["asa_group"])]
+    unit, size = time_unit(float(sums["asa_s"].max()) if len(sums) else 0.0)
+    for group in list(dict.fromkeys(groups)):
+        stats = across(sums[sums["asa_group"] == group], ["segment"], "asa_s").set_index("segment")
+        stats = stats.reindex(segs) / size
+        fig.add_trace(
+            _bar(
+                segs,
+                stats,
+                group,
+                f"asa:{ch}:{group}",
+                TIER_COLOURS[group],
+                ".1f",
+                legendgroup=group,
+                showlegend=group not in shown,
+                offsetgroup=group,
+            ),
+            row=row,
+            col=2,
+        )
+        shown.add(group)
+    fig.update_yaxes(title_text=f"ASA ({unit})", rangemode="tozero", row=row, col=2)
 
 
 def callbacks_and_promises(per_replication: pd.DataFrame, origins: pd.DataFrame | None = None) -> go.Figure:
@@ -369,73 +384,79 @@ def announcement_bias(per_replication: pd.DataFrame, calibration: pd.DataFrame |
     )
     if calibrated:
         assert calibration is not None
-        # the x axis spans the predictions; the diagonal (a right prediction) runs along it
-        top = 1.05 * float(calibration["predicted_s"].max())
-        unit, size = time_unit(max(top, float(calibration["actual_s"].max())))
-        for j, (ch, part) in enumerate(calibration.groupby("channel", sort=False)):
-            part = part.sort_values("predicted_s")
-            x = part["predicted_s"] / size
-            col = colour(j)
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=part["actual_p90_s"] / size,
-                    mode="lines",
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=str(ch),
-                ),
-                row=1,
-                col=2,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=part["actual_p10_s"] / size,
-                    mode="lines",
-                    line={"width": 0},
-                    fill="tonexty",
-                    fillcolor=rgba(col, 0.18),
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=str(ch),
-                ),
-                row=1,
-                col=2,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=part["actual_s"] / size,
-                    mode="lines+markers",
-                    name=f"{ch}: actual wait",
-                    legendgroup=str(ch),
-                    meta=f"calibration:{ch}",
-                    line={"color": col, "width": 2},
-                    customdata=np.c_[part["actual_p10_s"] / size, part["actual_p90_s"] / size, part["n"]],
-                    hovertemplate=f"{ch}: announced %{{x:.1f}} {unit}, waited %{{y:.1f}} {unit} on average "
-                    f"(10-90%: %{{customdata[0]:.1f}} to %{{customdata[1]:.1f}}; n=%{{customdata[2]}})"
-                    "<extra></extra>",
-                ),
-                row=1,
-                col=2,
-            )
+        _calibration_panel(fig, calibration)
+    fig = style(fig, 360)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def _calibration_panel(fig: go.Figure, calibration: pd.DataFrame) -> None:
+    """Right: actual against announced wait per channel (mean, and the 10th to 90th percentile as
+    a band) in bins of the announcement, with the diagonal of a right announcement. The x axis
+    spans the announcements."""
+    top = 1.05 * float(calibration["predicted_s"].max())
+    unit, size = time_unit(max(top, float(calibration["actual_s"].max())))
+    for j, (ch, part) in enumerate(calibration.groupby("channel", sort=False)):
+        part = part.sort_values("predicted_s")
+        x = part["predicted_s"] / size
+        col = colour(j)
         fig.add_trace(
             go.Scatter(
-                x=[0, top / size],
-                y=[0, top / size],
+                x=x,
+                y=part["actual_p90_s"] / size,
                 mode="lines",
-                name="as announced",
-                meta="diagonal",
-                line={"color": TARGET, "dash": "dash", "width": 1.5},
+                line={"width": 0},
                 hoverinfo="skip",
+                showlegend=False,
+                legendgroup=str(ch),
             ),
             row=1,
             col=2,
         )
-        fig.update_xaxes(title_text=f"announced wait ({unit})", range=[0, top / size], row=1, col=2)
-        fig.update_yaxes(title_text=f"actual wait ({unit})", rangemode="tozero", row=1, col=2)
-    fig = style(fig, 360)
-    fig.update_layout(hovermode="closest")
-    return fig
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=part["actual_p10_s"] / size,
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=rgba(col, 0.18),
+                hoverinfo="skip",
+                showlegend=False,
+                legendgroup=str(ch),
+            ),
+            row=1,
+            col=2,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=part["actual_s"] / size,
+                mode="lines+markers",
+                name=f"{ch}: actual wait",
+                legendgroup=str(ch),
+                meta=f"calibration:{ch}",
+                line={"color": col, "width": 2},
+                customdata=np.c_[part["actual_p10_s"] / size, part["actual_p90_s"] / size, part["n"]],
+                hovertemplate=f"{ch}: announced %{{x:.1f}} {unit}, waited %{{y:.1f}} {unit} on average "
+                f"(10-90%: %{{customdata[0]:.1f}} to %{{customdata[1]:.1f}}; n=%{{customdata[2]}})"
+                "<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, top / size],
+            y=[0, top / size],
+            mode="lines",
+            name="as announced",
+            meta="diagonal",
+            line={"color": TARGET, "dash": "dash", "width": 1.5},
+            hoverinfo="skip",
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_xaxes(title_text=f"announced wait ({unit})", range=[0, top / size], row=1, col=2)
+    fig.update_yaxes(title_text=f"actual wait ({unit})", rangemode="tozero", row=1, col=2)

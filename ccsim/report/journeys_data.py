@@ -17,7 +17,6 @@ import pandas as pd
 
 from ccsim.confidence import t_half_width
 from ccsim.model.store import OUTCOMES
-from ccsim.report.data import ReportData
 
 # counts in the intervals table that are zero unless a journey policy is on
 JOURNEY_COUNTS = [
@@ -78,16 +77,18 @@ def uses_journeys(intervals: pd.DataFrame) -> bool:
     return False
 
 
-def aggregate(data: ReportData, contacts: pd.DataFrame | None) -> None:
-    """Keep the journey aggregates of the contacts table on ``data`` (a run with journeys only)."""
-    if contacts is None or not len(contacts) or not uses_journeys(data.intervals):
-        return
-    if "served_by" in contacts.columns:
-        data.tiers = tiers_from_contacts(contacts)
-    if "origin" in contacts.columns:
-        data.origins = origins_from_contacts(contacts)
-    if "predicted_wait_s" in contacts.columns:
-        data.calibration = announce_calibration(contacts)
+def journey_aggregates(
+    intervals: pd.DataFrame, contacts: pd.DataFrame | None
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
+    """The journey aggregates of the contacts table (a run with journeys only): who answered
+    (``tiers``), where contacts came from (``origins``) and the announcements' calibration, each
+    None where the run has no such data."""
+    if contacts is None or not len(contacts) or not uses_journeys(intervals):
+        return None, None, None
+    tiers = tiers_from_contacts(contacts) if "served_by" in contacts.columns else None
+    origins = origins_from_contacts(contacts) if "origin" in contacts.columns else None
+    calibration = announce_calibration(contacts) if "predicted_wait_s" in contacts.columns else None
+    return tiers, origins, calibration
 
 
 def tiers_from_contacts(contacts: pd.DataFrame) -> pd.DataFrame:

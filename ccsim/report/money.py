@@ -154,62 +154,7 @@ def frontier_figure(result: Any) -> go.Figure:
             annotation_position="top left",
         )
     for i, (choice, part) in enumerate(result.points.groupby("choice", sort=False)):
-        part = part.sort_values("service_level")
-        x = part["service_level"]
-        c = colour(i)
-        ci = {}
-        if "total_cost_ci95" in part and "service_level_ci95" in part:
-            ci = {
-                "error_y": {"type": "data", "array": part["total_cost_ci95"].fillna(0), "thickness": 1.5},
-                "error_x": {"type": "data", "array": part["service_level_ci95"].fillna(0), "thickness": 1},
-            }
-        fig.add_scatter(
-            x=pd.concat([x, x[::-1]]),
-            y=pd.concat([part["total_cost_high"], part["total_cost_low"][::-1]]),
-            fill="toself",
-            fillcolor=rgba(c, 0.12),
-            line={"width": 0},
-            hoverinfo="skip",
-            name=f"{choice}: low–high customer value",
-            legendgroup=str(choice),
-        )
-        fig.add_scatter(
-            x=x,
-            y=part["total_cost"],
-            mode="lines+markers",
-            line={"color": c, "width": 3},
-            name=f"{choice}: total cost",
-            legendgroup=str(choice),
-            customdata=part[["target", "agent_hours"]],
-            hovertemplate="SL %{x:.1%} (target %{customdata[0]:.0%}), "
-            "%{customdata[1]:,.0f} agent hours: total %{y:,.0f}<extra></extra>",
-            **ci,
-        )
-        fig.add_scatter(
-            x=x,
-            y=part["service_cost"],
-            mode="lines",
-            line={"color": c, "dash": "dot"},
-            name=f"{choice}: service cost",
-            legendgroup=str(choice),
-        )
-        fig.add_scatter(
-            x=x,
-            y=part["lost_value"],
-            mode="lines",
-            line={"color": c, "dash": "dash"},
-            name=f"{choice}: lost value",
-            legendgroup=str(choice),
-        )
-        best = part.loc[part["total_cost"].idxmin()]
-        fig.add_scatter(
-            x=[best["service_level"]],
-            y=[best["total_cost"]],
-            mode="markers",
-            marker={"symbol": "star", "size": 16, "color": c},
-            showlegend=False,
-            hovertemplate=f"{choice}: cheapest at SL %{{x:.1%}}<extra></extra>",
-        )
+        _choice_curves(fig, str(choice), part.sort_values("service_level"), colour(i))
     fig.update_layout(
         title="How much service is too much: total cost against service level",
         xaxis={"title": f"service level achieved ({', '.join(result.channels)})", "tickformat": ".0%"},
@@ -217,6 +162,65 @@ def frontier_figure(result: Any) -> go.Figure:
         hovermode="closest",
     )
     return style(fig, 460)
+
+
+def _choice_curves(fig: go.Figure, choice: str, part: pd.DataFrame, c: str) -> None:
+    """One choice's frontier: the area from low to high customer value, the total cost with its
+    intervals, the service cost, the lost value and its cheapest point (a star)."""
+    x = part["service_level"]
+    ci = {}
+    if "total_cost_ci95" in part and "service_level_ci95" in part:
+        ci = {
+            "error_y": {"type": "data", "array": part["total_cost_ci95"].fillna(0), "thickness": 1.5},
+            "error_x": {"type": "data", "array": part["service_level_ci95"].fillna(0), "thickness": 1},
+        }
+    fig.add_scatter(
+        x=pd.concat([x, x[::-1]]),
+        y=pd.concat([part["total_cost_high"], part["total_cost_low"][::-1]]),
+        fill="toself",
+        fillcolor=rgba(c, 0.12),
+        line={"width": 0},
+        hoverinfo="skip",
+        name=f"{choice}: low–high customer value",
+        legendgroup=str(choice),
+    )
+    fig.add_scatter(
+        x=x,
+        y=part["total_cost"],
+        mode="lines+markers",
+        line={"color": c, "width": 3},
+        name=f"{choice}: total cost",
+        legendgroup=str(choice),
+        customdata=part[["target", "agent_hours"]],
+        hovertemplate="SL %{x:.1%} (target %{customdata[0]:.0%}), "
+        "%{customdata[1]:,.0f} agent hours: total %{y:,.0f}<extra></extra>",
+        **ci,
+    )
+    fig.add_scatter(
+        x=x,
+        y=part["service_cost"],
+        mode="lines",
+        line={"color": c, "dash": "dot"},
+        name=f"{choice}: service cost",
+        legendgroup=str(choice),
+    )
+    fig.add_scatter(
+        x=x,
+        y=part["lost_value"],
+        mode="lines",
+        line={"color": c, "dash": "dash"},
+        name=f"{choice}: lost value",
+        legendgroup=str(choice),
+    )
+    best = part.loc[part["total_cost"].idxmin()]
+    fig.add_scatter(
+        x=[best["service_level"]],
+        y=[best["total_cost"]],
+        mode="markers",
+        marker={"symbol": "star", "size": 16, "color": c},
+        showlegend=False,
+        hovertemplate=f"{choice}: cheapest at SL %{{x:.1%}}<extra></extra>",
+    )
 
 
 def marginal_figure(result: Any) -> go.Figure:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ccsim.economics.targets import status
-from ccsim.report.page import Page, esc, pct, top_bar
+from ccsim.report.parts import Page, esc, pct, plotly_bundle, top_bar
 from ccsim.report.style import ROW_HEIGHT, TARGET, colour, style
 
 PLAN_REPORT = "report.html"
@@ -109,10 +109,6 @@ def risk_table(risk: pd.DataFrame) -> str:
 
 def build_plan(folder: str | Path, plotly_js: str | None = None) -> str:
     """The plan page of an optimize folder as HTML text."""
-    if plotly_js is None:
-        from plotly.offline import get_plotlyjs
-
-        plotly_js = get_plotlyjs()
     src = Path(folder)
     facts = json.loads((src / "optimize.json").read_text(encoding="utf-8"))
     staffing = pd.read_csv(src / "staffing.csv", dtype={"start": str})
@@ -159,7 +155,9 @@ def build_plan(folder: str | Path, plotly_js: str | None = None) -> str:
         page.section("use", "Use the plan", f"<pre>{esc(text)}</pre>")
     items = [("rendered", f"{dt.datetime.now():%Y-%m-%d %H:%M}"), ("seed", facts.get("seed"))]
     return page.html(
-        f"Staffing plan: {src.name} · ccsim report", top_bar(f"Staffing plan: {src.name}", items), plotly_js
+        f"Staffing plan: {src.name} · ccsim report",
+        top_bar(f"Staffing plan: {src.name}", items),
+        plotly_bundle(plotly_js),
     )
 
 

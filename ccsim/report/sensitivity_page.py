@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from ccsim.report.frontier_page import write_page
-from ccsim.report.page import Page, esc, pct, top_bar
+from ccsim.report.parts import Page, esc, pct, plotly_bundle, top_bar
 from ccsim.report.style import style
 
 SENSITIVITY_NAME = "sensitivity.html"
@@ -175,7 +174,7 @@ def build_sensitivity(result: Any, name: str, facts: dict[str, Any] | None = Non
             *((k, facts.get(k)) for k in ("seed", "config")),
         ],
     )
-    return page.html(f"Sensitivity: {name} · ccsim report", head, get_plotlyjs())
+    return page.html(f"Sensitivity: {name} · ccsim report", head, plotly_bundle())
 
 
 def render_sensitivity(result: Any, path: str | Path, name: str, facts: dict[str, Any] | None = None) -> Path:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ccsim.economics.targets import status as target_status
-from ccsim.report.page import Page, esc, top_bar
+from ccsim.experiments.results import SweepResults
+from ccsim.report.parts import REPORT_NAME, Page, esc, plotly_bundle, top_bar, write_report
 from ccsim.report.sweep_data import HEADLINE as HEADLINE
 from ccsim.report.sweep_data import MISSING as MISSING
 from ccsim.report.sweep_data import NUMBER as NUMBER
@@ -221,10 +222,6 @@ def _details(results: Any, facts: dict[str, Any]) -> str:
 
 def build_sweep(results: Any, plotly_js: str | None = None) -> str:
     """The sweep report as HTML text (``plotly_js`` defaults to the bundle shipped with plotly)."""
-    if plotly_js is None:
-        from plotly.offline import get_plotlyjs
-
-        plotly_js = get_plotlyjs()
     facts = sweep_facts(results)
     raw = facts.get("config") if isinstance(facts.get("config"), dict) else None
     targets = _targets(results, raw)
@@ -267,20 +264,16 @@ def build_sweep(results: Any, plotly_js: str | None = None) -> str:
     page.section("points", "Every point", _points_html(results, targets))
     page.section("run", "Sweep details", _details(results, facts))
     name = facts.get("scenario") or "ccsim"
-    return page.html(f"Sweep: {name} · ccsim report", _header(results, facts), plotly_js)
+    return page.html(f"Sweep: {name} · ccsim report", _header(results, facts), plotly_bundle(plotly_js))
 
 
 def render_sweep(results: Any, path: str | Path | None = None) -> Path:
     """Write the sweep report of a ``SweepResults`` (or of a sweep's output folder) to ``path``
     (an .html file, or a folder to hold ``report.html``; default: the sweep's output folder)."""
-    from ccsim.report import REPORT_NAME, _write
-
     if isinstance(results, str | Path):
-        from ccsim.experiments.results import SweepResults
-
         results = SweepResults.load(results)
     if path is None:
         if results.out is None:
             raise ValueError("the sweep has no output folder: give the path of the report")
         path = Path(results.out) / REPORT_NAME
-    return _write(build_sweep(results), Path(path))
+    return write_report(build_sweep(results), Path(path))

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.report.page import ci_text, pct, secs
+from ccsim.provenance import versions as run_versions
+from ccsim.report.parts import ci_text, pct, secs
 
 # The KPIs drawn against each factor: (KPI, title, per which groups)
 HEADLINE = [
@@ -261,7 +262,5 @@ def sweep_facts(results: Any, versions: bool = True) -> dict[str, Any]:
     if results.wall_time_s:
         facts.setdefault("wall_time_s", round(results.wall_time_s, 3))
     if versions and "ccsim" not in facts:
-        from ccsim.provenance import versions as current
-
-        facts.update({k: v for k, v in current().items() if k not in facts})
+        facts.update({k: v for k, v in run_versions().items() if k not in facts})
     return facts

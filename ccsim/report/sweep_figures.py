@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ccsim.report.page import esc, pct
+from ccsim.report.parts import esc, pct
 from ccsim.report.style import OCCUPANCY_SCALE, TARGET, colour, rgba, style, time_unit
 from ccsim.report.sweep_data import (
     HEADLINE,
@@ -118,24 +118,50 @@ def factor_figure(
                 _add_series(fig, sub, factor, pos, order, s, name, look, panel, scale, lines, kw)
         if panel.kpi == "service_level":
             _add_targets(fig, panel, targets, pos, order, kw)
-        if panel.kind == "share":
-            fig.update_yaxes(tickformat=".0%", rangemode="tozero", **kw)
-        else:
-            fig.update_yaxes(title_text=suffix or None, rangemode="tozero", **kw)
-        title = factor if i + cols >= len(chosen) else None
-        if numeric:
-            fig.update_xaxes(
-                title_text=title,
-                tickmode="array",
-                tickvals=[pos[x] for x in order] if pos else [],
-                ticktext=order,
-                **kw,
-            )
-        else:
-            fig.update_xaxes(
-                title_text=title, type="category", categoryorder="array", categoryarray=order, **kw
-            )
-    # the legend: a colour per channel or group, a dash per value of the other factors
+        _factor_axes(fig, panel, factor if i + cols >= len(chosen) else None, pos, order, suffix, kw)
+    _factor_legend(fig, labels, colours, slices, lines)
+    fig = style(fig, 170 + 290 * rows)
+    fig.update_layout(hovermode="x unified" if lines else "closest", margin={"t": 100})
+    if not numeric:
+        fig.update_layout(scattermode="group", scattergap=0.5)
+    return fig
+
+
+def _factor_axes(
+    fig: go.Figure,
+    panel: Panel,
+    title: str | None,
+    pos: dict[str, float] | None,
+    order: list[str],
+    suffix: str,
+    kw: dict[str, int],
+) -> None:
+    """A panel's axes: shares in %, times in their unit; the factor's values along x, at their
+    positions if numeric (``pos``), else as categories (``title``: the bottom row's only)."""
+    if panel.kind == "share":
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero", **kw)
+    else:
+        fig.update_yaxes(title_text=suffix or None, rangemode="tozero", **kw)
+    if pos is not None:
+        fig.update_xaxes(
+            title_text=title,
+            tickmode="array",
+            tickvals=[pos[x] for x in order] if pos else [],
+            ticktext=order,
+            **kw,
+        )
+    else:
+        fig.update_xaxes(title_text=title, type="category", categoryorder="array", categoryarray=order, **kw)
+
+
+def _factor_legend(
+    fig: go.Figure,
+    labels: list[str],
+    colours: dict[str, str],
+    slices: list[tuple[str, pd.DataFrame]],
+    lines: bool,
+) -> None:
+    """The legend: a colour per channel or group, a dash per value of the other factors."""
     for label in labels:
         _key(fig, label, label, {"color": colours[label], "width": 2}, "circle", lines)
     if len(slices) > 1:
@@ -144,11 +170,6 @@ def factor_figure(
                 continue  # nothing of it is drawn
             line = {"color": "#555", "width": 2, "dash": DASHES[k % len(DASHES)]}
             _key(fig, name, f"slice:{name}", line, SYMBOLS[k % len(SYMBOLS)], lines)
-    fig = style(fig, 170 + 290 * rows)
-    fig.update_layout(hovermode="x unified" if lines else "closest", margin={"t": 100})
-    if not numeric:
-        fig.update_layout(scattermode="group", scattergap=0.5)
-    return fig
 
 
 def _key(fig: go.Figure, name: str, group: str, line: dict[str, Any], symbol: str, lines: bool) -> None:
@@ -349,30 +370,8 @@ def heatmap_figure(
     la, lb = table[a].map(_label), table[b].map(_label)
     cell = {(x, y): i for i, (x, y) in enumerate(zip(la, lb, strict=True))}
     for n, column in enumerate(columns):
-        kind = kind_of(column)
-        mean, ci = _values(table, column), _values(table, f"{column}_ci95")
-        z: list[list[float | None]] = []
-        text: list[list[str]] = []
-        for ya in rows_a:
-            zr, tr = [], []
-            for xb in cols_b:
-                i = cell[(ya, xb)]
-                st = str(table["status"].iloc[i])
-                zr.append(float(mean[i]) if math.isfinite(mean[i]) else None)
-                tr.append(fmt_ci(mean[i], ci[i], kind) if st == "done" else MISSING.get(st, st))
-            z.append(zr)
-            text.append(tr)
-        parts = column.split(".")
-        colours: dict[str, Any]
-        if parts[0] == "service_level" and (parts[-1] in targets or (len(parts) == 1 and targets)):
-            target = targets.get(parts[-1], next(iter(targets.values()), 0.8))
-            colours = {"colorscale": "RdYlGn", "zmid": target}
-        elif parts[0] == "occupancy":
-            colours = {"colorscale": OCCUPANCY_SCALE, "zmin": 0.0, "zmax": 1.0}
-        elif parts[0] in LOWER_IS_BETTER or kind == "time":
-            colours = {"colorscale": "OrRd"}
-        else:
-            colours = {"colorscale": "Blues"}
+        z, text = _heat_cells(table, column, rows_a, cols_b, cell)
+        colours = _heat_colours(column, targets)
         r, c = divmod(n, ncols)
         fig.add_trace(
             go.Heatmap(
@@ -412,3 +411,42 @@ def heatmap_figure(
     fig = style(fig, 110 + 300 * nrows)
     fig.update_layout(hovermode="closest", plot_bgcolor="#eceff3")
     return fig
+
+
+def _heat_cells(
+    table: pd.DataFrame,
+    column: str,
+    rows_a: list[str],
+    cols_b: list[str],
+    cell: dict[tuple[str, str], int],
+) -> tuple[list[list[float | None]], list[list[str]]]:
+    """A heatmap's values (None where a point has none) and texts (mean ± half-width, or why a
+    point has no result), rows by the first factor's values, columns by the second's."""
+    kind = kind_of(column)
+    mean, ci = _values(table, column), _values(table, f"{column}_ci95")
+    z: list[list[float | None]] = []
+    text: list[list[str]] = []
+    for ya in rows_a:
+        zr, tr = [], []
+        for xb in cols_b:
+            i = cell[(ya, xb)]
+            st = str(table["status"].iloc[i])
+            zr.append(float(mean[i]) if math.isfinite(mean[i]) else None)
+            tr.append(fmt_ci(mean[i], ci[i], kind) if st == "done" else MISSING.get(st, st))
+        z.append(zr)
+        text.append(tr)
+    return z, text
+
+
+def _heat_colours(column: str, targets: dict[str, float]) -> dict[str, Any]:
+    """A heatmap's colours: service levels turn from red to green at the channel's target,
+    occupancy dark red towards 100%, times and what is better low orange-red, the rest blue."""
+    parts = column.split(".")
+    if parts[0] == "service_level" and (parts[-1] in targets or (len(parts) == 1 and targets)):
+        target = targets.get(parts[-1], next(iter(targets.values()), 0.8))
+        return {"colorscale": "RdYlGn", "zmid": target}
+    if parts[0] == "occupancy":
+        return {"colorscale": OCCUPANCY_SCALE, "zmin": 0.0, "zmax": 1.0}
+    if parts[0] in LOWER_IS_BETTER or kind_of(column) == "time":
+        return {"colorscale": "OrRd"}
+    return {"colorscale": "Blues"}

@@ -65,49 +65,67 @@ def wait_ecdf(waits: pd.DataFrame, channels: list[ChannelInfo]) -> go.Figure:
                 col=k,
             )
         if within is not None:
-            t = within / size
-            share = "".join(
-                f"<br>{seg} {share_within(waits, c.name, seg, within):.0%}"
-                for seg in segments
-                if (part["segment"] == seg).any()
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=[t, t],
-                    y=[0, 1],
-                    mode="lines",
-                    name="SL threshold",
-                    legendgroup="threshold",
-                    showlegend=not any(tr.legendgroup == "threshold" for tr in fig.data),
-                    meta=f"threshold:{c.name}",
-                    visible=True if within <= top else "legendonly",
-                    line={"color": TARGET, "dash": "dash", "width": 1.5},
-                    hovertemplate=f"threshold {t:g} {unit}<extra></extra>",
-                ),
-                row=r,
-                col=k,
-            )
-            where = "" if within <= top else " (off the chart)"
-            fig.add_annotation(
-                x=0.98,
-                y=0.04,
-                xref="x domain",
-                yref="y domain",
-                xanchor="right",
-                yanchor="bottom",
-                showarrow=False,
-                align="right",
-                text=f"answered within {format_duration(within)}{where}:{share}",
-                font={"size": 11.5, "color": TARGET},
-                bgcolor="rgba(255,255,255,0.85)",
-                row=r,
-                col=k,
-            )
+            _threshold(fig, waits, c.name, segments, within, top, unit, size, (r, k))
         fig.update_xaxes(title_text=f"wait ({unit})", range=[0, top / size], row=r, col=k)
         fig.update_yaxes(tickformat=".0%", range=[floor, 1.01], row=r, col=k)
     fig = style(fig, 90 + 300 * rows)
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def _threshold(
+    fig: go.Figure,
+    waits: pd.DataFrame,
+    channel: str,
+    segments: list[str],
+    within: float,
+    top: float,
+    unit: str,
+    size: float,
+    cell: tuple[int, int],
+) -> None:
+    """A channel's SL threshold as a dashed vertical line (in the legend when off the chart),
+    and a note with each segment's share answered within it."""
+    r, k = cell
+    part = waits[waits["channel"] == channel]
+    t = within / size
+    share = "".join(
+        f"<br>{seg} {share_within(waits, channel, seg, within):.0%}"
+        for seg in segments
+        if (part["segment"] == seg).any()
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[t, t],
+            y=[0, 1],
+            mode="lines",
+            name="SL threshold",
+            legendgroup="threshold",
+            showlegend=not any(tr.legendgroup == "threshold" for tr in fig.data),
+            meta=f"threshold:{channel}",
+            visible=True if within <= top else "legendonly",
+            line={"color": TARGET, "dash": "dash", "width": 1.5},
+            hovertemplate=f"threshold {t:g} {unit}<extra></extra>",
+        ),
+        row=r,
+        col=k,
+    )
+    where = "" if within <= top else " (off the chart)"
+    fig.add_annotation(
+        x=0.98,
+        y=0.04,
+        xref="x domain",
+        yref="y domain",
+        xanchor="right",
+        yanchor="bottom",
+        showarrow=False,
+        align="right",
+        text=f"answered within {format_duration(within)}{where}:{share}",
+        font={"size": 11.5, "color": TARGET},
+        bgcolor="rgba(255,255,255,0.85)",
+        row=r,
+        col=k,
+    )
 
 
 def wait_percentiles(percentiles: pd.DataFrame, channels: list[ChannelInfo]) -> go.Figure:
