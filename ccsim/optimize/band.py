@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import numpy as np
-from scipy.special import stdtrit
 
 K = TypeVar("K", bound=Hashable)
 
@@ -78,6 +77,8 @@ class Band(Generic[K]):
 
 def quantile(alpha: float, comparisons: int, df: int) -> float:
     """One-sided Student-t quantile at ``1 - alpha / comparisons`` with ``df`` degrees of freedom."""
+    from scipy.special import stdtrit  # scipy.special loads in a quarter second: when first used
+
     if df < 1:
         return math.inf
     return float(stdtrit(df, 1.0 - alpha / max(comparisons, 1)))
