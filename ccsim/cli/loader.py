@@ -47,8 +47,8 @@ def load_scenario(
     once; the plan and the prices are checked against the scenario with the overrides, and a
     mistake they make names the prices file."""
     scenario = load(config)
-    overrides = {**parse_set(sets or []), **(overrides or {})}
-    with_sets = scenario.with_overrides(overrides) if overrides else scenario
+    given = {**parse_set(sets or []), **(overrides or {})}
+    with_sets = scenario.with_overrides(given) if given else scenario
     if plan is None and prices is None:
         return with_sets
     changes: dict[str, Any] = {}
@@ -57,7 +57,7 @@ def load_scenario(
     if prices is not None:
         changes.update(price_overrides(read_toml(prices), with_sets, str(prices)))
     try:
-        return scenario.with_overrides({**changes, **overrides})
+        return scenario.with_overrides({**changes, **given})
     except ConfigError as exc:
         if prices is None:
             raise
