@@ -5,10 +5,12 @@
 >>> results = ccsim.simulate(scenario, replications=5, seed=1)  # doctest: +SKIP
 >>> results.summary                                            # doctest: +SKIP
 
-The public names (``__all__``, also what ``dir(ccsim)`` lists) are imported on first use, so
-``import ccsim`` (and ``ccsim --help``) stays fast: functions and classes from the modules
-below, and the subpackages ``ccsim.experiments``, ``ccsim.economics``, ``ccsim.optimize``,
-``ccsim.calibrate`` and ``ccsim.report`` as attributes.
+The public names (``__all__``, also what ``dir(ccsim)`` lists) are imported on first use
+(PEP 562), so that ``import ccsim`` or of one of its modules (``ccsim.units``, in a worker
+process) does not load them all: functions and classes from the modules below, and the
+subpackages ``ccsim.experiments``, ``ccsim.economics``, ``ccsim.optimize``, ``ccsim.calibrate``
+and ``ccsim.report`` as attributes. Modules inside the package import the module that defines a
+name, never ``ccsim`` itself.
 """
 
 from __future__ import annotations

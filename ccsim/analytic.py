@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 DEFINITIONS = ("offered", "answered", "offered_excl_short", "answered_or_abandoned")
 """Service-level definitions, as in a channel's ``service_level.definition``."""
@@ -129,6 +128,8 @@ class _Palm:
 
 
 def _palm(rate: float, handle: float, agents: int, patience: float) -> _Palm:
+    from scipy.special import logsumexp  # scipy.special loads in a quarter second: when first used
+
     theta = 1.0 / patience
     x, y = agents * patience / handle, rate * patience
     size = max(0.0, y - x) + 11.0 * math.sqrt(y) + 40.0

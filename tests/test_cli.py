@@ -105,3 +105,56 @@ def test_bad_set_and_missing_file():
     assert r1.exit_code == 2 and "agents.pool.count: must be >= 0 (got -1)" in r1.output
     r2 = runner.invoke(app, ["validate", "no/such/file.toml"])
     assert r2.exit_code == 2 and "file not found" in r2.output
+
+
+def _option_helps() -> dict[str, dict[str, str]]:
+    """Each option's help text per command: {"--seed": {"run": "...", "frontier": "..."}}."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    helps: dict[str, dict[str, str]] = {}
+    for name, command in group.commands.items():
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("--") and getattr(param, "help", None):
+                    helps.setdefault(opt, {})[name] = param.help
+    return helps
+
+
+def test_an_option_shared_by_commands_says_the_same_everywhere():
+    """Options several commands share are defined once (ccsim/cli/options.py): one help text.
+    --out names what each command writes; --replications is per run, per candidate plan (at
+    least 10 or 20 by default) or written into the calibrated scenario; --target is a share
+    (erlang) or a channel's (optimize); --max-simulations a budget per search or per target."""
+    varies = {"--out": None, "--replications": 4, "--target": 2, "--max-simulations": 2}
+    helps = _option_helps()
+    shared = {opt: per for opt, per in helps.items() if len(per) > 1}
+    assert {"--seed", "--set", "--prices", "--workers", "--scheduler", "--quiet", "--targets"} <= set(shared)
+    for opt, per in shared.items():
+        if opt in varies:
+            most = varies[opt]
+            assert most is None or len(set(per.values())) <= most, (opt, per)
+        else:
+            assert len(set(per.values())) == 1, (opt, per)
+
+
+def test_set_overrides_a_prices_file_and_a_bad_price_names_its_file(tmp_path):
+    """One loader for every command: --set is applied after --prices (the most specific last);
+    a wrong value in a prices file names the prices file, the path, the rule and the value."""
+    from ccsim.cli.loader import load_scenario
+
+    config = ROOT / "configs" / "priced_line.toml"
+    prices = tmp_path / "prices.toml"
+    prices.write_text("[costs]\nagent_cost_per_hour = 30.0\n")
+    priced = load_scenario(config, prices=prices)
+    assert priced.config.costs.agent_cost_per_hour == 30.0
+    both = load_scenario(config, ["costs.agent_cost_per_hour=45"], prices)
+    assert both.config.costs.agent_cost_per_hour == 45.0
+    prices.write_text("[costs]\nagent_cost_per_hour = -3\n")
+    for command in ("run", "optimize", "frontier", "sensitivity"):
+        result = runner.invoke(
+            app, [command, str(config), "--prices", str(prices), "-o", str(tmp_path / "x")]
+        )
+        assert result.exit_code == 2, (command, result.output)
+        assert f"with prices {prices}: costs.agent_cost_per_hour: must be >= 0.0 (got -3)" in result.output
+        assert "Traceback" not in result.output

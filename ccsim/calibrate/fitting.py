@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import differentiate, optimize, stats
 
 KS_MAX = 0.05
 EMPIRICAL_POINTS = 100
@@ -120,12 +119,16 @@ def _columns(f: Callable[[np.ndarray], float]) -> Callable[[np.ndarray], np.ndar
 
 
 def _delta_se(g: Callable[[np.ndarray], Any], theta: np.ndarray, cov: np.ndarray) -> float:
+    from scipy import differentiate  # scipy's heavy modules load when a fit is made
+
     grad = differentiate.jacobian(g, theta).df
     var = float(grad @ cov @ grad)
     return math.sqrt(var) if var > 0 else math.nan
 
 
 def _errors(negll: Callable[[np.ndarray], float], theta: np.ndarray, mean: Callable, cv: Callable):
+    from scipy import differentiate
+
     info = differentiate.hessian(_columns(negll), theta, **HESSIAN).ddf
     try:
         cov = np.linalg.inv(info)
@@ -171,6 +174,8 @@ FAMILIES: dict[str, tuple[int, Callable, Callable]] = {
 
 
 def frozen(family: str, t: np.ndarray) -> Any:
+    from scipy import stats
+
     if family == "lognormal":
         return stats.lognorm(np.exp(t[1]), scale=np.exp(t[0]))
     if family == "gamma":
@@ -193,6 +198,8 @@ def _tight(func: Callable, x0: np.ndarray, args: tuple = (), disp: int = 0) -> n
     """The optimiser ``rv_continuous.fit`` uses for censored data: Nelder-Mead, as its default
     ``optimize.fmin``, but to 1e-10 rather than 1e-4 so that the fitted values do not depend on
     where the search started."""
+    from scipy import optimize
+
     options = {"xatol": 1e-10, "fatol": 1e-10, "maxiter": 10_000}
     return np.asarray(optimize.minimize(func, x0, args=args, method="Nelder-Mead", options=options).x)
 
@@ -200,6 +207,8 @@ def _tight(func: Callable, x0: np.ndarray, args: tuple = (), disp: int = 0) -> n
 def _mle(family: str, events: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, float]:
     """Maximum-likelihood theta and the log-likelihood. Without censoring scipy's fits with the
     location at 0 are closed-form (lognormal) or a root of the score (gamma)."""
+    from scipy import stats
+
     negll = _negll(family, events, censored)
     if family == "exponential":
         total = events.sum() + censored.sum()
@@ -220,6 +229,8 @@ def _mle(family: str, events: np.ndarray, censored: np.ndarray) -> tuple[np.ndar
 
 def fit_handle(values: np.ndarray, ks_max: float = KS_MAX, points: int = EMPIRICAL_POINTS) -> Fit:
     """Fit handle (or wrap-up) times in seconds; see the module notes for the choice."""
+    from scipy import stats
+
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     dropped = int(np.sum(x <= 0))
@@ -268,6 +279,8 @@ def kaplan_meier(times: np.ndarray, event: np.ndarray) -> pd.DataFrame:
     wait just after ``time_s``) with Greenwood's standard error ``se``. A contact censored at
     the same time as an event counts as still at risk at that time.
     """
+    from scipy import stats
+
     t = np.asarray(times, dtype=float)
     e = np.asarray(event, dtype=bool)
     uniq = np.unique(t[e])

@@ -1,9 +1,10 @@
 """The ``ccsim`` command line: thin wrappers over the public API.
 
-Each command lives in its own module and registers itself on ``app``. Heavy imports happen
-inside the commands so that ``ccsim --help`` is instant. User errors (a bad config) print one
-clear message and exit with code 2, without a traceback. Help texts are plain text (no Rich
-markup), so a ``[table]`` in them is shown as written.
+Each command lives in its own module (``validate`` and ``schema`` share ``inspect``) and
+registers itself on ``app``; options several commands share are defined once in
+``ccsim.cli.options``, and every command reads its scenario through ``ccsim.cli.loader``. User
+errors (a bad config) print one clear message and exit with code 2, without a traceback. Help
+texts are plain text (no Rich markup), so a ``[table]`` in them is shown as written.
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ from typing import Annotated
 import typer
 
 from ccsim import __version__
-from ccsim.cli import calibrate, erlang, frontier, inspect, optimize, report, run, sensitivity, sweep
+from ccsim.cli import (
+    backtest,
+    calibrate,
+    erlang,
+    frontier,
+    inspect,
+    optimize,
+    report,
+    run,
+    sensitivity,
+    sweep,
+)
 
 app = typer.Typer(
     name="ccsim",
@@ -49,6 +61,7 @@ optimize.register(app)
 frontier.register(app)
 sensitivity.register(app)
 calibrate.register(app)
+backtest.register(app)
 sweep.register(app)
 
 

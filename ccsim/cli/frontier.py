@@ -2,42 +2,60 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from ccsim.cli.common import user_errors
-from ccsim.cli.options import Scheduler, Workers, where
+from ccsim.cli.common import command_line, progress_console, say_to, user_errors
+from ccsim.cli.loader import load_scenario
+from ccsim.cli.options import (
+    BandConfidence,
+    Confidence,
+    ConfigPath,
+    EvalReplications,
+    Indifference,
+    MaxEvalReplications,
+    PlanReplications,
+    Prices,
+    Quiet,
+    Scheduler,
+    Seed,
+    Sets,
+    Targets,
+    Workers,
+    out_option,
+    target_list,
+    where,
+)
 from ccsim.cli.tables import compact_table
+from ccsim.config.errors import ConfigError
+from ccsim.optimize.answer import band_sentences, band_text
+from ccsim.optimize.frontiers import FrontierResult, save_frontier
+from ccsim.optimize.frontiers import frontier as run_frontier
+from ccsim.report.frontier_page import render_frontier
+from ccsim.scenario import Scenario
+
+Out = Annotated[Path | None, out_option("output folder (default: out/<config name>-frontier)")]
+Channel = Annotated[
+    list[str] | None, typer.Option("--channel", help="channel whose target varies (repeatable)")
+]
+Refine = Annotated[int, typer.Option(min=0, help="bisections around the cheapest point")]
+MaxSimulations = Annotated[
+    int, typer.Option(min=2, help="simulation budget per target (twice for the first)")
+]
+Choices = Annotated[bool, typer.Option("--choices/--no-choices", help="compare the [frontier.choices] too")]
 
 
-def _targets(text: str | None) -> list[float] | None:
-    from ccsim.config.errors import ConfigError
-
-    if not text:
-        return None
-    try:
-        values = [float(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise ConfigError(
-            [f"--targets {text!r}: write shares separated by commas, e.g. 0.7,0.8,0.9"]
-        ) from None
-    if not values or any(not 0 < v < 1 for v in values):
-        raise ConfigError([f"--targets: each target must be in (0, 1) (got {text!r})"])
-    return values
-
-
-def frontier_tables(result: Any) -> list[Any]:
+def frontier_tables(result: FrontierResult) -> list[Table]:
     """One table per service choice: target, service level achieved, money with its interval,
     the paired difference to the cheapest point, and whether the point is in the band."""
-    from rich.table import Table
-
     cur = result.currency
     best = result.optimum[result.optimum["value_case"] == "central"].set_index("choice")["target"]
     heads = ("target", "SL", "service", "lost", "total", "vs best", "band", "P(iv)")
-    tables: list[Any] = []
+    tables: list[Table] = []
     for choice, part in result.points.groupby("choice", sort=False):
         rows: list[list[str] | None] = []
         for r in part.itertuples(index=False):
@@ -68,10 +86,8 @@ def frontier_tables(result: Any) -> list[Any]:
     return tables
 
 
-def answer_lines(result: Any) -> list[tuple[str, str | None]]:
+def answer_lines(result: FrontierResult) -> list[tuple[str, str | None]]:
     """The band of each choice and customer-value case in words (bold: the answer)."""
-    from ccsim.optimize.answer import band_sentences, band_text
-
     lines: list[tuple[str, str | None]] = []
     opt = result.optimum
     lead = opt[(opt["value_case"] == "central") & opt["best_choice"]].iloc[0]
@@ -90,129 +106,85 @@ def answer_lines(result: Any) -> list[tuple[str, str | None]]:
     return lines
 
 
+@user_errors
+def frontier(
+    config: ConfigPath,
+    out: Out = None,
+    targets: Targets = None,
+    channel: Channel = None,
+    replications: PlanReplications = None,
+    eval_replications: EvalReplications = None,
+    seed: Seed = None,
+    refine: Refine = 2,
+    max_simulations: MaxSimulations = 8,
+    max_eval_replications: MaxEvalReplications = None,
+    confidence: Confidence = 0.75,
+    band_confidence: BandConfidence = 0.95,
+    indifference: Indifference = "1%",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    choices: Choices = True,
+    prices: Prices = None,
+    set_: Sets = None,
+    quiet: Quiet = False,
+) -> None:
+    """For a range of service-level targets (and service choices), optimise the staffing,
+    simulate it and add up total cost = staffing + telephony + partner + self-service +
+    callbacks + lost value; show the cheapest point and the marginal cost of service."""
+    scenario = load_scenario(config, set_, prices)
+    _check_channels(scenario, channel or [])
+    result = run_frontier(
+        scenario,
+        targets=target_list(targets),
+        channels=channel or None,
+        choices=None if choices else {},
+        replications=replications,
+        eval_replications=eval_replications,
+        seed=seed,
+        refine=refine,
+        max_simulations=max_simulations,
+        confidence=confidence,
+        alpha=1.0 - band_confidence,
+        indifference=indifference,
+        max_eval_replications=max_eval_replications,
+        workers=where(workers, scheduler)[0],
+        executor=scheduler,
+        progress=say_to(progress_console(quiet)),
+    )
+    folder = out or Path("out") / f"{config.stem}-frontier"
+    facts = {
+        "name": scenario.name,
+        "command": command_line(),
+        "config": str(config),
+        "seed": seed if seed is not None else scenario.scenario.seed,
+        "targets": targets,
+    }
+    _write(result, folder, facts)
+    if not quiet:
+        console = Console()
+        for table in frontier_tables(result):
+            console.print(table)
+        for text, style in answer_lines(result):
+            console.print(text, style=style, markup=False)
+        console.print(f"tables, the optimum's staffing and frontier.html written to {folder}/")
+
+
+def _check_channels(scenario: Scenario, channels: list[str]) -> None:
+    """Each ``--channel`` names a channel with a service level."""
+    for c in channels:
+        if c not in scenario.channels or scenario.channels[c].service_level is None:
+            raise ConfigError([f"--channel {c!r}: not a channel with a service level"])
+
+
+def _write(result: FrontierResult, folder: Path, facts: dict[str, Any]) -> None:
+    """The frontier's tables, the staffing of the optimum and frontier.html."""
+    save_frontier(result, folder, facts)
+    opt = result.optimum
+    best = opt[(opt["value_case"] == "central") & opt["best_choice"]].iloc[0]
+    result.plans[(best["choice"], best["target"])].to_csv(folder / "optimum_staffing.csv")
+    page_facts = {k: v for k, v in facts.items() if k != "name"}
+    render_frontier(result, folder / "frontier.html", facts["name"], page_facts)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    @user_errors
-    def frontier(
-        config: Annotated[Path, typer.Argument(help="scenario TOML file")],
-        out: Annotated[
-            Path | None,
-            typer.Option("--out", "-o", help="output folder (default: out/<config name>-frontier)"),
-        ] = None,
-        targets: Annotated[
-            str | None, typer.Option(help="service-level targets, e.g. 0.6,0.7,0.8,0.9 (default: [frontier])")
-        ] = None,
-        channel: Annotated[
-            list[str] | None, typer.Option("--channel", help="channel whose target varies (repeatable)")
-        ] = None,
-        replications: Annotated[
-            int | None,
-            typer.Option(
-                "--replications", "-r", min=2, help="replications per candidate plan (default: at least 10)"
-            ),
-        ] = None,
-        eval_replications: Annotated[
-            int | None,
-            typer.Option(min=2, help="first replications of each point's evaluation (at least 20)"),
-        ] = None,
-        seed: Annotated[int | None, typer.Option(help="root seed (default: the config's)")] = None,
-        refine: Annotated[int, typer.Option(min=0, help="bisections around the cheapest point")] = 2,
-        max_simulations: Annotated[
-            int, typer.Option(min=2, help="simulation budget per target (twice for the first)")
-        ] = 8,
-        max_eval_replications: Annotated[
-            int | None,
-            typer.Option(
-                min=2, help="most replications a point of the band gets (default: 4x --eval-replications)"
-            ),
-        ] = None,
-        confidence: Annotated[
-            float, typer.Option(min=0.01, max=0.99, help="confidence that a period meets its target")
-        ] = 0.75,
-        band_confidence: Annotated[
-            float, typer.Option(min=0.5, max=0.999, help="confidence of the band of service levels")
-        ] = 0.95,
-        indifference: Annotated[
-            str,
-            typer.Option(
-                help="cost difference that does not matter: an amount per run, or a share such as 1%"
-            ),
-        ] = "1%",
-        workers: Workers = None,
-        scheduler: Scheduler = None,
-        choices: Annotated[
-            bool, typer.Option("--choices/--no-choices", help="compare the [frontier.choices] too")
-        ] = True,
-        prices: Annotated[
-            Path | None, typer.Option(help="a prices file: costs, value, experience, frontier, agent costs")
-        ] = None,
-        set_: Annotated[
-            list[str] | None, typer.Option("--set", help="override a config value: PATH=VALUE (repeatable)")
-        ] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress or tables")] = False,
-    ) -> None:
-        """For a range of service-level targets (and service choices), optimise the staffing,
-        simulate it and add up total cost = staffing + telephony + partner + self-service +
-        callbacks + lost value; show the cheapest point and the marginal cost of service."""
-        from rich.console import Console
-
-        from ccsim.cli.run import load_with_overrides
-        from ccsim.optimize import frontier as run_frontier
-
-        scenario = load_with_overrides(config, set_)
-        if prices is not None:
-            from ccsim.economics import with_prices
-
-            scenario = with_prices(scenario, prices)
-        for c in channel or []:
-            if c not in scenario.channels or scenario.channels[c].service_level is None:
-                from ccsim.config.errors import ConfigError
-
-                raise ConfigError([f"--channel {c!r}: not a channel with a service level"])
-        console = Console(stderr=True, quiet=quiet)
-        result = run_frontier(
-            scenario,
-            targets=_targets(targets),
-            channels=channel or None,
-            choices=None if choices else {},
-            replications=replications,
-            eval_replications=eval_replications,
-            seed=seed,
-            refine=refine,
-            max_simulations=max_simulations,
-            confidence=confidence,
-            alpha=1.0 - band_confidence,
-            indifference=indifference,
-            max_eval_replications=max_eval_replications,
-            workers=where(workers, scheduler)[0],
-            executor=scheduler,
-            progress=lambda msg: console.print(msg, style="dim", markup=False),
-        )
-        folder = out or Path("out") / f"{config.stem}-frontier"
-        from ccsim.optimize.frontiers import save_frontier
-
-        facts = {
-            "name": scenario.name,
-            "command": " ".join(["ccsim", *sys.argv[1:]]),
-            "config": str(config),
-            "seed": seed if seed is not None else scenario.scenario.seed,
-            "targets": targets,
-        }
-        save_frontier(result, folder, facts)
-        best = result.optimum[
-            (result.optimum["value_case"] == "central") & result.optimum["best_choice"]
-        ].iloc[0]
-        plan = result.plans[(best["choice"], best["target"])]
-        plan.to_csv(folder / "optimum_staffing.csv")
-        from ccsim.report.frontier_page import render_frontier
-
-        render_frontier(
-            result, folder / "frontier.html", scenario.name, {k: v for k, v in facts.items() if k != "name"}
-        )
-        if not quiet:
-            out_console = Console()
-            for table in frontier_tables(result):
-                out_console.print(table)
-            for text, style in answer_lines(result):
-                out_console.print(text, style=style, markup=False)
-            out_console.print(f"tables, the optimum's staffing and frontier.html written to {folder}/")
+    app.command()(frontier)

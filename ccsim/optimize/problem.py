@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
 import ccsim.analytic as analytic
 from ccsim.config.errors import ConfigError
@@ -376,6 +375,8 @@ def performance(problem: Problem, results: Any) -> pd.DataFrame:
 
 def judge(problem: Problem, sums: pd.DataFrame, confidence: float = 0.5) -> pd.DataFrame:
     """``sums`` (``performance``) with each channel's target and whether it is met."""
+    from scipy.special import ndtri  # scipy.special loads in a quarter second: when first used
+
     sums = sums.copy()
     spec = {c.name: c for c in problem.channels}
     sums["target"] = sums["channel"].map({c: s.target for c, s in spec.items()})

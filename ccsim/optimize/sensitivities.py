@@ -29,10 +29,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 
 from ccsim.model.plan import scaled_plan
 from ccsim.optimize.answer import span_text
@@ -309,6 +305,12 @@ def global_design(
 ) -> pd.DataFrame:
     """SALib's Morris (or Sobol) indices of the money factors for two outputs, the cheapest
     service level and the total cost at it; every sample is a re-accounting."""
+    # SALib brings scipy.stats (about half a second): imported when a global design runs
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
     money = [f for f in factors(scenario) if f.kind == "money"]
     if not money:
         return pd.DataFrame()
