@@ -12,6 +12,7 @@ from ccsim.config.loader import Scenario, reachable
 from ccsim.config.schema import ScenarioConfig
 from ccsim.distributions import Distribution
 from ccsim.model import timeline
+from ccsim.model.policies import Policies, compile_policies
 from ccsim.model.timeline import Clock, Step
 
 
@@ -75,7 +76,8 @@ class Plan:
     fifo_across_priorities: bool
     # every (channel, type, queue segment) a contact can be in, demand and journeys included
     combos: list[tuple[int, int, int]]
-    config: ScenarioConfig  # the policies of the customer's journey are read from here
+    policies: Policies  # journey and routing policies by index: the engine reads these
+    config: ScenarioConfig
     meta: dict[str, object] = field(default_factory=dict)
 
     def channel_index(self, name: str) -> int:
@@ -197,6 +199,7 @@ def compile_plan(scn: Scenario) -> Plan:
         busyness=sc.busyness,
         fifo_across_priorities=cfg.routing.queue_selection == "longest_waiting",
         combos=sorted((ch_index[c], type_index[t], seg_index[g]) for c, t, g in reachable(cfg)),
+        policies=compile_policies(cfg),
         config=cfg,
         meta={"name": sc.name},
     )
@@ -222,5 +225,6 @@ def scaled_plan(plan: Plan, demand: float = 1.0, handle: float = 1.0, patience: 
         handle={k: d.scaled(handle) for k, d in plan.handle.items()},
         wrap=[w.scaled(handle) if w is not None else None for w in plan.wrap],
         patience=[p.scaled(patience) if p is not None else None for p in plan.patience],
+        policies=plan.policies.with_patience_scaled(patience),
         config=config,
     )

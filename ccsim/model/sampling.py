@@ -14,9 +14,14 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
+from numpy.typing import NDArray
 
 from ccsim.model.plan import Plan
-from ccsim.model.timeline import Step
+from ccsim.model.timeline import Floats, Ints, Step
+
+# a column of numbers (its dtype is the column's)
+Array = NDArray[np.number[npt.NBitBase] | np.bool_]
 
 
 def stream(seed: int, replication: int, name: str) -> np.random.Generator:
@@ -25,7 +30,7 @@ def stream(seed: int, replication: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, key))))
 
 
-def step_values(step: Step, t: np.ndarray) -> np.ndarray:
+def step_values(step: Step, t: npt.ArrayLike) -> Floats:
     k = np.searchsorted(step.times, t, side="right") - 1
     return step.values[np.maximum(k, 0)]
 
@@ -34,25 +39,25 @@ def step_values(step: Step, t: np.ndarray) -> np.ndarray:
 class ContactArrays:
     """Columns of the contacts of one replication, sorted by arrival time."""
 
-    arrival: np.ndarray  # simulated time, s
-    stream: np.ndarray  # demand stream index
-    channel: np.ndarray
-    ctype: np.ndarray
-    segment: np.ndarray
-    handle: np.ndarray  # base handle time (proficiency 1, one chat held), s
-    wrap: np.ndarray  # s
-    patience: np.ndarray  # s (inf: never abandons)
-    closed: np.ndarray  # arrived while its channel was closed
-    busyness: np.ndarray  # factor per day (index 0 = first measured day)
-    self_service: np.ndarray  # 1: resolved by self-service, 2: failed, reaches an agent later
+    arrival: Floats  # simulated time, s
+    stream: Ints  # demand stream index
+    channel: Ints
+    ctype: Ints
+    segment: Ints
+    handle: Floats  # base handle time (proficiency 1, one chat held), s
+    wrap: Floats  # s
+    patience: Floats  # s (inf: never abandons)
+    closed: NDArray[np.bool_]  # arrived while its channel was closed
+    busyness: Floats  # factor per day (index 0 = first measured day)
+    self_service: NDArray[np.int8]  # 1: resolved by self-service, 2: failed, reaches an agent later
 
     def __len__(self) -> int:
         return len(self.arrival)
 
 
 def _arrivals(
-    plan: Plan, rate: Step, factors: np.ndarray, rng: np.random.Generator, t0: float, t1: float
-) -> np.ndarray:
+    plan: Plan, rate: Step, factors: Floats, rng: np.random.Generator, t0: float, t1: float
+) -> Floats:
     clock = plan.clock
     cuts = np.unique(np.concatenate([clock.cut_points(), rate.times[rate.times < clock.end], [t0, t1]]))
     cuts = cuts[(cuts >= t0) & (cuts <= t1)]
@@ -66,13 +71,13 @@ def _arrivals(
     return np.sort(starts + rng.random(counts.sum()) * widths)
 
 
-def _choose(rng: np.random.Generator, options: list[int], shares: list[float], n: int) -> np.ndarray:
+def _choose(rng: np.random.Generator, options: list[int], shares: list[float], n: int) -> Ints:
     if len(options) == 1:
         return np.full(n, options[0], dtype=np.int32)
     return np.asarray(options, dtype=np.int32)[rng.choice(len(options), size=n, p=shares)]
 
 
-def busyness_factors(plan: Plan, seed: int, replication: int) -> np.ndarray:
+def busyness_factors(plan: Plan, seed: int, replication: int) -> Floats:
     """One demand factor per day of the run (index 0 = the first measured day)."""
     n_days = max(int(plan.clock.day_of(plan.clock.end - 1e-9)) + 1, 1)
     if plan.busyness is None:
@@ -95,7 +100,7 @@ def sample_contacts(
     replication: int,
     block: int = 0,
     window: tuple[float, float] | None = None,
-    factors: np.ndarray | None = None,
+    factors: Floats | None = None,
 ) -> ContactArrays:
     """The contacts arriving in ``window`` (default: the whole run), from the block's streams."""
     t0, t1 = window if window is not None else (0.0, plan.clock.end)
