@@ -1,14 +1,12 @@
 """The centre of one replication: the flow of contacts through queues to agents.
 
 Built for speed (docs/explanation/engine.md): contacts are indices into columns, agents are
-integers in free-lists per group, every handler is a timer ``(callback, payload)`` of the
-scheduler (``model/scheduler.py``, the one boundary to SimPy), and arrivals are merged with the
-event queue by the scheduler's loop. The centre is composed of typed parts, each with its own
-state: the contact columns (``store.Contacts``), the queues (``queues.Queues``), the agent pool
-and staffing (``workforce``), patience (``patience.Patience``), the journey policies
-(``journeys.Journeys``) and relationship routing (``relationship.Relationship``); the parts see
-the centre through ``flow.Flow``. The hot paths keep references to the columns and lists they
-use (stable objects for the whole run). Routing decisions are delegated to ``routing``.
+integers in free-lists per group, every handler is a timer of the scheduler (``scheduler.py``,
+the one boundary to SimPy). The centre is composed of typed parts with their own state: the
+contact columns (``store``, ``blocks``), the queues, the agent pool and staffing (``workforce``),
+patience, the journey policies (``journeys``) and relationship routing; they see the centre
+through ``flow.Flow``. The hot paths keep references to the columns and lists they use (one
+object each for the whole run). Routing decisions are delegated to ``routing``.
 """
 
 from __future__ import annotations
@@ -16,27 +14,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import numpy as np
-import numpy.typing as npt
-
 from ccsim.model import routing
+from ccsim.model.blocks import Blocks
 from ccsim.model.journeys import Journeys
 from ccsim.model.patience import Patience
 from ccsim.model.plan import Plan
 from ccsim.model.queues import Queues
 from ccsim.model.relationship import Parts, Relationship
 from ccsim.model.routing import Queue
-from ccsim.model.sampling import Array, blocks, busyness_factors, sample_contacts, stream
+from ccsim.model.sampling import Array
 from ccsim.model.scheduler import Scheduler
 from ccsim.model.store import (
     BLOCKED,
     CALLBACK_MADE,
-    DECISIONS,
     DONE,
     IN_SERVICE,
     NOBODY,
     OUTCOMES,
-    PENDING,
     POOL,
     SERVED,
     UNFINISHED,
@@ -60,9 +54,6 @@ class Centre:
         self.seed = seed
         self.replication = replication
         self.sink = sink  # receives finished contacts, a batch at a time
-        self.blocks = blocks(plan)
-        self.block = 0
-        self.factors = busyness_factors(plan, seed, replication)
         self.next_arrival = 0
         self.open_contacts = 0
         self.arrivals_done = False
@@ -76,18 +67,9 @@ class Centre:
         self._cache_references()
         # timers whose payload names a contact: renumbered when a block's contacts are carried over
         rel, jr = self.relationship, self.journeys
-        self.per_contact_callbacks = (
-            self.patience.abandon,
-            self._end,
-            self._talk_end,
-            self._overflow,
-            self.arrive_created,
-            jr.offer_callback,
-            jr.urgent,
-            rel.personal_timeout,
-            rel.partner_after,
-            rel.partner_end,
-        )
+        self.per_contact_callbacks = (self.patience.abandon, self._end, self._talk_end, self._overflow,
+                                      self.arrive_created, jr.offer_callback, jr.urgent,
+                                      rel.personal_timeout, rel.partner_after, rel.partner_end)  # fmt: skip
         self._load_block(0)
 
     def _build_parts(self, sched: Scheduler, plan: Plan, seed: int, replication: int) -> None:
@@ -105,16 +87,8 @@ class Centre:
         self.queues = Queues(plan, seed, replication)
         self.pool = AgentPool(plan)
         self.journeys = Journeys(plan, seed, replication, self.contacts, self.queues, self.pool, sched, self)
-        parts = Parts(
-            self.contacts,
-            self.queues,
-            self.pool,
-            sched,
-            self,
-            self.journeys,
-            self.in_system,
-            self.channel_open,
-        )
+        parts = Parts(self.contacts, self.queues, self.pool, sched, self, self.journeys,
+                      in_system=self.in_system, channel_open=self.channel_open)  # fmt: skip
         self.relationship = Relationship(plan, seed, replication, parts)
         rel = self.relationship
         self.workforce = Workforce(
@@ -122,16 +96,11 @@ class Centre:
         )
         gave_up = self.journeys.gave_up if self.journeys_on else None
         self.patience = Patience(self.contacts, self.queues, sched, self, gave_up)
+        self.days = Blocks(plan, seed, replication, self.contacts, self.queues, rel.customers_of)
 
     def _build_routing(self, plan: Plan) -> None:
         """Per group: the queues it may take from, with the wait needed first (overflow)."""
-        ng = len(plan.groups)
-        self.group_queues: list[list[tuple[Queue, float]]] = [[] for _ in range(ng)]
-        for q in self.queues.qlist:
-            ch, t = q.channel, q.ctype
-            for r, groups in enumerate(plan.ranks.get((ch, t), [])):
-                for g in groups:
-                    self.group_queues[g].append((q, r * plan.overflow_delay[t]))
+        self.group_queues = routing.group_queues(self.queues.qlist, plan.overflow_delay, len(plan.groups))
         self.chat_queues = [
             [(q, d) for q, d in gq if self.concurrency[q.channel] > 1] for gq in self.group_queues
         ]
@@ -161,21 +130,12 @@ class Centre:
         self.arrival, self.channel, self.ctype, self.segment = c.arrival, c.channel, c.ctype, c.segment
         self.base_handle, self.base_wrap, self.patience_of = c.base_handle, c.base_wrap, c.patience
         self.closed, self.qid, self.origin, self.identified = c.closed, c.qid, c.origin, c.identified
-        self.status, self.outcome, self.wait, self.talk, self.wrap = (
-            c.status,
-            c.outcome,
-            c.wait,
-            c.talk,
-            c.wrap,
-        )
+        self.status, self.outcome, self.wait = c.status, c.outcome, c.wait
+        self.talk, self.wrap = c.talk, c.wrap
         self.agent, self.served_by, self.target = c.agent, c.served_by, c.target
         p = self.pool
-        self.agent_group, self.load, self.cur_channel, self.leaving = (
-            p.agent_group,
-            p.load,
-            p.cur_channel,
-            p.leaving,
-        )
+        self.agent_group, self.load = p.agent_group, p.load
+        self.cur_channel, self.leaving = p.cur_channel, p.leaving
         self.idle, self.idle_since, self.partial = p.idle, p.idle_since, p.partial
         self.qlist = self.queues.qlist
         self.ack = self.journeys.ack
@@ -187,45 +147,21 @@ class Centre:
     # ------------------------------------------------------------------ scheduling
     def start(self) -> None:
         """Schedule staffing changes, opening hours, the first block and the end."""
-        now = self.sched.now
-        for g, gp in enumerate(self.plan.groups):
-            for t, v in gp.staffing.changes():
-                if t < self.plan.horizon:
-                    self._at(now + t, self.workforce.staff, (g, int(v)))
-        for c, ch in enumerate(self.plan.channels):
-            for t, v in ch.open.changes()[1:]:
-                if t < self.plan.horizon:
-                    self._at(now + t, self.workforce.open, (c, v > 0.5))
+        self.workforce.schedule(self.plan.horizon)
         self._schedule_block()
-        self._at(now + self.plan.horizon, self._finish, None)
+        self.sched.after(self.plan.horizon, self._finish, None)
 
     # ------------------------------------------------------------------ blocks
     def _load_block(self, k: int, carry: dict[str, Array] | None = None) -> None:
-        """Columns of the contacts still in the system (``carry``) followed by block k's arrivals."""
-        t0, t1 = self.blocks[k]
-        c = sample_contacts(self.plan, self.seed, self.replication, k, (t0, t1), self.factors)
-        qid, identified = self.queues.queue_of(c.channel, c.ctype, c.segment, k)
-        derived: dict[str, npt.ArrayLike] = {
-            "qid": qid,
-            "identified": identified,
-            "customer": self.relationship.customers_of(c.segment, k, self.contacts.n_seen),
-        }
-        if self.journeys_on:
-            rng = stream(self.seed, self.replication, f"journey/{k}")
-            derived["key"] = rng.integers(0, 2**63 - 1, len(c))
-            u = rng.random((len(DECISIONS), len(c)))
-            for d, name in enumerate(DECISIONS):
-                derived[f"u_{name}"] = u[d]
-        self.next_arrival = self.contacts.load(c, derived, carry)
+        self.next_arrival = self.days.load(k, carry)
         self.block_end = self.contacts.block_end
-        self.block = k
 
     def _schedule_block(self) -> None:
         """The first arrival of the loaded block, and the switch to the next block."""
         if self.next_arrival < self.block_end:
             self.due = self.arrival[self.next_arrival]
-        if self.block + 1 < len(self.blocks):
-            self.sched.after(self.blocks[self.block][1] - self.sched.now, self._switch, None)
+        if not self.days.last:
+            self.sched.after(self.days.end - self.sched.now, self._switch, None)
         elif self.next_arrival >= self.block_end:
             self._arrivals_over()
             self.check_done()
@@ -233,15 +169,13 @@ class Centre:
     def _switch(self, _payload: None) -> None:
         """At a block's end: finished contacts go to the sink, the others are carried over."""
         self.patience.sweep(self.sched.now)
-        done = self.contacts.view("status") == DONE
+        done = self.days.finished()
         self.sink(self._batch(done))
-        live = np.flatnonzero(~done)
-        remap = {int(old): new for new, old in enumerate(live.tolist())}
-        carry = self.contacts.carry_over(live)
+        remap, carry = self.days.carry_over(done)
         self.sched.renumber(self.per_contact_callbacks, remap)
         self.queues.renumber(remap)
         self.relationship.renumber(remap)
-        self._load_block(self.block + 1, carry)
+        self._load_block(self.days.k + 1, carry)
         self._schedule_block()
 
     def _batch(self, mask: Array) -> dict[str, Array]:
@@ -262,7 +196,7 @@ class Centre:
             self.due = self.arrival[i + 1]
         else:
             self.due = math.inf
-            if self.block + 1 == len(self.blocks):
+            if self.days.last:
                 self._arrivals_over()
         q = self.qlist[self.qid[i]]
         if self.journeys_on or self.closed[i] or q.lines is not None or not self.channel_open[q.channel]:
@@ -566,8 +500,4 @@ class Centre:
             for a in list(members):
                 self.workforce.depart(a, now)
         self.patience.sweep(now)
-        status = self.contacts.view("status")
-        open_ = (status == WAITING) | (status == IN_SERVICE)
-        self.contacts.view("outcome")[open_] = UNFINISHED
-        self.contacts.view("served_by")[status == WAITING] = NOBODY
-        self.sink(self._batch(status != PENDING))
+        self.sink(self._batch(self.contacts.unfinished()))

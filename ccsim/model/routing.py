@@ -129,6 +129,19 @@ def choose_queue(
     return best
 
 
+def group_queues(
+    qlist: Sequence[Queue], overflow_delay: Sequence[float], n_groups: int
+) -> list[list[tuple[Queue, float]]]:
+    """Per agent group: the queues it may take from, each with the wait a contact must have had
+    before the group may take it (rank r of the queue's able groups: r x overflow delay)."""
+    out: list[list[tuple[Queue, float]]] = [[] for _ in range(n_groups)]
+    for q in qlist:
+        for r, groups in enumerate(q.ranks):
+            for g in groups:
+                out[g].append((q, r * overflow_delay[q.ctype]))
+    return out
+
+
 def longest_idle(groups: Sequence[int], idle: Sequence[deque[int]], idle_since: list[float]) -> int | None:
     """The agent idle the longest among the idle agents of ``groups`` (heads of their deques)."""
     best, best_t = None, 0.0

@@ -29,11 +29,11 @@ from typing import Protocol, TypeVar, cast
 
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL, Event, EventPriority
 
 P = TypeVar("P")
 Timer = tuple[Callable[[object], None], object]  # (callback, payload)
-Entry = tuple[float, int, int, "Event | Timer"]  # SimPy's heap entry: time, priority, id, event
+Entry = tuple[float, int, int, object]  # SimPy's heap entry: time, priority, id, event or Timer
 
 
 class Arrivals(Protocol):
@@ -61,6 +61,18 @@ class NoArrivals:
 class Scheduler(simpy.Environment):
     """SimPy's ``Environment`` with the centre's timers and merged arrivals (see the module)."""
 
+    # The clock is a plain attribute (SimPy's ``now`` is a property over ``_now``, a function
+    # call per read); SimPy's own code reads and writes ``_now``, which maps onto it.
+    now: float = 0.0
+
+    @property
+    def _now(self) -> float:
+        return self.now
+
+    @_now.setter
+    def _now(self, time: float) -> None:
+        self.now = time
+
     def __init__(self, arrivals: Arrivals | None = None) -> None:
         super().__init__()
         self.arrivals: Arrivals = arrivals if arrivals is not None else NoArrivals()
@@ -68,11 +80,11 @@ class Scheduler(simpy.Environment):
 
     def at(self, time: float, callback: Callable[[P], None], payload: P) -> None:
         """Call ``callback(payload)`` at ``time`` (after the events already due then)."""
-        heappush(self._heap, (time, NORMAL, next(self._eid), cast(Timer, (callback, payload))))
+        heappush(self._heap, (time, NORMAL, next(self._eid), (callback, payload)))
 
     def after(self, delay: float, callback: Callable[[P], None], payload: P) -> None:
         """Call ``callback(payload)`` after ``delay``."""
-        heappush(self._heap, (self._now + delay, NORMAL, next(self._eid), cast(Timer, (callback, payload))))
+        heappush(self._heap, (self.now + delay, NORMAL, next(self._eid), (callback, payload)))
 
     def step(self) -> None:
         """Process the next event, timer or arrival, as ``Environment.step`` does for events.
@@ -83,10 +95,11 @@ class Scheduler(simpy.Environment):
         if not heap or heap[0][0] > due:
             if due == math.inf:
                 raise EmptySchedule
-            self._now = due
+            self.now = due
             self.arrivals.arrive()
             return
-        self._now, _, _, event = heappop(heap)
+        t, _, _, event = heappop(heap)
+        self.now = t
         if type(event) is tuple:
             event[0](event[1])
             return
@@ -109,7 +122,8 @@ class Scheduler(simpy.Environment):
         while True:
             due = source.due
             if heap and heap[0][0] <= due:
-                self._now, _, _, event = pop(heap)
+                t, _, _, event = pop(heap)
+                self.now = t
                 if type(event) is pair:
                     event[0](event[1])
                     continue
@@ -124,7 +138,7 @@ class Scheduler(simpy.Environment):
                 if not ev._ok and not hasattr(ev, "_defused"):
                     raise _copy(ev._value)
             elif due < inf:
-                self._now = due
+                self.now = due
                 arrive()
             else:
                 raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}')
@@ -158,7 +172,7 @@ def _fire(env: simpy.Environment, event: Event) -> None:
             callback(event)
     except StopSimulation:
         event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-        env.schedule(event, simpy.events.URGENT)
+        env.schedule(event, EventPriority(-1))
         raise
     if not event._ok and not hasattr(event, "_defused"):
         raise _copy(event._value)

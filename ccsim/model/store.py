@@ -248,6 +248,16 @@ class Contacts:
         self.block_end = live + nb
         return live
 
+    def unfinished(self) -> NDArray[np.bool_]:
+        """At the end of the run: contacts still waiting or in service end 'unfinished' (and
+        nobody served those waiting); returns which contacts have arrived."""
+        status = self.view("status")
+        open_ = (status == WAITING) | (status == IN_SERVICE)
+        self.view("outcome")[open_] = UNFINISHED
+        self.view("served_by")[status == WAITING] = NOBODY
+        arrived: NDArray[np.bool_] = status != PENDING
+        return arrived
+
     def carry_over(self, live: NDArray[np.intp]) -> dict[str, Array]:
         """Copies of the columns of the contacts ``live`` (to load with the next block)."""
         return {name: self.view(name)[live] for name in self.codes}

@@ -83,6 +83,17 @@ class Workforce:
         self.unseated = unseated  # an agent left
         self.channel_open = channel_open  # per channel: its queue is worked
 
+    def schedule(self, horizon: float) -> None:
+        """The timers of the staffing changes and opening hours before ``horizon``."""
+        for g, gp in enumerate(self.plan.groups):
+            for t, v in gp.staffing.changes():
+                if t < horizon:
+                    self.sched.after(t, self.staff, (g, int(v)))
+        for c, ch in enumerate(self.plan.channels):
+            for t, v in ch.open.changes()[1:]:
+                if t < horizon:
+                    self.sched.after(t, self.open, (c, v > 0.5))
+
     def staff(self, payload: tuple[int, int]) -> None:
         """Group ``g`` is to have ``target`` agents present from now."""
         g, target = payload
