@@ -139,6 +139,9 @@ class Centre:
         self.idle, self.idle_since, self.partial = p.idle, p.idle_since, p.partial
         self.qlist = self.queues.qlist
         self.ack = self.journeys.ack
+        self.nonservice_flag, self.self_service_code = c.nonservice_flag, c.self_service_code
+        self.screened = [x is not None for x in self.journeys.non_service]  # non-service calls
+        self.declined = [x is not None for x in self.journeys.decline]  # out of scope, declined
         self.resolution = self.journeys.resolution
         self.personal_group = self.relationship.personal_group
         self.personal_queues = self.relationship.personal_queues
@@ -222,8 +225,10 @@ class Centre:
     def _accept(self, i: int, now: float) -> None:
         q = self.qlist[self.qid[i]]
         c = q.channel
-        if (self.closed[i] or self.journeys_on) and self.journeys.arrival_policies(i, c, now):
-            return
+        if (
+            self.closed[i] or (self.journeys_on and (self.screened[c] or self.self_service_code[i]))
+        ) and self.journeys.arrival_policies(i, c, now):
+            return  # (the policies at arrival do nothing to other contacts)
         lines = q.lines
         if lines is not None:
             if self.in_system[c] >= lines:
@@ -332,7 +337,7 @@ class Centre:
         h = self.base_handle[i] * self.slowness[self.agent_group[a]][self.ctype[i]]
         if self.served_by[i] == NOBODY:
             self.served_by[i] = POOL
-        if self.journeys_on:
+        if self.journeys_on and (self.nonservice_flag[i] or self.declined[self.ctype[i]]):
             h, fate = self.journeys.handle_time(i, h)
             if fate >= 0:
                 self.outcome[i] = fate  # declined, or a non-service call transferred

@@ -18,6 +18,7 @@ events.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
@@ -53,6 +54,7 @@ from ccsim.model.store import (
 from ccsim.model.workforce import AgentPool
 
 __all__ = ["LANE_CALLBACK", "LANE_NORMAL", "LANE_URGENT", "Journeys"]
+U_COLUMNS = tuple(f"u_{d}" for d in DECISIONS)  # a contact's uniform per decision
 HANDLING = 100  # salt of a contact's own draws when it is answered (transfer, decline times)
 
 
@@ -101,6 +103,8 @@ class Journeys:
             for t in range(nt)
         }
         self.on = pol.journeys_on
+        # per channel: its opening hours as lists, for the contacts created during the run
+        self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
 
     # ------------------------------------------------------------------ helpers
     def _draws(self, i: int, salt: int) -> np.random.Generator:
@@ -172,7 +176,7 @@ class Journeys:
             "base_handle": max(handle, 0.0),
             "base_wrap": max(wrap, 0.0),
             "patience": patience,
-            "closed": int(plan.channels[channel].open.at(arrival) < 0.5),
+            "closed": self._closed_at(channel, arrival),
             "qid": values.pop(
                 "qid", self.queues.qindex[(channel, ctype, self.queues.route_segment(seg, True), LANE_NORMAL)]
             ),
@@ -182,12 +186,17 @@ class Journeys:
             "origin": origin,
             "identified": ct.identified[i],
             "key": key,
-            **{f"u_{d}": x for d, x in zip(DECISIONS, u, strict=True)},
+            **dict(zip(U_COLUMNS, u, strict=True)),
+            **values,
         }
-        row.update(values)
         j = self.contacts.new(row)
         self.sched.after(delay, self.flow.arrive_created, j)
         return j
+
+    def _closed_at(self, c: int, t: float) -> int:
+        """1 if channel ``c`` is closed at time ``t`` (``Step.at`` over lists: no numpy call)."""
+        times, values = self._opening[c]
+        return int(values[max(bisect_right(times, t) - 1, 0)] < 0.5)
 
     # ------------------------------------------------------------------ on arrival
     def arrival_policies(self, i: int, c: int, now: float) -> bool:

@@ -12,7 +12,7 @@ keep references to the columns they use.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import IntEnum
 from typing import cast
 
@@ -189,6 +189,10 @@ class Contacts:
             setattr(self, name, col)
             if name in self.codes:
                 self.cols[name] = col
+        # per column in use: its name and the bound append (for created contacts)
+        self._appends = [
+            (name, cast("Callable[[float], None]", col.append)) for name, col in self.cols.items()
+        ]
         self.n = 0  # contacts in the columns
         self.n_seen = 0  # contacts drawn so far (their global ids)
         self.block_end = 0  # block arrivals occupy [carried, block_end); created ones follow
@@ -281,11 +285,12 @@ class Contacts:
     def new(self, values: dict[str, float]) -> int:
         """Append a contact created during the run; returns its index."""
         i = self.n
-        self.n += 1
-        row = {**CREATED_DEFAULTS, "cid": self.n_seen, **values}
+        self.n = i + 1
+        row = CREATED_DEFAULTS | values
+        row["cid"] = self.n_seen
         self.n_seen += 1
-        for name, col in self.cols.items():
-            cast("array[float]", col).append(row[name])
+        for name, append in self._appends:
+            append(row[name])
         return i
 
 
