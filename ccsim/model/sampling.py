@@ -143,28 +143,8 @@ def sample_contacts(
             wrap[mask] = wdist.sample(
                 stream(seed, replication, f"wrap/{plan.type_names[ti]}/{block}"), int(mask.sum())
             )
-    patience = np.full(n, np.inf)
-    for si, pdist in enumerate(plan.patience):
-        if pdist is not None:
-            mask = segment == si
-            name = f"patience/{plan.segment_names[si]}/{block}"
-            patience[mask] = pdist.sample(stream(seed, replication, name), int(mask.sum()))
-    for ci, ch in enumerate(plan.channels):
-        override = plan.config.channels[ch.name].patience
-        if override is not None and ch.realtime:  # e.g. a walk-in desk: the channel's patience
-            mask = channel == ci
-            name = f"patience/channel/{ch.name}/{block}"
-            patience[mask] = override.sample(stream(seed, replication, name), int(mask.sum()))
-        if not ch.realtime:  # deferred contacts (e-mail) never abandon
-            patience[channel == ci] = np.inf
-    self_service = np.zeros(n, dtype=np.int8)  # 1: resolved by self-service, 2: it failed
-    for si, d in enumerate(plan.config.demand):
-        if d.self_service is not None:
-            mask = stream_i == si
-            k = int(mask.sum())
-            u = stream(seed, replication, f"self_service/{si}/{block}").random((2, k))
-            code = np.where(u[0] < d.self_service.share, np.where(u[1] < d.self_service.fail, 2, 1), 0)
-            self_service[mask] = code
+    patience = _patience(plan, seed, replication, block, channel, segment)
+    self_service = _self_service(plan, seed, replication, block, stream_i)
     closed = np.zeros(n, dtype=bool)
     for ci, ch in enumerate(plan.channels):
         mask = channel == ci
@@ -182,3 +162,39 @@ def sample_contacts(
         busyness=np.asarray(factors, dtype=float),
         self_service=self_service,
     )
+
+
+def _patience(plan: Plan, seed: int, replication: int, block: int, channel: Ints, segment: Ints) -> Floats:
+    """Patience of a block's arrivals: the segment's, or the channel's where it has its own;
+    deferred contacts (e-mail) never abandon."""
+    n = len(channel)
+    patience = np.full(n, np.inf)
+    for si, pdist in enumerate(plan.patience):
+        if pdist is not None:
+            mask = segment == si
+            name = f"patience/{plan.segment_names[si]}/{block}"
+            patience[mask] = pdist.sample(stream(seed, replication, name), int(mask.sum()))
+    for ci, ch in enumerate(plan.channels):
+        override = plan.policies.channel_patience[ci]
+        if override is not None and ch.realtime:  # e.g. a walk-in desk: the channel's patience
+            mask = channel == ci
+            name = f"patience/channel/{ch.name}/{block}"
+            patience[mask] = override.sample(stream(seed, replication, name), int(mask.sum()))
+        if not ch.realtime:  # deferred contacts (e-mail) never abandon
+            patience[channel == ci] = np.inf
+    return patience
+
+
+def _self_service(plan: Plan, seed: int, replication: int, block: int, stream_i: Ints) -> NDArray[np.int8]:
+    """Per arrival: 1 resolved by self-service, 2 self-service failed (it reaches an agent
+    later), 0 neither."""
+    n = len(stream_i)
+    self_service = np.zeros(n, dtype=np.int8)  # 1: resolved by self-service, 2: it failed
+    for si, spec in enumerate(plan.policies.self_service):
+        if spec is not None:
+            mask = stream_i == si
+            k = int(mask.sum())
+            u = stream(seed, replication, f"self_service/{si}/{block}").random((2, k))
+            code = np.where(u[0] < spec.share, np.where(u[1] < spec.fail, 2, 1), 0)
+            self_service[mask] = code
+    return self_service
