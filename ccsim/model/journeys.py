@@ -83,6 +83,9 @@ class Journeys:
         self._bits = np.random.PCG64(0)
         self._gen = np.random.Generator(self._bits)
         self._inc = (_mix64(seed) << 64 | _mix64(replication)) | 1  # odd, per run
+        # the state set for each contact: one dict, its 'state' rewritten (numpy copies it in)
+        self._pcg = {"state": 0, "inc": self._inc}
+        self._state = {"bit_generator": "PCG64", "state": self._pcg, "has_uint32": 0, "uinteger": 0}
         self.after_hours = pol.after_hours
         self.fallback = [plan.channel_index(f) if f else -1 for f in pol.fallback_channel]
         self.non_service = pol.non_service
@@ -118,12 +121,8 @@ class Journeys:
         k = int(ct.key[i])
         a = _mix64(k ^ ((salt * 0xD1B54A32D192ED03) & _MASK64))
         b = _mix64(a ^ k)
-        self._bits.state = {
-            "bit_generator": "PCG64",
-            "state": {"state": (a << 64) | b, "inc": self._inc},
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
+        self._pcg["state"] = (a << 64) | b
+        self._bits.state = self._state  # type: ignore[assignment]  # numpy types it as a TypedDict
         return self._gen
 
     def _pick(self, mix: dict[str, float] | None, default: int, rng: np.random.Generator) -> int:

@@ -252,7 +252,7 @@ class Relationship:
         ct.status[i] = IN_SERVICE
         ct.wait[i] = now - ct.arrival[i]
         ct.served_by[i] = PARTNER
-        ct.agent[i] = k  # the partner's index while in service (see ContactStore._batch)
+        ct.agent[i] = k  # the partner's index while in service (see Contacts.batch)
         ct.talk[i] = ct.base_handle[i] * p.handle_factor
         ct.wrap[i] = 0.0
         self.sched.after(ct.talk[i], self.partner_end, i)

@@ -68,7 +68,7 @@ class Queue:
         self.waiting = 0  # contacts waiting in it (the deque may also hold some that left)
         self.expires = False  # patience checked at the head, without timers (see above)
         self.on_expire: Callable[[int], None] = _ignore
-        # set once all queues exist (QueueSetup): for the wait predictors
+        # set once all queues exist (queues.Queues): for the wait predictors
         self.able: list[int] = sorted({g for groups in self.ranks for g in groups})  # able groups
         self.same_channel: list[Queue] = []  # the queues of its channel, itself included
         self.ahead: list[Queue] = []  # ... of the same kind whose contacts go first or alike
