@@ -62,6 +62,8 @@ class Centre:
         # scheduler's loop merges them with the event queue (``due``: the next one's time).
         self.due = math.inf
         self._at = sched.at
+        # the bound methods of the per-contact timers, made once (not one per timer)
+        self._end_timer, self._talk_end_timer = self._end, self._talk_end
         self._build_parts(sched, plan, seed, replication)
         self._build_routing(plan)
         self._cache_references()
@@ -350,9 +352,9 @@ class Centre:
         self.talk[i] = h
         self.wrap[i] = w
         if w > 0 and self.qlist[self.qid[i]].lines is not None:
-            self._at(now + h, self._talk_end, i)
+            self._at(now + h, self._talk_end_timer, i)
         else:
-            self._at(now + h + w, self._end, i)
+            self._at(now + h + w, self._end_timer, i)
 
     def _serve_one(self, i: int, a: int, now: float) -> None:
         """``serve`` when no journey policy is on and the channel takes one contact at a time
@@ -368,9 +370,9 @@ class Centre:
         self.talk[i] = h
         self.wrap[i] = w
         if w > 0 and self.qlist[self.qid[i]].lines is not None:
-            self._at(now + h, self._talk_end, i)
+            self._at(now + h, self._talk_end_timer, i)
         else:
-            self._at(now + h + w, self._end, i)
+            self._at(now + h + w, self._end_timer, i)
 
     def _next_queue(self, queues: list[tuple[Queue, float]], now: float) -> Queue | None:
         """The queue whose head a freed agent of these ``queues`` takes (``routing.choose_queue``
@@ -394,7 +396,7 @@ class Centre:
 
     def _talk_end(self, i: int) -> None:
         self.in_system[self.channel[i]] -= 1
-        self.sched.after(self.wrap[i], self._end, i)
+        self.sched.after(self.wrap[i], self._end_timer, i)
 
     def _end(self, i: int) -> None:
         c = self.channel[i]

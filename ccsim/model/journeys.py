@@ -106,6 +106,7 @@ class Journeys:
             for t in range(nt)
         }
         self.on = pol.journeys_on
+        self._arrive_timer, self._offer_timer = flow.arrive_created, self.offer_callback  # made once
         # per channel: its opening hours as lists, for the contacts created during the run
         self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
 
@@ -189,7 +190,7 @@ class Journeys:
             **values,
         }
         j = self.contacts.new(row)
-        self.sched.after(delay, self.flow.arrive_created, j)
+        self.sched.after(delay, self._arrive_timer, j)
         return j
 
     def _closed_at(self, c: int, t: float) -> int:
@@ -281,7 +282,7 @@ class Journeys:
                     self._take_callback(i, now)
                     return True
         if cb is not None and cb.offer_after is not None:
-            self.sched.after(cb.offer_after, self.offer_callback, i)
+            self.sched.after(cb.offer_after, self._offer_timer, i)
         return False
 
     def acknowledge(self, i: int, c: int, q: Queue, now: float) -> None:

@@ -41,6 +41,7 @@ class Patience:
         self.sched = sched
         self.flow = flow
         self.gave_up = gave_up  # the journey after abandoning (retrials), when journeys are on
+        self._abandon_timer = self.abandon  # the bound method, made once
         for q in self.qlist:
             if self.expire_at_head and gave_up is None and q.lines is None and not q.delay:
                 q.expires = True
@@ -52,7 +53,7 @@ class Patience:
         if c.status[i] == WAITING:
             p = c.patience[i]
             if p != math.inf:
-                self.sched.after(p, self.abandon, i)
+                self.sched.after(p, self._abandon_timer, i)
 
     def expire(self, i: int) -> None:
         """Contact ``i`` reached the head of a queue that expires its contacts (or the queue was

@@ -95,6 +95,7 @@ class Relationship:
         # partners
         self.partners = plan.policies.partners
         self.partner_busy = [0] * len(self.partners)
+        self._partner_timer = self.partner_after  # the bound method, made once
         self.partner_of: dict[tuple[int, int], int] = {}
         for k, p in enumerate(self.partners):
             for ch in p.channels:
@@ -234,7 +235,7 @@ class Relationship:
                 self._to_partner(i, k, now)
                 return True
         if p.after is not None:
-            self.sched.after(p.after, self.partner_after, (i, k))
+            self.sched.after(p.after, self._partner_timer, (i, k))
         return False
 
     def partner_after(self, payload: tuple[int, int]) -> None:
