@@ -44,6 +44,14 @@ def test_simpy_stores_events_as_the_scheduler_expects():
     env.step()
     env.step()
     assert env._now == 3
+    # the scheduler's clock is a plain attribute that SimPy's _now maps onto
+    assert isinstance(simpy.Environment.__dict__["now"], property)
+    assert int(simpy.__version__.split(".")[0]) == 4
+    sched = Scheduler()
+    sched._now = 7.5
+    assert sched.now == 7.5 and sched.timeout(1)._delay == 1
+    sched.run()
+    assert sched.now == 8.5
 
 
 def test_timers_and_events_share_one_order():
