@@ -354,11 +354,11 @@ def _expiry_cases() -> dict[str, dict]:
 def test_patience_at_the_head_gives_the_contacts_of_patience_timers(case, monkeypatch):
     """Patience checked when a contact reaches the head of its queue (no timer) and patience
     timers give the same contacts, bit for bit (continuous patience: no ties)."""
-    from ccsim.model.centre import Centre
+    from ccsim.model.patience import Patience
 
     raw = _expiry_cases()[case]
     at_head = run(raw, replications=2).contacts
-    monkeypatch.setattr(Centre, "expire_at_head", False)
+    monkeypatch.setattr(Patience, "expire_at_head", False)
     with_timers = run(raw, replications=2).contacts
     assert (at_head["outcome"] == "abandoned").sum() > 10
     pd.testing.assert_frame_equal(at_head, with_timers)
@@ -370,31 +370,3 @@ def test_a_run_without_measured_contacts_gives_empty_tables():
     res = run(raw)
     assert len(res.contacts) == 0 and "callback_offered" in res.contacts.columns
     assert res.kpi("offered")[0] == 0
-
-
-def test_run_until_keeps_simpy_semantics():
-    """The engine's event loop runs ordinary SimPy processes as env.run does, and raises as it
-    does when the 'until' event fails or can never happen."""
-    import simpy
-
-    from ccsim.engine import run_until
-
-    env = simpy.Environment()
-    seen = []
-
-    def proc():
-        yield env.timeout(2)
-        seen.append(env.now)
-        yield env.timeout(3)
-        seen.append(env.now)
-
-    done = env.process(proc())
-    run_until(env, done)
-    assert seen == [2, 5] and env.now == 5
-    never = env.event()
-    with pytest.raises(RuntimeError, match="until"):
-        run_until(env, never)
-    failing = env.event()
-    failing.fail(ValueError("boom"))
-    with pytest.raises(ValueError, match="boom"):
-        run_until(env, failing)

@@ -1,73 +1,80 @@
-"""The SimPy model of the centre for one replication.
+"""The centre of one replication: the flow of contacts through queues to agents.
 
-Built for speed (docs/explanation/engine.md): contacts are indices into
-columns, agents are integers in free-lists per group, every handler is a callback of a timer
-``(callback, payload)`` on SimPy's event queue, and arrivals are merged with that queue by
-``engine.run_until``. Patience needs a timer only where the moment of abandonment matters;
-elsewhere it is checked at the head of the queue. Patience timers that fire after the contact
-was answered are ignored. Routing decisions are delegated to ``ccsim.model.routing``.
+Built for speed (docs/explanation/engine.md): contacts are indices into columns, agents are
+integers in free-lists per group, every handler is a timer of the scheduler (``scheduler.py``,
+the one boundary to SimPy). The centre is composed of typed parts with their own state: the
+contact columns (``store``, ``blocks``), the queues, the agent pool and staffing (``workforce``),
+patience, the journey policies (``journeys``) and relationship routing; they see the centre
+through ``flow.Flow``. The hot paths keep references to the columns and lists they use (one
+object each for the whole run). Routing decisions are delegated to ``routing``.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable
-from heapq import heappush
-from typing import Any
-
-import numpy as np
-import simpy
-from simpy.events import NORMAL
 
 from ccsim.model import routing
+from ccsim.model.blocks import Blocks
 from ccsim.model.journeys import Journeys
 from ccsim.model.patience import Patience
 from ccsim.model.plan import Plan
-from ccsim.model.relationship import Relationship
+from ccsim.model.queues import Queues
+from ccsim.model.relationship import Parts, Relationship
 from ccsim.model.routing import Queue
-from ccsim.model.sampling import blocks, busyness_factors
+from ccsim.model.sampling import Array
+from ccsim.model.scheduler import Scheduler
 from ccsim.model.store import (
     BLOCKED,
+    CALLBACK_MADE,
     DONE,
     IN_SERVICE,
     NOBODY,
     OUTCOMES,
-    PENDING,
     POOL,
     SERVED,
     UNFINISHED,
+    VOICEMAIL_CALLBACK,
     WAITING,
-    ContactStore,
+    Contacts,
 )
-from ccsim.model.workforce import QueueSetup, Workforce
+from ccsim.model.workforce import AgentPool, Workforce
 
 __all__ = ["OUTCOMES", "Centre"]
 
+Sink = Callable[[dict[str, Array]], None]
 
-class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationship):
-    """Agents, queues and lines of one replication, driven by ``simpy.Environment``."""
 
-    def __init__(
-        self,
-        env: simpy.Environment,
-        plan: Plan,
-        seed: int,
-        replication: int,
-        sink: Callable[[dict[str, np.ndarray]], None],
-    ):
-        self.env = env
+class Centre:
+    """Agents, queues and lines of one replication, driven by a ``Scheduler``."""
+
+    def __init__(self, sched: Scheduler, plan: Plan, seed: int, replication: int, sink: Sink):
+        self.sched = sched
         self.plan = plan
         self.seed = seed
         self.replication = replication
         self.sink = sink  # receives finished contacts, a batch at a time
-        self.blocks = blocks(plan)
-        self.block = 0
-        self.factors = busyness_factors(plan, seed, replication)
-        self.n = 0
-        self.n_seen = 0  # contacts drawn so far (their global ids)
-        self.cols: dict[str, np.ndarray] = {}
-        # channels
+        self.next_arrival = 0
+        self.open_contacts = 0
+        self.arrivals_done = False
+        self.done = sched.event()
+        # Arrivals are not timers: they come in time order from the block's columns, and the
+        # scheduler's loop merges them with the event queue (``due``: the next one's time).
+        self.due = math.inf
+        self._at = sched.at
+        # the bound methods of the per-contact timers, made once (not one per timer)
+        self._end_timer, self._talk_end_timer = self._end, self._talk_end
+        self._build_parts(sched, plan, seed, replication)
+        self._build_routing(plan)
+        self._cache_references()
+        # timers whose payload names a contact: renumbered when a block's contacts are carried over
+        rel, jr = self.relationship, self.journeys
+        self.per_contact_callbacks = (self.patience.abandon, self._end, self._talk_end, self._overflow,
+                                      self.arrive_created, jr.offer_callback, jr.urgent,
+                                      rel.personal_timeout, rel.partner_after, rel.partner_end)  # fmt: skip
+        self._load_block(0)
+
+    def _build_parts(self, sched: Scheduler, plan: Plan, seed: int, replication: int) -> None:
         chans = plan.channels
         self.lines = [ch.lines for ch in chans]
         self.in_system = [0] * len(chans)
@@ -77,110 +84,125 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
         # are still answered (they arrived while it was open), unless the channel keeps
         # after-hours arrivals for the next opening (after_hours = 'queue').
         self.channel_open = [ch.open.at(0.0) > 0.5 or not ch.hold_when_closed for ch in chans]
-        self.channel_patience = [plan.config.channels[ch.name].patience for ch in chans]
-        self._init_journeys()
-        self._init_relationship()
-        self._make_queues()
-        ng = len(plan.groups)
-        # per group: queues it may take from, with the wait needed first (overflow)
-        self.group_queues: list[list[tuple[Queue, float]]] = [[] for _ in range(ng)]
-        for q in self.qlist:
-            ch, t = q.channel, q.ctype
-            for r, groups in enumerate(plan.ranks.get((ch, t), [])):
-                for g in groups:
-                    self.group_queues[g].append((q, r * plan.overflow_delay[t]))
+        self.journeys_on = plan.policies.journeys_on
+        self.contacts = Contacts(self.journeys_on)
+        self.queues = Queues(plan, seed, replication)
+        self.pool = AgentPool(plan)
+        self.journeys = Journeys(plan, seed, replication, self.contacts, self.queues, self.pool, sched, self)
+        parts = Parts(self.contacts, self.queues, self.pool, sched, self, self.journeys,
+                      in_system=self.in_system, channel_open=self.channel_open)  # fmt: skip
+        self.relationship = Relationship(plan, seed, replication, parts)
+        rel = self.relationship
+        self.workforce = Workforce(
+            plan, sched, self.pool, self, self.channel_open, rel.seat_joined, rel.seat_left
+        )
+        gave_up = self.journeys.gave_up if self.journeys_on else None
+        self.patience = Patience(self.contacts, self.queues, sched, self, gave_up)
+        self.days = Blocks(plan, seed, replication, self.contacts, self.queues, rel.customers_of)
+
+    def _build_routing(self, plan: Plan) -> None:
+        """Per group: the queues it may take from, with the wait needed first (overflow)."""
+        self.group_queues = routing.group_queues(self.queues.qlist, plan.overflow_delay, len(plan.groups))
         self.chat_queues = [
             [(q, d) for q, d in gq if self.concurrency[q.channel] > 1] for gq in self.group_queues
         ]
-        self.ranks = plan.ranks
         # handle time multiplier by group and contact type: 1 / proficiency
         self.slowness = [
             [1.0 / g.proficiency.get(plan.type_skill[t], 1.0) for t in range(len(plan.type_names))]
             for g in plan.groups
         ]
-        # agents
-        self.agent_group: list[int] = []
-        self.load: list[int] = []
-        self.cur_channel: list[int] = []
-        self.leaving: list[bool] = []
-        self.idle_since: list[float] = []
-        self.joined: list[float] = []
-        self.idle: list[deque[int]] = [deque() for _ in range(ng)]
-        self.partial: list[list[dict[int, None]]] = [[{} for _ in range(ng)] for _ in range(len(chans))]
-        self.members: list[list[int]] = [[] for _ in range(ng)]
-        self.present = [0] * ng  # members not leaving
-        self.spans: list[tuple[int, int, float, float]] = []  # group, agent, start, end
-        self.open_contacts = 0
-        self.next_arrival = 0
-        self.arrivals_done = False
-        self.done = env.event()
+        chans = plan.channels
         self.group_chats = [any(chans[c].concurrency > 1 for c in g.channels) for g in plan.groups]
-        # The per-contact path schedules millions of timers. A timer is the pair (callback,
-        # payload) in the place of the event on the environment's event queue, at its time with
-        # normal priority and the environment's next event id, where ``Environment.schedule``
-        # would put an event; ``engine.run_until`` calls ``callback(payload)`` when it is due.
-        self._queue: Any = env._queue
-        self._eid: Any = env._eid
-        self._push: Any = heappush
-        # Arrivals are not timers: they come in time order from the block's columns, and
-        # ``engine.run_until`` merges them with the event queue (``due``: the next one's time).
-        self.due = math.inf
-        # timers whose payload names a contact: renumbered when a block's contacts are carried over
-        self.per_contact_callbacks = (
-            self._abandon,
-            self._end,
-            self._talk_end,
-            self._overflow,
-            self._arrive_created,
-            self._offer_callback,
-            self._urgent,
-            self._personal_timeout,
-            self._partner_after,
-            self._partner_end,
-        )
-        self.has_personal = bool(self.personal_groups)
+        personal = self.relationship.personal_groups
+        self.has_personal = bool(personal)
         # groups whose agents take one contact at a time, have no personal customers, and serve
         # no journey: the common case the per-contact path inlines
         self.plain_group = [
-            not chats and g not in self.personal_groups and not self.journeys_on
+            not chats and g not in personal and not self.journeys_on
             for g, chats in enumerate(self.group_chats)
         ]
         self.fifo = plan.fifo_across_priorities
-        self._init_patience()
         # per group: its only queue, when it serves one and without overflow delay
         self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
-        self._load_block(0)
+
+    def _cache_references(self) -> None:
+        """The columns, lists and bound methods of the parts that the hot paths use (each one
+        object for the whole run): an attribute of the centre is one lookup, not two."""
+        c = self.contacts
+        self.arrival, self.channel, self.ctype, self.segment = c.arrival, c.channel, c.ctype, c.segment
+        self.base_handle, self.base_wrap, self.patience_of = c.base_handle, c.base_wrap, c.patience
+        self.closed, self.qid, self.origin, self.identified = c.closed, c.qid, c.origin, c.identified
+        self.status, self.outcome, self.wait = c.status, c.outcome, c.wait
+        self.talk, self.wrap = c.talk, c.wrap
+        self.agent, self.served_by, self.target = c.agent, c.served_by, c.target
+        p = self.pool
+        self.agent_group, self.load = p.agent_group, p.load
+        self.cur_channel, self.leaving = p.cur_channel, p.leaving
+        self.idle, self.idle_since, self.partial = p.idle, p.idle_since, p.partial
+        self.qlist = self.queues.qlist
+        self.ack = self.journeys.ack
+        self.nonservice_flag, self.self_service_code = c.nonservice_flag, c.self_service_code
+        self.screened = [x is not None for x in self.journeys.non_service]  # non-service calls
+        self.declined = [x is not None for x in self.journeys.decline]  # out of scope, declined
+        self.resolution = self.journeys.resolution
+        self.personal_group = self.relationship.personal_group
+        self.personal_queues = self.relationship.personal_queues
+        self._start_patience = self.patience.start
 
     # ------------------------------------------------------------------ scheduling
-    def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
-        """Call ``callback(payload)`` after ``delay``."""
-        self._push(self._queue, (self.env._now + delay, NORMAL, next(self._eid), (callback, payload)))
-
     def start(self) -> None:
-        """Schedule arrivals, staffing changes and opening hours."""
-        for g, gp in enumerate(self.plan.groups):
-            for t, v in gp.staffing.changes():
-                if t < self.plan.horizon:
-                    self._at(t, self._staff, (g, int(v)))
-        for c, ch in enumerate(self.plan.channels):
-            for t, v in ch.open.changes()[1:]:
-                if t < self.plan.horizon:
-                    self._at(t, self._open, (c, v > 0.5))
+        """Schedule staffing changes, opening hours, the first block and the end."""
+        self.workforce.schedule(self.plan.horizon)
         self._schedule_block()
-        self._at(self.plan.horizon, self._finish, None)
+        self.sched.after(self.plan.horizon, self._finish, None)
+
+    # ------------------------------------------------------------------ blocks
+    def _load_block(self, k: int, carry: dict[str, Array] | None = None) -> None:
+        self.next_arrival = self.days.load(k, carry)
+        self.block_end = self.contacts.block_end
+
+    def _schedule_block(self) -> None:
+        """The first arrival of the loaded block, and the switch to the next block."""
+        if self.next_arrival < self.block_end:
+            self.due = self.arrival[self.next_arrival]
+        if not self.days.last:
+            self.sched.after(self.days.end - self.sched.now, self._switch, None)
+        elif self.next_arrival >= self.block_end:
+            self._arrivals_over()
+            self.check_done()
+
+    def _switch(self, _payload: None) -> None:
+        """At a block's end: finished contacts go to the sink, the others are carried over."""
+        self.patience.sweep(self.sched.now)
+        done = self.days.finished()
+        self.sink(self._batch(done))
+        remap, carry = self.days.carry_over(done)
+        self.sched.renumber(self.per_contact_callbacks, remap)
+        self.queues.renumber(remap)
+        self.relationship.renumber(remap)
+        self._load_block(self.days.k + 1, carry)
+        self._schedule_block()
+
+    def _batch(self, mask: Array) -> dict[str, Array]:
+        return self.contacts.batch(mask, self.agent_group, len(self.plan.groups), not self.journeys_on)
+
+    def _arrivals_over(self) -> None:
+        """The last arrival is due: patience runs on timers from here (``Patience``)."""
+        self.arrivals_done = True
+        self.patience.arrivals_over(self.sched.now)
 
     # ------------------------------------------------------------------ contacts
     def arrive(self) -> None:
-        """The next arrival of the block is due (``engine.run_until`` calls it at ``due``)."""
+        """The next arrival of the block is due (the scheduler calls it at ``due``)."""
+        now = self.due
         i = self.next_arrival
         self.next_arrival = i + 1
         if i + 1 < self.block_end:
             self.due = self.arrival[i + 1]
         else:
             self.due = math.inf
-            if self.block + 1 == len(self.blocks):
+            if self.days.last:
                 self._arrivals_over()
-        now = self.env._now
         q = self.qlist[self.qid[i]]
         if self.journeys_on or self.closed[i] or q.lines is not None or not self.channel_open[q.channel]:
             self._accept(i, now)
@@ -194,25 +216,27 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
             if idle:
                 self._serve_one(i, idle.popleft(), now)
                 return
-        elif self._route(i, q, now):
+        elif self.route(i, q, now):
             return
-        self._enqueue(i, q, now)
+        self.enqueue(i, q, now)
 
-    def _arrive_created(self, i: int) -> None:
+    def arrive_created(self, i: int) -> None:
         """A contact created during the run (retrial, repeat, callback, ...) arrives."""
-        self._accept(i, self.env._now)
+        self._accept(i, self.sched.now)
 
     def _accept(self, i: int, now: float) -> None:
         q = self.qlist[self.qid[i]]
         c = q.channel
-        if (self.closed[i] or self.journeys_on) and self._arrival_policies(i, c, now):
-            return
+        if (
+            self.closed[i] or (self.journeys_on and (self.screened[c] or self.self_service_code[i]))
+        ) and self.journeys.arrival_policies(i, c, now):
+            return  # (the policies at arrival do nothing to other contacts)
         lines = q.lines
         if lines is not None:
             if self.in_system[c] >= lines:
-                self._end_at_arrival(i, BLOCKED)
+                self.end_at_arrival(i, BLOCKED)
                 if self.journeys_on:
-                    self._gave_up(i, BLOCKED)
+                    self.journeys.gave_up(i, BLOCKED)
                 return
             self.in_system[c] += 1
         self.open_contacts += 1
@@ -224,29 +248,33 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
                     if idle:
                         self._serve_one(i, idle.popleft(), now)
                         return
-                elif self._route(i, q, now):
+                elif self.route(i, q, now):
                     return
-            self._enqueue(i, q, now)
+            self.enqueue(i, q, now)
             return
+        self._accept_journey(i, q, c, now)
+
+    def _accept_journey(self, i: int, q: Queue, c: int, now: float) -> None:
+        """``_accept`` for a contact on a line, with journey policies on."""
         if self.ack[c] is not None:
-            self._acknowledge(i, c, q, now)
+            self.journeys.acknowledge(i, c, q, now)
         if self.channel_open[c]:
             if (
                 self.has_personal
                 and self.personal_group[self.segment[i]] >= 0
                 and self.identified[i]
-                and self.origin[i] not in (3, 6)  # not a callback: those go to the pool
-                and self._personal_arrival(i, now)
+                and self.origin[i] not in (CALLBACK_MADE, VOICEMAIL_CALLBACK)  # those go to the pool
+                and self.relationship.personal_arrival(i, now)
             ):
                 self._start_patience(i)
                 return
-            if self._route(i, q, now):
+            if self.route(i, q, now):
                 return
-        self._enqueue(i, q, now)
-        if self.status[i] == WAITING and not self._queued_policies(i, c, now):
-            self._partner_check(i, q, now)
+        self.enqueue(i, q, now)
+        if self.status[i] == WAITING and not self.journeys.queued_policies(i, c, now):
+            self.relationship.partner_check(i, q, now)
 
-    def _enqueue(self, i: int, q: Queue, now: float, patience_set: bool = False) -> None:
+    def enqueue(self, i: int, q: Queue, now: float, patience_set: bool = False) -> None:
         """Contact ``i`` waits in queue ``q``."""
         self.status[i] = WAITING
         q.items.append(i)
@@ -255,15 +283,15 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
             self._start_patience(i)
         if q.delay:
             for r in range(1, len(q.ranks)):
-                self._at(r * q.delay, self._overflow, (i, r))
+                self.sched.after(r * q.delay, self._overflow, (i, r))
 
-    def _end_at_arrival(self, i: int, outcome: int) -> None:
+    def end_at_arrival(self, i: int, outcome: int) -> None:
         self.status[i] = DONE
         self.outcome[i] = outcome
         if self.arrivals_done:
-            self._check_done()
+            self.check_done()
 
-    def _route(self, i: int, q: Queue, now: float, up_to: int = 0) -> bool:
+    def route(self, i: int, q: Queue, now: float, up_to: int = 0) -> bool:
         """Offer contact ``i`` to a free agent of its able groups; True if one took it."""
         c = q.channel
         delayed = q.delay > 0
@@ -273,13 +301,13 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
             a = routing.longest_idle(groups, self.idle, self.idle_since)
             if a is not None:
                 self.idle[self.agent_group[a]].popleft()
-                self._serve(i, a, now)
+                self.serve(i, a, now)
                 return True
             conc = self.concurrency[c]
             if conc > 1:
                 a = routing.least_loaded(groups, self.partial[c], self.load, conc)
                 if a is not None:
-                    self._serve(i, a, now)
+                    self.serve(i, a, now)
                     return True
         return False
 
@@ -287,23 +315,23 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
         i, r = payload
         if self.status[i] == WAITING and self.target[i] < 0 and self.channel_open[self.channel[i]]:
             q = self.qlist[self.qid[i]]
-            if self._route(i, q, self.env._now, up_to=r):
+            if self.route(i, q, self.sched.now, up_to=r):
                 q.waiting -= 1  # it stays in the deque until it reaches the head (not waiting)
 
-    def _leave_system(self, i: int) -> None:
+    def leave_system(self, i: int) -> None:
         q = self.qlist[self.qid[i]]
         if q.lines is not None:  # callbacks hold no line (their queues have none)
             self.in_system[q.channel] -= 1
         self.open_contacts -= 1
         if self.arrivals_done:
-            self._check_done()
+            self.check_done()
 
-    def _check_done(self) -> None:
+    def check_done(self) -> None:
         if self.open_contacts == 0 and self.plan.drain and not self.done.triggered:
             self.done.succeed()
 
     # ------------------------------------------------------------------ service
-    def _serve(self, i: int, a: int, now: float) -> None:
+    def serve(self, i: int, a: int, now: float) -> None:
         c = self.channel[i]
         self.status[i] = IN_SERVICE
         self.wait[i] = now - self.arrival[i]
@@ -311,8 +339,8 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
         h = self.base_handle[i] * self.slowness[self.agent_group[a]][self.ctype[i]]
         if self.served_by[i] == NOBODY:
             self.served_by[i] = POOL
-        if self.journeys_on:
-            h, fate = self._handle_time(i, h)
+        if self.journeys_on and (self.nonservice_flag[i] or self.declined[self.ctype[i]]):
+            h, fate = self.journeys.handle_time(i, h)
             if fate >= 0:
                 self.outcome[i] = fate  # declined, or a non-service call transferred
         if self.concurrency[c] > 1:
@@ -324,14 +352,14 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
         self.talk[i] = h
         self.wrap[i] = w
         if w > 0 and self.qlist[self.qid[i]].lines is not None:
-            self._push(self._queue, (now + h, NORMAL, next(self._eid), (self._talk_end, i)))
+            self._at(now + h, self._talk_end_timer, i)
         else:
-            self._push(self._queue, (now + h + w, NORMAL, next(self._eid), (self._end, i)))
+            self._at(now + h + w, self._end_timer, i)
 
     def _serve_one(self, i: int, a: int, now: float) -> None:
-        """``_serve`` when no journey policy is on and the channel takes one contact at a time
+        """``serve`` when no journey policy is on and the channel takes one contact at a time
         (the hot path). ``served_by`` and ``resolved`` of such contacts are set at the end of
-        the block (``ContactStore._batch``)."""
+        the block (``Contacts.batch``)."""
         self.status[i] = IN_SERVICE
         self.wait[i] = now - self.arrival[i]
         self.agent[i] = a
@@ -342,15 +370,15 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
         self.talk[i] = h
         self.wrap[i] = w
         if w > 0 and self.qlist[self.qid[i]].lines is not None:
-            self._push(self._queue, (now + h, NORMAL, next(self._eid), (self._talk_end, i)))
+            self._at(now + h, self._talk_end_timer, i)
         else:
-            self._push(self._queue, (now + h + w, NORMAL, next(self._eid), (self._end, i)))
+            self._at(now + h + w, self._end_timer, i)
 
     def _next_queue(self, queues: list[tuple[Queue, float]], now: float) -> Queue | None:
         """The queue whose head a freed agent of these ``queues`` takes (``routing.choose_queue``
         over this replication's columns), or None."""
         return routing.choose_queue(
-            queues, now, self.arrival, self.status, self.channel_open, self.fifo, self.patience
+            queues, now, self.arrival, self.status, self.channel_open, self.fifo, self.patience_of
         )
 
     def _chat_taken(self, a: int, c: int, h: float) -> float:
@@ -368,7 +396,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
 
     def _talk_end(self, i: int) -> None:
         self.in_system[self.channel[i]] -= 1
-        self._at(self.wrap[i], self._end, i)
+        self.sched.after(self.wrap[i], self._end_timer, i)
 
     def _end(self, i: int) -> None:
         c = self.channel[i]
@@ -376,7 +404,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
         if self.outcome[i] == UNFINISHED:
             self.outcome[i] = SERVED
             if self.journeys_on:
-                self._service_ended(i, self.resolution[self.ctype[i]])
+                self.journeys.service_ended(i, self.resolution[self.ctype[i]])
             # else: resolved, set for all served contacts at the block's end
         if self.lines[c] is not None and not (self.wrap[i] > 0) and self.qlist[self.qid[i]].lines is not None:
             self.in_system[c] -= 1
@@ -385,16 +413,16 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
         load = self.load[a] - 1
         self.load[a] = load
         g = self.agent_group[a]
+        now = self.sched.now
         if load or self.leaving[a] or not self.plain_group[g]:
-            self._free(a, self.env._now)
-        else:  # the common case of _free inlined: an agent of a group without chats or seats
-            now = self.env._now
+            self.free(a, now)
+        else:  # the common case of free inlined: an agent of a group without chats or seats
             q = self.solo[g]
             if q is not None:  # the group's only queue: its head, if anyone waits
                 if (
                     not q.items
                     or not self.channel_open[q.channel]
-                    or q.head(self.status, now, self.arrival, self.patience) is None
+                    or q.head(self.status, now, self.arrival, self.patience_of) is None
                 ):
                     q = None
             else:
@@ -406,15 +434,15 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
                 q.waiting -= 1
                 self._serve_one(q.items.popleft(), a, now)
         if self.arrivals_done:
-            self._check_done()
+            self.check_done()
 
-    def _free(self, a: int, now: float) -> None:
+    def free(self, a: int, now: float) -> None:
         """Agent ``a`` has capacity again: take waiting work, or become idle."""
         g = self.agent_group[a]
         load = self.load[a]
         if self.leaving[a]:
             if load == 0:
-                self._depart(a, now)
+                self.workforce.depart(a, now)
             return
         if load:  # a chat agent still holding chats: only more chats of that channel
             c = self.cur_channel[a]
@@ -425,7 +453,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
         if self.group_chats[g]:
             for part in self.partial:
                 part[g].pop(a, None)
-        if self.has_personal and self.personal_queues[a] and self._take_personal(a, now):
+        if self.has_personal and self.personal_queues[a] and self.relationship.take_personal(a, now):
             return
         q = self._next_queue(self.group_queues[g], now)
         if q is None:
@@ -434,7 +462,7 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
             return
         i = q.items.popleft()
         q.waiting -= 1
-        self._serve(i, a, now)
+        self.serve(i, a, now)
         c = q.channel
         if self.concurrency[c] > 1:
             self._take_chats(a, g, c, now)
@@ -447,7 +475,25 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
             if q is None:
                 return
             q.waiting -= 1
-            self._serve(q.items.popleft(), a, now)
+            self.serve(q.items.popleft(), a, now)
+
+    def dispatch_idle(self, g: int, now: float) -> None:
+        """Idle agents of group ``g`` take waiting work, longest idle first."""
+        idle = self.idle[g]
+        keep: list[int] = []
+        while idle:
+            a = idle.popleft()
+            q = self._next_queue(self.group_queues[g], now)
+            if q is None:
+                keep.append(a)
+                keep.extend(idle)
+                idle.clear()
+                break
+            q.waiting -= 1
+            self.serve(q.items.popleft(), a, now)
+            if self.concurrency[q.channel] > 1:
+                self._take_chats(a, g, q.channel, now)
+        idle.extend(keep)
 
     def _finish(self, _payload: None) -> None:
         if not self.done.triggered:
@@ -456,13 +502,9 @@ class Centre(ContactStore, QueueSetup, Workforce, Patience, Journeys, Relationsh
     def close(self) -> None:
         """At the end: contacts still open are 'unfinished'; all go to the sink; agents' spans
         are closed."""
-        now = self.env._now
-        for g in range(len(self.members)):
-            for a in list(self.members[g]):
-                self._depart(a, now)
-        self._sweep_expired(now)
-        status = self._np("status")
-        open_ = (status == WAITING) | (status == IN_SERVICE)
-        self._np("outcome")[open_] = UNFINISHED
-        self._np("served_by")[status == WAITING] = NOBODY
-        self.sink(self._batch(status != PENDING))
+        now = self.sched.now
+        for members in self.pool.members:
+            for a in list(members):
+                self.workforce.depart(a, now)
+        self.patience.sweep(now)
+        self.sink(self._batch(self.contacts.unfinished()))

@@ -16,7 +16,8 @@ from ccsim.config.loader import reachable
 from ccsim.config.schema import ScenarioConfig, ServiceLevel
 from ccsim.distributions import Distribution
 from ccsim.model import timeline
-from ccsim.model.timeline import Clock, Step
+from ccsim.model.policies import Policies, compile_policies
+from ccsim.model.timeline import Clock, Floats, Step
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ class Plan:
     fifo_across_priorities: bool
     # every (channel, type, queue segment) a contact can be in, demand and journeys included
     combos: list[tuple[int, int, int]]
-    config: ScenarioConfig  # the policies of the customer's journey are read from here
+    policies: Policies  # journey and routing policies by index: the engine reads these
+    config: ScenarioConfig
     meta: dict[str, object] = field(default_factory=dict)
 
     def channel_index(self, name: str) -> int:
@@ -159,6 +161,7 @@ def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
         busyness=sc.busyness,
         fifo_across_priorities=cfg.routing.queue_selection == "longest_waiting",
         combos=sorted((names.channels[c], names.types[t], names.segments[g]) for c, t, g in reachable(cfg)),
+        policies=compile_policies(cfg),
         config=cfg,
         meta={"name": sc.name},
     )
@@ -263,7 +266,7 @@ def check_plan(plan: Plan) -> list[str]:
     return problems
 
 
-def _integral(times: np.ndarray, values: np.ndarray, end: float) -> float:
+def _integral(times: Floats, values: Floats, end: float) -> float:
     """The integral of a step function over ``[0, end)``."""
     edges = np.append(np.minimum(times, end), end)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -290,5 +293,6 @@ def scaled_plan(plan: Plan, demand: float = 1.0, handle: float = 1.0, patience: 
         handle={k: d.scaled(handle) for k, d in plan.handle.items()},
         wrap=[w.scaled(handle) if w is not None else None for w in plan.wrap],
         patience=[p.scaled(patience) if p is not None else None for p in plan.patience],
+        policies=plan.policies.with_patience_scaled(patience),
         config=config,
     )

@@ -1,6 +1,6 @@
 """Relationship routing and outsourcing: personal agent, then deputy, then pool; partners.
 
-A mixin of ``Centre``.
+A part of ``Centre``.
 
 Personal agents: the agents of a segment's personal group sit in numbered seats (an agent
 joining takes the lowest free seat). A customer belongs to seat ``customer % seats``; the
@@ -18,19 +18,74 @@ at once; it handles them ``handle_factor`` times as long and resolves a share ``
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from ccsim.model.store import DEPUTY, DONE, IN_SERVICE, NOBODY, PARTNER, PERSONAL, POOL, SERVED, WAITING
+import numpy as np
+from numpy.typing import NDArray
+
+from ccsim.model.flow import Flow
+from ccsim.model.journeys import Journeys
+from ccsim.model.plan import Plan
+from ccsim.model.queues import Queues
+from ccsim.model.routing import Queue
+from ccsim.model.sampling import stream
+from ccsim.model.scheduler import Scheduler
+from ccsim.model.store import (
+    DEPUTY,
+    DONE,
+    IN_SERVICE,
+    NOBODY,
+    PARTNER,
+    PENDING,
+    PERSONAL,
+    POOL,
+    SERVED,
+    WAITING,
+    Contacts,
+)
+from ccsim.model.timeline import Ints
+from ccsim.model.workforce import AgentPool
 
 PHASE_PERSONAL, PHASE_DEPUTY, PHASE_POOL = 1, 2, 3
 
 
-class Relationship:
-    """Mixin: personal routing and outsourcing partners."""
+@dataclass(frozen=True)
+class Parts:
+    """The parts of the centre relationship routing works with."""
 
-    def _init_relationship(self: Any) -> None:
-        plan, cfg = self.plan, self.plan.config
-        self.personal = [s.personal for s in cfg.segments.values()]
+    contacts: Contacts
+    queues: Queues
+    pool: AgentPool
+    sched: Scheduler
+    flow: Flow
+    journeys: Journeys
+    in_system: list[int]
+    channel_open: list[bool]
+
+
+class Relationship:
+    """Personal routing and outsourcing partners."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        seed: int,
+        replication: int,
+        parts: Parts,
+    ) -> None:
+        self.plan = plan
+        self.seed = seed
+        self.replication = replication
+        self.contacts = parts.contacts
+        self.queues = parts.queues
+        self.pool = parts.pool
+        self.sched = parts.sched
+        self.flow = parts.flow
+        self.journeys = parts.journeys
+        self.in_system = parts.in_system  # per channel: contacts holding a line
+        self.channel_open = parts.channel_open
+        self.personal = plan.policies.personal
         self.personal_group = [plan.group_index(p.group) if p else -1 for p in self.personal]
         ng = len(plan.groups)
         self.seats: list[list[int]] = [[] for _ in range(ng)]  # seat -> agent (-1 empty)
@@ -38,16 +93,35 @@ class Relationship:
         self.personal_groups = {g for g in self.personal_group if g >= 0}
         self.personal_queues: list[deque[int]] = []
         # partners
-        self.partners = list(cfg.partners.values())
+        self.partners = plan.policies.partners
         self.partner_busy = [0] * len(self.partners)
+        self._partner_timer = self.partner_after  # the bound method, made once
         self.partner_of: dict[tuple[int, int], int] = {}
         for k, p in enumerate(self.partners):
             for ch in p.channels:
                 for t in p.contact_types:
                     self.partner_of.setdefault((plan.channel_index(ch), plan.type_index(t)), k)
 
+    def customers_of(self, segment: Ints, block: int, first_id: int) -> NDArray[np.int64]:
+        """Customer ids of a block's arrivals (``first_id``: the first one's contact id): each a
+        new customer, except in segments with personal agents, whose contacts come from the
+        segment's customer base."""
+        ids = np.arange(first_id, first_id + len(segment), dtype=np.int64)
+        for s, p in enumerate(self.personal):
+            if p is not None:
+                mask = segment == s
+                rng = stream(self.seed, self.replication, f"customer/{s}/{block}")
+                ids[mask] = (s + 1) * 10**12 + rng.integers(0, p.customers, int(mask.sum()))
+        return ids
+
+    def renumber(self, remap: Mapping[int, int]) -> None:
+        """Contacts carried over to the next block get new indices; the others leave."""
+        for a, pq in enumerate(self.personal_queues):
+            if pq:
+                self.personal_queues[a] = deque(remap[i] for i in pq if i in remap)
+
     # ------------------------------------------------------------------ seats
-    def _seat_joined(self: Any, a: int, g: int) -> None:
+    def seat_joined(self, a: int, g: int) -> None:
         self.personal_queues.append(deque())
         if g not in self.personal_groups:
             self.seat_of.append(-1)
@@ -61,86 +135,95 @@ class Relationship:
             seats[s] = a
         self.seat_of.append(s)
 
-    def _seat_left(self: Any, a: int, now: float) -> None:
+    def seat_left(self, a: int, now: float) -> None:
+        ct = self.contacts
         s = self.seat_of[a]
         if s < 0:
             return
-        self.seats[self.agent_group[a]][s] = -1
+        self.seats[self.pool.agent_group[a]][s] = -1
         self.seat_of[a] = -1
         waiting = list(self.personal_queues[a])
         self.personal_queues[a].clear()
         for i in waiting:  # those waiting for this agent move on at once
-            if self.status[i] == WAITING and self.target[i] == a:
+            if ct.status[i] == WAITING and ct.target[i] == a:
                 self._personal_step(i, now)
 
     # ------------------------------------------------------------------ personal routing
-    def _personal_arrival(self: Any, i: int, now: float) -> bool:
+    def personal_arrival(self, i: int, now: float) -> bool:
         """Route a contact of a personal segment; False if it goes to the pool at once (also
         when the personal group cannot serve its type on its channel)."""
-        seg = self.segment[i]
+        ct = self.contacts
+        seg = ct.segment[i]
         g = self.personal_group[seg]
         seats = self.seats[g]
-        q = self.qlist[self.qid[i]]
+        q = self.queues.qlist[ct.qid[i]]
         if not seats or not any(g in groups for groups in q.ranks):
             return False
-        seat = self.customer[i] % len(seats)
-        self.served_by[i] = PERSONAL
-        return self._offer_personal(i, seats[seat], now, self.personal[seg].wait, seat)
+        seat = ct.customer[i] % len(seats)
+        ct.served_by[i] = PERSONAL
+        personal = self.personal[seg]
+        assert personal is not None  # the segment has a personal group
+        return self._offer_personal(i, seats[seat], now, personal.wait, seat)
 
-    def _offer_personal(self: Any, i: int, a: int, now: float, patience: float, seat: int) -> bool:
+    def _offer_personal(self, i: int, a: int, now: float, patience: float, seat: int) -> bool:
         """Offer contact ``i`` to agent ``a`` (an empty seat: move on); True if it is handled."""
+        ct = self.contacts
         if a < 0:
             return self._personal_step(i, now, seat)
-        if self.load[a] == 0 and not self.leaving[a]:
-            self.idle[self.agent_group[a]].remove(a)
-            self._serve(i, a, now)
+        if self.pool.load[a] == 0 and not self.pool.leaving[a]:
+            self.pool.idle[self.pool.agent_group[a]].remove(a)
+            self.flow.serve(i, a, now)
             return True
-        self.target[i] = a
-        self.status[i] = WAITING
+        ct.target[i] = a
+        ct.status[i] = WAITING
         self.personal_queues[a].append(i)
-        self._at(patience, self._personal_timeout, (i, a))
+        self.sched.after(patience, self.personal_timeout, (i, a))
         return True
 
-    def _personal_timeout(self: Any, payload: tuple[int, int]) -> None:
+    def personal_timeout(self, payload: tuple[int, int]) -> None:
+        ct = self.contacts
         i, a = payload
-        if self.status[i] == WAITING and self.target[i] == a:
+        if ct.status[i] == WAITING and ct.target[i] == a:
             self.personal_queues[a].remove(i)
-            self._personal_step(i, self.env._now)
+            self._personal_step(i, self.sched.now)
 
-    def _personal_step(self: Any, i: int, now: float, seat: int = -1) -> bool:
+    def _personal_step(self, i: int, now: float, seat: int = -1) -> bool:
         """From the personal agent to the deputy, from the deputy to the pool."""
-        seg = self.segment[i]
-        if self.served_by[i] == PERSONAL:
+        ct = self.contacts
+        seg = ct.segment[i]
+        if ct.served_by[i] == PERSONAL:
             seats = self.seats[self.personal_group[seg]]
             if seat < 0:
-                seat = self.seat_of[self.target[i]] if self.target[i] >= 0 else self.customer[i] % len(seats)
-            self.served_by[i] = DEPUTY
+                seat = self.seat_of[ct.target[i]] if ct.target[i] >= 0 else ct.customer[i] % len(seats)
+            ct.served_by[i] = DEPUTY
             deputy = seats[(seat + 1) % len(seats)] if len(seats) > 1 else -1
-            if deputy >= 0:
-                return self._offer_personal(i, deputy, now, self.personal[seg].deputy_wait, seat + 1)
+            personal = self.personal[seg]
+            if deputy >= 0 and personal is not None:
+                return self._offer_personal(i, deputy, now, personal.deputy_wait, seat + 1)
         # to the pool: the ordinary queue (or an idle agent of any able group)
-        self.served_by[i] = NOBODY
-        self.target[i] = -1
-        was_waiting = self.status[i] == WAITING
-        self.status[i] = 0
-        q = self.qlist[self.qid[i]]
-        if self.channel_open[q.channel] and self._route(i, q, now):
+        ct.served_by[i] = NOBODY
+        ct.target[i] = -1
+        was_waiting = ct.status[i] == WAITING
+        ct.status[i] = PENDING
+        q = self.queues.qlist[ct.qid[i]]
+        if self.channel_open[q.channel] and self.flow.route(i, q, now):
             return True
-        self._enqueue(i, q, now, patience_set=was_waiting)
+        self.flow.enqueue(i, q, now, patience_set=was_waiting)
         return True
 
-    def _take_personal(self: Any, a: int, now: float) -> bool:
+    def take_personal(self, a: int, now: float) -> bool:
         """A freed agent first takes the contacts waiting for it personally."""
+        ct = self.contacts
         pq = self.personal_queues[a]
         while pq:
             i = pq.popleft()
-            if self.status[i] == WAITING and self.target[i] == a:
-                self._serve(i, a, now)
+            if ct.status[i] == WAITING and ct.target[i] == a:
+                self.flow.serve(i, a, now)
                 return True
         return False
 
     # ------------------------------------------------------------------ partners
-    def _partner_check(self: Any, i: int, q: Any, now: float) -> bool:
+    def partner_check(self, i: int, q: Queue, now: float) -> bool:
         """On queueing: send to a partner at once (queue rule) or set its waiting-time rule."""
         k = self.partner_of.get((q.channel, q.ctype), -1)
         if k < 0:
@@ -152,55 +235,58 @@ class Relationship:
                 self._to_partner(i, k, now)
                 return True
         if p.after is not None:
-            self._at(p.after, self._partner_after, (i, k))
+            self.sched.after(p.after, self._partner_timer, (i, k))
         return False
 
-    def _partner_after(self: Any, payload: tuple[int, int]) -> None:
+    def partner_after(self, payload: tuple[int, int]) -> None:
+        ct = self.contacts
         i, k = payload
-        if self.status[i] == WAITING and self.partner_busy[k] < self.partners[k].capacity:
-            self._to_partner(i, k, self.env._now)
+        if ct.status[i] == WAITING and self.partner_busy[k] < self.partners[k].capacity:
+            self._to_partner(i, k, self.sched.now)
 
-    def _to_partner(self: Any, i: int, k: int, now: float) -> None:
-        if self.status[i] == WAITING:
-            self.qlist[self.qid[i]].waiting -= 1
+    def _to_partner(self, i: int, k: int, now: float) -> None:
+        ct = self.contacts
+        if ct.status[i] == WAITING:
+            self.queues.qlist[ct.qid[i]].waiting -= 1
         p = self.partners[k]
         self.partner_busy[k] += 1
-        self.status[i] = IN_SERVICE
-        self.wait[i] = now - self.arrival[i]
-        self.served_by[i] = PARTNER
-        self.agent[i] = k  # the partner's index while in service (see ContactStore._batch)
-        self.talk[i] = self.base_handle[i] * p.handle_factor
-        self.wrap[i] = 0.0
-        self._at(self.talk[i], self._partner_end, i)
+        ct.status[i] = IN_SERVICE
+        ct.wait[i] = now - ct.arrival[i]
+        ct.served_by[i] = PARTNER
+        ct.agent[i] = k  # the partner's index while in service (see Contacts.batch)
+        ct.talk[i] = ct.base_handle[i] * p.handle_factor
+        ct.wrap[i] = 0.0
+        self.sched.after(ct.talk[i], self.partner_end, i)
 
-    def _partner_end(self: Any, i: int) -> None:
-        k = self.agent[i]
+    def partner_end(self, i: int) -> None:
+        ct = self.contacts
+        k = ct.agent[i]
         self.partner_busy[k] -= 1
-        self.status[i] = DONE
-        self.outcome[i] = SERVED
-        q = self.qlist[self.qid[i]]
+        ct.status[i] = DONE
+        ct.outcome[i] = SERVED
+        q = self.queues.qlist[ct.qid[i]]
         if q.lines is not None:
             self.in_system[q.channel] -= 1
-        self.open_contacts -= 1
-        self._service_ended(i, self.partners[k].resolution)
+        self.flow.open_contacts -= 1
+        self.journeys.service_ended(i, self.partners[k].resolution)
         p = self.partners[k]
         if p.after is not None:  # take the longest-waiting contact that has waited long enough
-            now = self.env._now
+            now = self.sched.now
             best, best_t = None, now - p.after
             for (c2, t2), k2 in self.partner_of.items():
                 if k2 != k:
                     continue
-                for q in self.qlist:
+                for q in self.queues.qlist:
                     if q.channel == c2 and q.ctype == t2 and q.items:
-                        j = q.head(self.status)
-                        if j is not None and self.arrival[j] <= best_t:
-                            best, best_t = j, self.arrival[j]
+                        j = q.head(ct.status)
+                        if j is not None and ct.arrival[j] <= best_t:
+                            best, best_t = j, ct.arrival[j]
             if best is not None:
-                q = self.qlist[self.qid[best]]
+                q = self.queues.qlist[ct.qid[best]]
                 q.items.remove(best)
                 self._to_partner(best, k, now)
-        if self.arrivals_done:
-            self._check_done()
+        if self.flow.arrivals_done:
+            self.flow.check_done()
 
 
-__all__ = ["PHASE_DEPUTY", "PHASE_PERSONAL", "PHASE_POOL", "POOL", "Relationship"]
+__all__ = ["PHASE_DEPUTY", "PHASE_PERSONAL", "PHASE_POOL", "POOL", "Parts", "Relationship"]

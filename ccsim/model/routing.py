@@ -68,7 +68,7 @@ class Queue:
         self.waiting = 0  # contacts waiting in it (the deque may also hold some that left)
         self.expires = False  # patience checked at the head, without timers (see above)
         self.on_expire: Callable[[int], None] = _ignore
-        # set once all queues exist (QueueSetup): for the wait predictors
+        # set once all queues exist (queues.Queues): for the wait predictors
         self.able: list[int] = sorted({g for groups in self.ranks for g in groups})  # able groups
         self.same_channel: list[Queue] = []  # the queues of its channel, itself included
         self.ahead: list[Queue] = []  # ... of the same kind whose contacts go first or alike
@@ -127,6 +127,19 @@ def choose_queue(
         if best_key is None or key < best_key:
             best, best_key = q, key
     return best
+
+
+def group_queues(
+    qlist: Sequence[Queue], overflow_delay: Sequence[float], n_groups: int
+) -> list[list[tuple[Queue, float]]]:
+    """Per agent group: the queues it may take from, each with the wait a contact must have had
+    before the group may take it (rank r of the queue's able groups: r x overflow delay)."""
+    out: list[list[tuple[Queue, float]]] = [[] for _ in range(n_groups)]
+    for q in qlist:
+        for r, groups in enumerate(q.ranks):
+            for g in groups:
+                out[g].append((q, r * overflow_delay[q.ctype]))
+    return out
 
 
 def longest_idle(groups: Sequence[int], idle: Sequence[deque[int]], idle_since: list[float]) -> int | None:

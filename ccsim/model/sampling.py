@@ -14,9 +14,14 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
+from numpy.typing import NDArray
 
 from ccsim.model.plan import Plan
-from ccsim.model.timeline import Step
+from ccsim.model.timeline import Floats, Ints, Step
+
+# a column of numbers (its dtype is the column's)
+Array = NDArray[np.number[npt.NBitBase] | np.bool_]
 
 
 def stream(seed: int, replication: int, name: str) -> np.random.Generator:
@@ -25,7 +30,7 @@ def stream(seed: int, replication: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, key))))
 
 
-def step_values(step: Step, t: np.ndarray) -> np.ndarray:
+def step_values(step: Step, t: npt.ArrayLike) -> Floats:
     k = np.searchsorted(step.times, t, side="right") - 1
     return step.values[np.maximum(k, 0)]
 
@@ -34,25 +39,25 @@ def step_values(step: Step, t: np.ndarray) -> np.ndarray:
 class ContactArrays:
     """Columns of the contacts of one replication, sorted by arrival time."""
 
-    arrival: np.ndarray  # simulated time, s
-    stream: np.ndarray  # demand stream index
-    channel: np.ndarray
-    ctype: np.ndarray
-    segment: np.ndarray
-    handle: np.ndarray  # base handle time (proficiency 1, one chat held), s
-    wrap: np.ndarray  # s
-    patience: np.ndarray  # s (inf: never abandons)
-    closed: np.ndarray  # arrived while its channel was closed
-    busyness: np.ndarray  # factor per day (index 0 = first measured day)
-    self_service: np.ndarray  # 1: resolved by self-service, 2: failed, reaches an agent later
+    arrival: Floats  # simulated time, s
+    stream: Ints  # demand stream index
+    channel: Ints
+    ctype: Ints
+    segment: Ints
+    handle: Floats  # base handle time (proficiency 1, one chat held), s
+    wrap: Floats  # s
+    patience: Floats  # s (inf: never abandons)
+    closed: NDArray[np.bool_]  # arrived while its channel was closed
+    busyness: Floats  # factor per day (index 0 = first measured day)
+    self_service: NDArray[np.int8]  # 1: resolved by self-service, 2: failed, reaches an agent later
 
     def __len__(self) -> int:
         return len(self.arrival)
 
 
 def _arrivals(
-    plan: Plan, rate: Step, factors: np.ndarray, rng: np.random.Generator, t0: float, t1: float
-) -> np.ndarray:
+    plan: Plan, rate: Step, factors: Floats, rng: np.random.Generator, t0: float, t1: float
+) -> Floats:
     clock = plan.clock
     cuts = np.unique(np.concatenate([clock.cut_points(), rate.times[rate.times < clock.end], [t0, t1]]))
     cuts = cuts[(cuts >= t0) & (cuts <= t1)]
@@ -66,13 +71,13 @@ def _arrivals(
     return np.sort(starts + rng.random(counts.sum()) * widths)
 
 
-def _choose(rng: np.random.Generator, options: list[int], shares: list[float], n: int) -> np.ndarray:
+def _choose(rng: np.random.Generator, options: list[int], shares: list[float], n: int) -> Ints:
     if len(options) == 1:
         return np.full(n, options[0], dtype=np.int32)
     return np.asarray(options, dtype=np.int32)[rng.choice(len(options), size=n, p=shares)]
 
 
-def busyness_factors(plan: Plan, seed: int, replication: int) -> np.ndarray:
+def busyness_factors(plan: Plan, seed: int, replication: int) -> Floats:
     """One demand factor per day of the run (index 0 = the first measured day)."""
     n_days = max(int(plan.clock.day_of(plan.clock.end - 1e-9)) + 1, 1)
     if plan.busyness is None:
@@ -95,7 +100,7 @@ def sample_contacts(
     replication: int,
     block: int = 0,
     window: tuple[float, float] | None = None,
-    factors: np.ndarray | None = None,
+    factors: Floats | None = None,
 ) -> ContactArrays:
     """The contacts arriving in ``window`` (default: the whole run), from the block's streams."""
     t0, t1 = window if window is not None else (0.0, plan.clock.end)
@@ -138,28 +143,8 @@ def sample_contacts(
             wrap[mask] = wdist.sample(
                 stream(seed, replication, f"wrap/{plan.type_names[ti]}/{block}"), int(mask.sum())
             )
-    patience = np.full(n, np.inf)
-    for si, pdist in enumerate(plan.patience):
-        if pdist is not None:
-            mask = segment == si
-            name = f"patience/{plan.segment_names[si]}/{block}"
-            patience[mask] = pdist.sample(stream(seed, replication, name), int(mask.sum()))
-    for ci, ch in enumerate(plan.channels):
-        override = plan.config.channels[ch.name].patience
-        if override is not None and ch.realtime:  # e.g. a walk-in desk: the channel's patience
-            mask = channel == ci
-            name = f"patience/channel/{ch.name}/{block}"
-            patience[mask] = override.sample(stream(seed, replication, name), int(mask.sum()))
-        if not ch.realtime:  # deferred contacts (e-mail) never abandon
-            patience[channel == ci] = np.inf
-    self_service = np.zeros(n, dtype=np.int8)  # 1: resolved by self-service, 2: it failed
-    for si, d in enumerate(plan.config.demand):
-        if d.self_service is not None:
-            mask = stream_i == si
-            k = int(mask.sum())
-            u = stream(seed, replication, f"self_service/{si}/{block}").random((2, k))
-            code = np.where(u[0] < d.self_service.share, np.where(u[1] < d.self_service.fail, 2, 1), 0)
-            self_service[mask] = code
+    patience = _patience(plan, seed, replication, block, channel, segment)
+    self_service = _self_service(plan, seed, replication, block, stream_i)
     closed = np.zeros(n, dtype=bool)
     for ci, ch in enumerate(plan.channels):
         mask = channel == ci
@@ -177,3 +162,39 @@ def sample_contacts(
         busyness=np.asarray(factors, dtype=float),
         self_service=self_service,
     )
+
+
+def _patience(plan: Plan, seed: int, replication: int, block: int, channel: Ints, segment: Ints) -> Floats:
+    """Patience of a block's arrivals: the segment's, or the channel's where it has its own;
+    deferred contacts (e-mail) never abandon."""
+    n = len(channel)
+    patience = np.full(n, np.inf)
+    for si, pdist in enumerate(plan.patience):
+        if pdist is not None:
+            mask = segment == si
+            name = f"patience/{plan.segment_names[si]}/{block}"
+            patience[mask] = pdist.sample(stream(seed, replication, name), int(mask.sum()))
+    for ci, ch in enumerate(plan.channels):
+        override = plan.policies.channel_patience[ci]
+        if override is not None and ch.realtime:  # e.g. a walk-in desk: the channel's patience
+            mask = channel == ci
+            name = f"patience/channel/{ch.name}/{block}"
+            patience[mask] = override.sample(stream(seed, replication, name), int(mask.sum()))
+        if not ch.realtime:  # deferred contacts (e-mail) never abandon
+            patience[channel == ci] = np.inf
+    return patience
+
+
+def _self_service(plan: Plan, seed: int, replication: int, block: int, stream_i: Ints) -> NDArray[np.int8]:
+    """Per arrival: 1 resolved by self-service, 2 self-service failed (it reaches an agent
+    later), 0 neither."""
+    n = len(stream_i)
+    self_service = np.zeros(n, dtype=np.int8)  # 1: resolved by self-service, 2: it failed
+    for si, spec in enumerate(plan.policies.self_service):
+        if spec is not None:
+            mask = stream_i == si
+            k = int(mask.sum())
+            u = stream(seed, replication, f"self_service/{si}/{block}").random((2, k))
+            code = np.where(u[0] < spec.share, np.where(u[1] < spec.fail, 2, 1), 0)
+            self_service[mask] = code
+    return self_service

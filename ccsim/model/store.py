@@ -1,22 +1,26 @@
-"""The contacts of a replication as columns, a day at a time.
+"""The contacts of a replication as columns, a day at a time, and the codes they carry.
 
 Contacts are drawn and simulated in blocks (a day each). The columns hold the contacts still in
 the system followed by the block's arrivals; contacts created during the run (retrials,
 repeats, callbacks, escalations) are appended. At a block's end the finished contacts go to the
 sink and the others are carried over, renumbered: timers and queues are renumbered with them.
-Columns are ``array.array``: compact, fast to index from Python, and able to grow.
+Columns are ``array.array``: compact, fast to index from Python, and able to grow. Each column
+is one object for the whole run (a block refills it in place), so the centre and its parts may
+keep references to the columns they use.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections import deque
+from collections.abc import Callable, Mapping
 from enum import IntEnum
-from typing import Any
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
+from numpy.typing import NDArray
 
-from ccsim.model.sampling import sample_contacts, stream
+from ccsim.model.sampling import Array, ContactArrays
 
 
 class Status(IntEnum):
@@ -131,76 +135,80 @@ RESULT_COLUMNS = tuple(
 )
 
 
-class ContactStore:
-    """Mixin of ``Centre``: the per-contact columns, blocks, and created contacts."""
+class Contacts:
+    """The per-contact columns (see ``COLUMNS``) of the current block, and created contacts."""
 
-    # the per-contact columns (see COLUMNS), as array.array of the current block
-    arrival: Any
-    channel: Any
-    ctype: Any
-    segment: Any
-    base_handle: Any
-    base_wrap: Any
-    patience: Any
-    closed: Any
-    qid: Any
-    cid: Any
-    customer: Any
-    attempt: Any
-    parent: Any
-    origin: Any
-    status: Any
-    outcome: Any
-    wait: Any
-    talk: Any
-    wrap: Any
-    agent: Any
-    served_by: Any
-    resolved: Any
-    escalated: Any
-    predicted: Any
-    promised: Any
-    target: Any
-    identified: Any
-    stream_of: Any
-    self_service_code: Any
-    nonservice_flag: Any
-    callback_offered: Any
+    arrival: array[float]
+    channel: array[int]
+    ctype: array[int]
+    segment: array[int]
+    base_handle: array[float]
+    base_wrap: array[float]
+    patience: array[float]
+    closed: array[int]
+    qid: array[int]
+    cid: array[int]
+    customer: array[int]
+    attempt: array[int]
+    parent: array[int]
+    origin: array[int]
+    status: array[int]
+    outcome: array[int]
+    wait: array[float]
+    talk: array[float]
+    wrap: array[float]
+    agent: array[int]
+    served_by: array[int]
+    resolved: array[int]
+    escalated: array[int]
+    predicted: array[float]
+    promised: array[float]
+    target: array[int]
+    identified: array[int]
+    stream_of: array[int]
+    self_service_code: array[int]
+    nonservice_flag: array[int]
+    callback_offered: array[int]
+    # the contact's own random numbers (JOURNEY_COLUMNS), filled only when journeys are on
+    key: array[int]
+    u_nonservice: array[float]
+    u_balk: array[float]
+    u_callback_offer: array[float]
+    u_callback_later: array[float]
+    u_escalate: array[float]
+    u_resolve: array[float]
+    u_retry: array[float]
 
-    key: Any
-    u_nonservice: Any
-    u_balk: Any
-    u_callback_offer: Any
-    u_callback_later: Any
-    u_escalate: Any
-    u_resolve: Any
-    u_retry: Any
+    def __init__(self, journeys_on: bool) -> None:
+        self.codes = dict(COLUMNS)  # the columns in use and their array codes
+        if journeys_on:
+            self.codes.update(JOURNEY_COLUMNS)
+        self.cols: dict[str, array[int] | array[float]] = {}
+        for name, code in {**COLUMNS, **JOURNEY_COLUMNS}.items():
+            col: array[int] | array[float] = array(code)
+            setattr(self, name, col)
+            if name in self.codes:
+                self.cols[name] = col
+        # per column in use: its name and the bound append (for created contacts)
+        self._appends = [
+            (name, cast("Callable[[float], None]", col.append)) for name, col in self.cols.items()
+        ]
+        self.n = 0  # contacts in the columns
+        self.n_seen = 0  # contacts drawn so far (their global ids)
+        self.block_end = 0  # block arrivals occupy [carried, block_end); created ones follow
 
-    cols: dict[str, Any]
-    codes: dict[str, str]  # the columns in use and their array codes
-    journeys_on: bool
-    seed: int
-    replication: int
-    n: int
-    n_seen: int
-    next_arrival: int
-    block: int
-    arrivals_done: bool
-    qlist: list[Any]
-    personal_queues: list[deque[int]]
-    per_contact_callbacks: tuple[Any, ...]
-
-    def _np(self, name: str) -> np.ndarray:
+    def view(self, name: str) -> Array:
         """A numpy view of a column (drop it before the column grows)."""
         return np.frombuffer(self.cols[name], dtype=DTYPES[self.codes[name]])
 
-    def _load_block(self: Any, k: int, carry: dict[str, np.ndarray] | None = None) -> None:
-        """Columns of the contacts still in the system (``carry``) followed by block k's arrivals."""
-        t0, t1 = self.blocks[k]
-        c = sample_contacts(self.plan, self.seed, self.replication, k, (t0, t1), self.factors)
+    def load(
+        self, c: ContactArrays, derived: Mapping[str, npt.ArrayLike], carry: Mapping[str, Array] | None
+    ) -> int:
+        """Refill the columns: the contacts still in the system (``carry``) followed by a block's
+        arrivals ``c`` (``derived``: their queue, identification, customer and, with journeys,
+        their own random numbers). Returns the index of the block's first arrival."""
         nb = len(c)
-        qid, identified = self.queue_of(c.channel, c.ctype, c.segment, k)
-        new = {
+        new: dict[str, npt.ArrayLike] = {
             "arrival": c.arrival,
             "channel": c.channel,
             "ctype": c.ctype,
@@ -209,9 +217,7 @@ class ContactStore:
             "base_wrap": c.wrap,
             "patience": c.patience,
             "closed": c.closed,
-            "qid": qid,
             "cid": np.arange(self.n_seen, self.n_seen + nb),
-            "customer": self.customers_of(c.segment, k),
             "attempt": np.ones(nb),
             "parent": np.full(nb, -1),
             "origin": np.full(nb, ARRIVAL),
@@ -227,119 +233,85 @@ class ContactStore:
             "predicted": np.full(nb, np.nan),
             "promised": np.full(nb, np.nan),
             "target": np.full(nb, -1),
-            "identified": identified,
             "stream_of": c.stream,
             "self_service_code": c.self_service,
             "nonservice_flag": np.zeros(nb),
             "callback_offered": np.zeros(nb),
+            **derived,
         }
-        self.codes = dict(COLUMNS)
-        if self.journeys_on:
-            self.codes.update(JOURNEY_COLUMNS)
-            rng = stream(self.seed, self.replication, f"journey/{k}")
-            new["key"] = rng.integers(0, 2**63 - 1, nb)
-            u = rng.random((len(DECISIONS), nb))
-            for d, name in enumerate(DECISIONS):
-                new[f"u_{name}"] = u[d]
         self.n_seen += nb
         live = 0 if carry is None else len(carry["arrival"])
-        self.cols = {}
         for name, code in self.codes.items():
-            col = array(code)
+            data = np.ascontiguousarray(new[name], dtype=DTYPES[code]).tobytes()
             if carry is not None:
-                col.frombytes(np.ascontiguousarray(carry[name], dtype=DTYPES[code]).tobytes())
-            col.frombytes(np.ascontiguousarray(new[name], dtype=DTYPES[code]).tobytes())
-            self.cols[name] = col
-            setattr(self, name, col)
+                data = np.ascontiguousarray(carry[name], dtype=DTYPES[code]).tobytes() + data
+            col = self.cols[name]
+            del col[:]
+            col.frombytes(data)
         self.n = live + nb
-        self.next_arrival = live
-        self.block = k
-        self.block_end = live + nb  # block arrivals occupy [live, block_end); created ones follow
+        self.block_end = live + nb
+        return live
 
-    def _schedule_block(self: Any) -> None:
-        """The first arrival of the loaded block, and the switch to the next block."""
-        if self.next_arrival < self.block_end:
-            self.due = self.arrival[self.next_arrival]
-        if self.block + 1 < len(self.blocks):
-            self._at(self.blocks[self.block][1] - self.env._now, self._switch, None)
-        elif self.next_arrival >= self.block_end:
-            self._arrivals_over()
-            self._check_done()
+    def unfinished(self) -> NDArray[np.bool_]:
+        """At the end of the run: contacts still waiting or in service end 'unfinished' (and
+        nobody served those waiting); returns which contacts have arrived."""
+        status = self.view("status")
+        open_ = (status == WAITING) | (status == IN_SERVICE)
+        self.view("outcome")[open_] = UNFINISHED
+        self.view("served_by")[status == WAITING] = NOBODY
+        arrived: NDArray[np.bool_] = status != PENDING
+        return arrived
 
-    def _switch(self: Any, _payload: None) -> None:
-        """At a block's end: finished contacts go to the sink, the others are carried over."""
-        self._sweep_expired(self.env._now)
-        done = self._np("status") == DONE
-        self.sink(self._batch(done))
-        live = np.flatnonzero(~done)
-        remap = {int(old): new for new, old in enumerate(live.tolist())}
-        carry = {name: self._np(name)[live] for name in self.codes}
-        queue = self._queue
-        for k, (t, prio, eid, timer) in enumerate(queue):
-            if type(timer) is not tuple or timer[0] not in self.per_contact_callbacks:
-                continue  # not a timer of the centre's, or not one that names a contact
-            fn, value = timer
-            i = value if isinstance(value, int) else value[0]
-            if i in remap:  # same time, priority and id: the heap stays a heap
-                value = remap[i] if isinstance(value, int) else (remap[i], *value[1:])
-                queue[k] = (t, prio, eid, (fn, value))
-            else:  # a timer of a contact that has left (patience, overflow, ...): now a no-op
-                queue[k] = (t, prio, eid, (_noop, None))
-        for q in self.qlist:
-            q.items = deque(remap[i] for i in q.items if i in remap)
-        for a, pq in enumerate(self.personal_queues):
-            if pq:
-                self.personal_queues[a] = deque(remap[i] for i in pq if i in remap)
-        self._load_block(self.block + 1, carry)
-        self._schedule_block()
+    def carry_over(self, live: NDArray[np.intp]) -> dict[str, Array]:
+        """Copies of the columns of the contacts ``live`` (to load with the next block)."""
+        return {name: self.view(name)[live] for name in self.codes}
 
-    def _batch(self: Any, mask: np.ndarray) -> dict[str, np.ndarray]:
-        """Result columns of the contacts selected by ``mask`` (copies)."""
-        out = {name: self._np(name)[mask] for name in RESULT_COLUMNS}
+    def batch(self, mask: Array, agent_group: list[int], n_groups: int, lean: bool) -> dict[str, Array]:
+        """Result columns of the contacts selected by ``mask`` (copies). ``lean``: no journey
+        policy is on, so every served contact is resolved."""
+        out = {name: self.view(name)[mask] for name in RESULT_COLUMNS}
         # set here for the contacts of the hot path (Centre._serve_one): an agent took it
         out["served_by"][(out["agent"] >= 0) & (out["served_by"] == NOBODY)] = POOL
-        if not self.journeys_on:  # without journeys every served contact is resolved
+        if lean:
             out["resolved"] = (out["outcome"] == SERVED).astype(out["resolved"].dtype)
-        groups = np.asarray(self.agent_group, dtype=np.int32)
+        groups = np.asarray(agent_group, dtype=np.int32)
         agent = out["agent"]
         out["agent_group"] = np.where(agent >= 0, groups[np.maximum(agent, 0)] if len(groups) else -1, -1)
         partner = out["served_by"] == PARTNER
-        out["agent_group"][partner] = len(self.plan.groups) + agent[partner]  # partner index
+        out["agent_group"][partner] = n_groups + agent[partner]  # partner index
         out["agent"][partner] = -1
         return out
 
-    def _new_contact(self: Any, values: dict[str, Any]) -> int:
+    def new(self, values: dict[str, float]) -> int:
         """Append a contact created during the run; returns its index."""
         i = self.n
-        self.n += 1
-        cid = self.n_seen
+        self.n = i + 1
+        row = CREATED_DEFAULTS | values
+        row["cid"] = self.n_seen
         self.n_seen += 1
-        defaults = {
-            "cid": cid,
-            "status": PENDING,
-            "outcome": UNFINISHED,
-            "wait": np.nan,
-            "talk": np.nan,
-            "wrap": np.nan,
-            "agent": -1,
-            "served_by": NOBODY,
-            "resolved": 0,
-            "escalated": 0,
-            "predicted": np.nan,
-            "promised": np.nan,
-            "target": -1,
-            "closed": 0,
-            "identified": 1,
-            "stream_of": -1,
-            "self_service_code": 0,
-            "nonservice_flag": 0,
-            "callback_offered": 0,
-        }
-        defaults.update(values)
-        for name, col in self.cols.items():
-            col.append(defaults[name])
+        for name, append in self._appends:
+            append(row[name])
         return i
 
 
-def _noop(_payload: object) -> None:
-    """A cancelled timer."""
+# the columns of a contact created during the run that its creator does not set
+CREATED_DEFAULTS: dict[str, float] = {
+    "status": PENDING,
+    "outcome": UNFINISHED,
+    "wait": np.nan,
+    "talk": np.nan,
+    "wrap": np.nan,
+    "agent": -1,
+    "served_by": NOBODY,
+    "resolved": 0,
+    "escalated": 0,
+    "predicted": np.nan,
+    "promised": np.nan,
+    "target": -1,
+    "closed": 0,
+    "identified": 1,
+    "stream_of": -1,
+    "self_service_code": 0,
+    "nonservice_flag": 0,
+    "callback_offered": 0,
+}

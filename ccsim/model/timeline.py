@@ -13,20 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ccsim.config.errors import ConfigError
 from ccsim.config.schema import AgentGroup, Demand, Hours, ProfileFile, ScenarioSection
 from ccsim.units import column_unit, rate_unit
 
 DAY = 86400.0
+Floats = NDArray[np.float64]  # times, rates, values
+Ints = NDArray[np.int32]  # indices
 
 
 @dataclass(frozen=True)
 class Step:
     """A step function: ``values[k]`` holds on ``[times[k], times[k+1])`` (last one forever)."""
 
-    times: np.ndarray
-    values: np.ndarray
+    times: Floats
+    values: Floats
 
     def at(self, t: float) -> float:
         k = int(np.searchsorted(self.times, t, side="right")) - 1
@@ -117,18 +120,18 @@ class Clock:
         self.end = sc.warmup + sc.duration
         self.n_intervals = int(np.ceil(sc.duration / sc.interval - 1e-9))
 
-    def day_of(self, t: np.ndarray | float) -> np.ndarray:
+    def day_of(self, t: Floats | float) -> NDArray[np.int64]:
         """Day index (0 = the day the measured time starts) of simulated times."""
         return np.floor((self.start + np.asarray(t) - self.warmup) / DAY).astype(int)
 
-    def time_of_day(self, t: np.ndarray | float) -> np.ndarray:
+    def time_of_day(self, t: Floats | float) -> Floats:
         return np.mod(self.start + np.asarray(t) - self.warmup, DAY)
 
     def label(self, interval: int) -> str:
         """The clock time at which a measured interval starts, e.g. '09:30' (see ``clock_label``)."""
         return clock_label(self.start + interval * self.interval)
 
-    def interval_of(self, t: np.ndarray) -> np.ndarray:
+    def interval_of(self, t: Floats) -> NDArray[np.int64]:
         """Measured interval index of simulated times (may be < 0 or >= n_intervals)."""
         return np.floor((np.asarray(t) - self.warmup) / self.interval).astype(np.int64)
 
@@ -167,7 +170,7 @@ class Clock:
                 day += 1
         return Step(np.asarray(times), np.asarray(vals))
 
-    def cut_points(self) -> np.ndarray:
+    def cut_points(self) -> Floats:
         """Interval and day boundaries inside the measured time (for arrival pieces)."""
         pts = [self.warmup + k * self.interval for k in range(self.n_intervals)]
         first_midnight = self.warmup + (DAY - self.start) % DAY

@@ -1,0 +1,84 @@
+"""The run cut into blocks (a day each): a block's contacts drawn into the columns.
+
+At a block's end the finished contacts go to the sink and the others are carried over to the
+next block, renumbered (``Centre._switch`` renumbers their timers and queue places).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+from numpy.typing import NDArray
+
+from ccsim.model.plan import Plan
+from ccsim.model.queues import Queues
+from ccsim.model.sampling import Array, blocks, busyness_factors, sample_contacts, stream
+from ccsim.model.store import DECISIONS, DONE, Contacts
+from ccsim.model.timeline import Ints
+
+Customers = Callable[[Ints, int, int], NDArray[np.int64]]  # segment, block, first id -> customers
+
+
+class Blocks:
+    """Which block is loaded, and loading the next one."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        seed: int,
+        replication: int,
+        contacts: Contacts,
+        queues: Queues,
+        customers: Customers,
+    ) -> None:
+        self.plan = plan
+        self.seed = seed
+        self.replication = replication
+        self.contacts = contacts
+        self.queues = queues
+        self.customers = customers  # customer ids of a block's arrivals (relationship routing)
+        self.windows = blocks(plan)
+        self.factors = busyness_factors(plan, seed, replication)
+        self.k = 0  # the block loaded
+
+    @property
+    def last(self) -> bool:
+        """Whether the loaded block is the last."""
+        return self.k + 1 == len(self.windows)
+
+    @property
+    def end(self) -> float:
+        """The end of the loaded block."""
+        return self.windows[self.k][1]
+
+    def load(self, k: int, carry: dict[str, Array] | None = None) -> int:
+        """Columns of the contacts still in the system (``carry``) followed by block k's
+        arrivals; returns the index of its first arrival."""
+        c = sample_contacts(self.plan, self.seed, self.replication, k, self.windows[k], self.factors)
+        qid, identified = self.queues.queue_of(c.channel, c.ctype, c.segment, k)
+        derived: dict[str, npt.ArrayLike] = {
+            "qid": qid,
+            "identified": identified,
+            "customer": self.customers(c.segment, k, self.contacts.n_seen),
+        }
+        if "key" in self.contacts.cols:  # journeys on: each contact's own random numbers
+            rng = stream(self.seed, self.replication, f"journey/{k}")
+            derived["key"] = rng.integers(0, 2**63 - 1, len(c))
+            u = rng.random((len(DECISIONS), len(c)))
+            for d, name in enumerate(DECISIONS):
+                derived[f"u_{name}"] = u[d]
+        self.k = k
+        return self.contacts.load(c, derived, carry)
+
+    def finished(self) -> NDArray[np.bool_]:
+        """Which contacts of the columns have finished."""
+        done: NDArray[np.bool_] = self.contacts.view("status") == DONE
+        return done
+
+    def carry_over(self, done: NDArray[np.bool_]) -> tuple[dict[int, int], dict[str, Array]]:
+        """The new index of each contact still in the system, and copies of its columns."""
+        live = np.flatnonzero(~done)
+        remap = {int(old): new for new, old in enumerate(live.tolist())}
+        return remap, self.contacts.carry_over(live)
