@@ -16,9 +16,9 @@ import pytest
 import simpy
 from simpy.events import NORMAL, URGENT
 
-from ccsim.config.loader import load
 from ccsim.model.centre import Centre
 from ccsim.model.scheduler import Scheduler
+from ccsim.scenario import load
 
 
 def test_simpy_stores_events_as_the_scheduler_expects():
