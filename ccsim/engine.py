@@ -1,7 +1,7 @@
 """Run one replication: plan + seed -> finished contacts (to a sink) and agents' time on shift.
 
 The engine is pure: no printing, no files, no global state. Contacts are drawn and simulated a
-day at a time; each batch of finished contacts goes to ``sink`` (see ``metrics.Accumulator``),
+day at a time; each batch of finished contacts goes to ``sink`` (see ``reducers.Accumulator``),
 so a long run needs memory for the contacts of about one day, not of the whole run. The event
 loop is the scheduler's (``model/scheduler.py``, the one boundary to SimPy).
 """
