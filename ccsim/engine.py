@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ccsim.model.centre import OUTCOMES, Centre
 from ccsim.model.plan import Plan
@@ -26,7 +27,7 @@ class RunInfo:
     replication: int
     spans: Array  # structured: group, agent, start, end (agents present)
     end_time: float  # simulated time when the run stopped
-    duty: Array | None = None  # structured: group, start, end, rostered, absent, off (rota.PIECE)
+    duty: NDArray[np.void] | None = None  # structured: group, start, end, rostered, absent, off (rota.PIECE)
 
     outcome_names = OUTCOMES
 

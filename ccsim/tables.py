@@ -235,7 +235,9 @@ def kpi_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame
     return both.take(order).reset_index(drop=True)
 
 
-def _duty_kpis(kpis: pd.DataFrame, groups: pd.DataFrame, pos: np.ndarray, grp: np.ndarray, duty: np.ndarray) -> None:
+def _duty_kpis(
+    kpis: pd.DataFrame, groups: pd.DataFrame, pos: np.ndarray, grp: np.ndarray, duty: np.ndarray
+) -> None:
     """Absent and off-phone agent-hours and the shares of rostered time they take (absence rate,
     planned shrinkage), per agent group and (absence rate and planned shrinkage) overall, in
     place. ``duty``: (replications, DUTY, agent groups, intervals) seconds."""

@@ -73,7 +73,9 @@ class Break(_Model):
         if self.window is not None:
             w0, w1 = self.window
             if not w0 < w1:
-                raise ValueError(f"window: the first clock time must be before the second (got {self.window})")
+                raise ValueError(
+                    f"window: the first clock time must be before the second (got {self.window})"
+                )
             if w1 - w0 < self.length:
                 raise ValueError(
                     f"window: {(w1 - w0) / 60:g}min is shorter than the break ({self.length / 60:g}min)"

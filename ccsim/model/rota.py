@@ -41,7 +41,14 @@ from ccsim.model.rotaplan import RotaPlan
 from ccsim.model.sampling import stream
 from ccsim.model.timeline import DAY, Clock, Step
 
-PIECE = [("group", np.int32), ("start", float), ("end", float), ("rostered", float), ("absent", float), ("off", float)]
+PIECE = [
+    ("group", np.int32),
+    ("start", float),
+    ("end", float),
+    ("rostered", float),
+    ("absent", float),
+    ("off", float),
+]
 Key = tuple[int, int, int]  # day, shift (0 without shifts), agent
 
 
@@ -78,7 +85,9 @@ class Rota:
             times, level = _schedule(g.rota, g.staffing, plan.clock, plan.horizon, seed, replication)
             target = np.maximum(level[:, 0] - level[:, 1] - level[:, 2], 0.0)
             self.steps[gi] = Step(times, target)
-            parts.append(_pieces(gi, times, level[:, 0], level[:, 1], level[:, 0] - level[:, 1] - target, plan.horizon))
+            parts.append(
+                _pieces(gi, times, level[:, 0], level[:, 1], level[:, 0] - level[:, 1] - target, plan.horizon)
+            )
         self.pieces = np.concatenate(parts)
 
 
@@ -123,7 +132,7 @@ def _step_stints(staffing: Step, clock: Clock, horizon: float) -> list[Stint]:
                 out.append(Stint(day, 0, len(since), s, t, s))
 
     for t in bounds:
-        level = max(int(round(staffing.at(t))), 0)
+        level = max(round(staffing.at(t)), 0)
         close(0 if t in mids else level, t)
         since += [t] * (level - len(since))
     close(0, horizon)

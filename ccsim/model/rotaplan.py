@@ -17,7 +17,9 @@ class RotaPlan:
     absence: Absence | None
     breaks: tuple[Break, ...]
     blocks: tuple[Block, ...]
-    shifts: tuple[tuple[float, float, int], ...] | None  # (clock start, length, agents); None: count or staffing
+    shifts: (
+        tuple[tuple[float, float, int], ...] | None
+    )  # (clock start, length, agents); None: count or staffing
 
 
 def compile_rota(name: str, group: AgentGroup) -> RotaPlan | None:

@@ -178,7 +178,9 @@ def _share(shares: Shares, c: str, g: str, k: int) -> float:
 def _effective(problem: Problem, n: Staffing, alpha: Shares, c: str, k: int) -> float:
     """Agents on duty working on channel c in period k: each group's rostered agents, less
     those absent or off the phones, split by its work mix."""
-    return float(sum(n[g][k] * problem.availability(g, k) * _share(alpha, c, g, k) for g in problem.serves[c]))
+    return float(
+        sum(n[g][k] * problem.availability(g, k) * _share(alpha, c, g, k) for g in problem.serves[c])
+    )
 
 
 def _need(problem: Problem, ch: Any, k: int, row: Any, eff: float) -> float:
