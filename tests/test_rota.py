@@ -4,6 +4,8 @@ their hours and their cost."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -238,3 +240,17 @@ def test_bad_rota_keys_name_path_rule_and_value(tmp_path, key, value, message):
     bad.write_text(text.replace("absence = { rate = 0.08", "absence = { rate = 1.08"))
     result = CliRunner().invoke(app, ["run", str(bad), "-r", "1"])
     assert result.exit_code == 2 and "agents.team.absence.rate: must be < 1.0 (got 1.08)" in result.output
+
+
+def test_results_reference_lists_the_rota_columns():
+    text = (ROOT / "docs" / "reference" / "results.md").read_text(encoding="utf-8")
+    documented = set()
+    for table in re.findall(r"^\| column with a rota \|.*?(?=^[^|]|\Z)", text, re.MULTILINE | re.DOTALL):
+        for row in table.splitlines()[2:]:
+            documented.update(re.findall(r"`([^`]+)`", row.split("|")[1]))
+    r = ccsim.simulate(ccsim.load(ROOT / "configs" / "absence_and_breaks.toml"), replications=2, workers=1)
+    plain = ccsim.simulate(ccsim.load(ROOT / "configs" / "erlang_a.toml"), replications=2, workers=1)
+    new = (set(r.agents.columns) - set(plain.agents.columns)) | {
+        c.removesuffix("_ci95") for c in set(r.summary.columns) - set(plain.summary.columns)
+    }
+    assert new == documented
