@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ccsim.model.centre import OUTCOMES, Centre
 from ccsim.model.plan import Plan
@@ -26,6 +27,7 @@ class RunInfo:
     replication: int
     spans: Array  # structured: group, agent, start, end (agents present)
     end_time: float  # simulated time when the run stopped
+    duty: NDArray[np.void] | None = None  # structured: group, start, end, rostered, absent, off (rota.PIECE)
 
     outcome_names = OUTCOMES
 
@@ -46,4 +48,4 @@ def run_replication(
         centre.pool.spans,
         dtype=[("group", np.int32), ("agent", np.int32), ("start", float), ("end", float)],
     )
-    return RunInfo(replication=replication, spans=spans, end_time=float(sched.now))
+    return RunInfo(replication=replication, spans=spans, end_time=float(sched.now), duty=centre.rota.pieces)

@@ -55,6 +55,11 @@ KPIS = [
     "callback_offers",
     "voicemail",
     "fallback",
+    "absent_hours",
+    "absence_rate",
+    "planned_shrinkage",
+    "off_phone_hours",
+    "rostered_hours",
 ]
 GROUPINGS = ["channel", "segment", "contact_type"]
 

@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.metrics import COUNTS, FLOAT_COUNTS, OUTCOME_NAMES, add_ratios, interval_edges, return_freed_memory
+from ccsim.metrics import (
+    COUNTS,
+    FLOAT_COUNTS,
+    OUTCOME_NAMES,
+    add_ratios,
+    interval_edges,
+    return_freed_memory,
+    span_overlap,
+)
 from ccsim.model.plan import Plan
 from ccsim.model.store import ORIGINS, SERVED_BY
 from ccsim.reducers import Accumulator
@@ -29,6 +37,7 @@ QUANTILES = [50, 90, 99]
 WAIT_COLUMNS = [f"wait_p{q}_s" for q in QUANTILES]
 OFFERED = COUNTS.index("offered")
 DIMENSIONS = ["channel", "segment", "contact_type"]  # the KPI groupings, in the table's order
+DUTY = ["rostered", "absent", "off"]  # agent-seconds of the rota (absence, breaks and blocks)
 
 
 @dataclass
@@ -42,6 +51,7 @@ class Record:
     staffed: np.ndarray  # (agent groups, intervals) seconds
     busy: np.ndarray  # (agent groups, intervals) seconds, a chat weighing 1/concurrency
     contacts: dict[str, np.ndarray] | None = None  # the contacts table's columns, as codes
+    duty: np.ndarray | None = None  # (DUTY, agent groups, intervals) seconds; None: no rota
 
 
 class Layout:
@@ -77,8 +87,9 @@ class Layout:
         self.onehot = np.array(onehot)  # (KPI groups, combos)
 
 
-def record(acc: Accumulator, spans: np.ndarray, layout: Layout) -> Record:
-    """The record of a finished replication (its accumulator and the spans agents were present)."""
+def record(acc: Accumulator, spans: np.ndarray, layout: Layout, duty: np.ndarray | None = None) -> Record:
+    """The record of a finished replication (its accumulator, the spans agents were present and
+    the pieces of its rota, ``rota.PIECE``, when it has one)."""
     counts = np.empty((len(layout.rows), len(COUNTS) + 1))
     counts[:, :-1] = acc.counts.matrix[:, layout.rows].T
     counts[:, -1] = acc.backlog.values[layout.rows]
@@ -91,7 +102,18 @@ def record(acc: Accumulator, spans: np.ndarray, layout: Layout) -> Record:
         staffed=acc.busy.staffed(spans),
         busy=acc.busy.values.copy(),
         contacts=acc.contacts.columns() if acc.contacts is not None else None,
+        duty=duty_seconds(duty, acc.busy.edges, acc.busy.n_groups) if duty is not None else None,
     )
+
+
+def duty_seconds(pieces: np.ndarray, edges: np.ndarray, n_groups: int) -> np.ndarray:
+    """Agent-seconds rostered, absent and off the phones per agent group x interval."""
+    out = np.zeros((len(DUTY), n_groups, len(edges) - 1))
+    for g in range(n_groups):
+        p = pieces[pieces["group"] == g]
+        for k, name in enumerate(DUTY):
+            out[k, g] = span_overlap(p["start"], p["end"], p[name], edges)
+    return out
 
 
 def wait_percentiles(waits: tuple[np.ndarray, ...], layout: Layout) -> np.ndarray:
@@ -161,6 +183,9 @@ def agents_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
     )
     out["agents"] = out["staffed_s"] / np.diff(edges)[k_iv]
     out["occupancy"] = _ratio(busy, staffed)
+    if records and records[0].duty is not None:  # a rota: absence, breaks or blocks
+        duty = np.concatenate([r.duty.reshape(len(DUTY), -1) for r in records if r.duty is not None], axis=1)
+        out["rostered_s"], out["absent_s"], out["off_phone_s"] = duty
     return out
 
 
@@ -200,12 +225,34 @@ def kpi_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame
             "agents": (staffed_g / plan.clock.duration).ravel(),
         }
     )
+    if records[0].duty is not None:
+        _duty_kpis(kpis, groups, pos, grp, np.stack([r.duty for r in records if r.duty is not None]))
     # replication by replication: its KPI rows, then its agent groups' rows
     order = np.argsort(
         np.concatenate([pos * 2, np.repeat(np.arange(len(records)), n_groups) * 2 + 1]), kind="stable"
     )
     both = pd.concat([kpis, groups], ignore_index=True)
     return both.take(order).reset_index(drop=True)
+
+
+def _duty_kpis(
+    kpis: pd.DataFrame, groups: pd.DataFrame, pos: np.ndarray, grp: np.ndarray, duty: np.ndarray
+) -> None:
+    """Absent and off-phone agent-hours and the shares of rostered time they take (absence rate,
+    planned shrinkage), per agent group and (absence rate and planned shrinkage) overall, in
+    place. ``duty``: (replications, DUTY, agent groups, intervals) seconds."""
+    per_group = duty.sum(axis=3)  # (replications, DUTY, groups)
+    rostered, absent, off = (per_group[:, k].ravel() for k in range(len(DUTY)))
+    groups["rostered_hours"] = rostered / 3600.0
+    groups["absent_hours"] = absent / 3600.0
+    groups["off_phone_hours"] = off / 3600.0
+    groups["absence_rate"] = _ratio(absent, rostered)
+    groups["planned_shrinkage"] = _ratio(off, rostered)
+    total = per_group.sum(axis=2)  # (replications, DUTY)
+    overall = grp == 0
+    kpis["absent_hours"] = np.where(overall, total[pos, 1] / 3600.0, np.nan)
+    kpis["absence_rate"] = np.where(overall, _ratio(total[:, 1], total[:, 0])[pos], np.nan)
+    kpis["planned_shrinkage"] = np.where(overall, _ratio(total[:, 2], total[:, 0])[pos], np.nan)
 
 
 def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from ccsim import distributions as D
 from ccsim.config import economics as E
 from ccsim.config import limits
 from ccsim.config import policies as P
+from ccsim.config import rota as R
 from ccsim.config import schema as S
 from ccsim.units import format_duration
 
@@ -35,6 +36,9 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("demand", "`[[demand]]`", S.Demand),
     ("agent-group", "`[agents.NAME]`", S.AgentGroup),
     ("shift", "`agents.NAME.shifts`", S.Shift),
+    ("absence", "`agents.NAME.absence`", R.Absence),
+    ("break", "`agents.NAME.breaks`", R.Break),
+    ("block", "`agents.NAME.blocks`", R.Block),
     ("profile-file", "CSV columns: `{ file = ..., column = ... }`", S.ProfileFile),
     ("routing", "`[routing]`", S.Routing),
     # the customer's journey (ccsim/config/policies.py)

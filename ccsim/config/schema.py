@@ -35,6 +35,7 @@ from ccsim.config.policies import (
     Retrial,
     SelfService,
 )
+from ccsim.config.rota import Absence, Block, Break
 from ccsim.distributions import Distribution, Factor, Seconds, units_required
 from ccsim.units import parse_clock, parse_duration, parse_rate
 
@@ -363,8 +364,13 @@ class AgentGroup(_Model):
         ge=0,
         lt=1,
         description="share of paid time not available (breaks, training, absence): paid hours = "
-        "hours on duty / (1 - shrinkage) (default: costs.shrinkage)",
+        "hours on duty / (1 - shrinkage) (default: costs.shrinkage); with absence, breaks or "
+        "blocks simulated, the share of paid time they leave out (holidays, say)",
     )
+    # the agents as they really are (ccsim.config.rota)
+    absence: Absence | None = Field(None, description="unplanned absence, drawn per day (off by default)")
+    breaks: list[Break] | None = Field(None, description="breaks per shift, staggered across the agents")
+    blocks: list[Block] | None = Field(None, description="daily training or meeting blocks off the phones")
 
     @model_validator(mode="after")
     def _one_form(self) -> AgentGroup:

@@ -113,11 +113,18 @@ def group_rates(config: ScenarioConfig) -> tuple[dict[str, float], dict[str, flo
 
 
 def agent_money(agents: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
-    """The agents table with ``paid_hours`` and ``staffing`` (cost) per row."""
+    """The agents table with ``paid_hours`` and ``staffing`` (cost) per row. With a rota
+    (absence, breaks, blocks simulated) paid time is the time on duty plus the planned
+    off-phone time plus the absent time where absence is paid, grossed up by the shrinkage
+    left (what is not simulated)."""
     cost, shrink = group_rates(config)
     out = agents[["replication", "interval", "start_s", "agent_group", "staffed_s"]].copy()
     name = out["agent_group"].astype(str)
-    out["paid_hours"] = out["staffed_s"] / 3600.0 / (1.0 - name.map(shrink).astype(float))
+    paid_s = out["staffed_s"]
+    if "rostered_s" in agents.columns:
+        sick_pay = {n: float(g.absence is not None and g.absence.paid) for n, g in config.agents.items()}
+        paid_s = paid_s + agents["off_phone_s"] + agents["absent_s"] * name.map(sick_pay).astype(float)
+    out["paid_hours"] = paid_s / 3600.0 / (1.0 - name.map(shrink).astype(float))
     out["staffing"] = out["paid_hours"] * name.map(cost).astype(float)
     return out
 

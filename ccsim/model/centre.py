@@ -21,6 +21,7 @@ from ccsim.model.patience import Patience
 from ccsim.model.plan import Plan
 from ccsim.model.queues import Queues
 from ccsim.model.relationship import Parts, Relationship
+from ccsim.model.rota import Rota
 from ccsim.model.routing import Queue
 from ccsim.model.sampling import Array
 from ccsim.model.scheduler import Scheduler
@@ -93,8 +94,9 @@ class Centre:
                       in_system=self.in_system, channel_open=self.channel_open)  # fmt: skip
         self.relationship = Relationship(plan, seed, replication, parts)
         rel = self.relationship
+        self.rota = Rota(plan, seed, replication)  # absence, breaks and blocks (if any)
         self.workforce = Workforce(
-            plan, sched, self.pool, self, self.channel_open, rel.seat_joined, rel.seat_left
+            plan, sched, self.pool, self, self.channel_open, rel.seat_joined, rel.seat_left, self.rota.steps
         )
         gave_up = self.journeys.gave_up if self.journeys_on else None
         self.patience = Patience(self.contacts, self.queues, sched, self, gave_up)

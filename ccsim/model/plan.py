@@ -17,6 +17,7 @@ from ccsim.config.schema import ScenarioConfig, ServiceLevel
 from ccsim.distributions import Distribution
 from ccsim.model import timeline
 from ccsim.model.policies import Policies, compile_policies
+from ccsim.model.rotaplan import RotaPlan, compile_rota
 from ccsim.model.timeline import Clock, Floats, Step
 
 
@@ -53,6 +54,7 @@ class GroupPlan:
     staffing: Step
     channels: frozenset[int]
     proficiency: dict[int, float]  # skill index -> proficiency
+    rota: RotaPlan | None = None  # absence, breaks and blocks (None: on duty as staffed)
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,7 @@ def _groups(
             staffing=timeline.staffing(g, n, clock, base_dir, horizon),
             channels=frozenset(names.channels[c] for c in g.channels),
             proficiency={names.skills[s]: p for s, p in g.proficiency.items()},
+            rota=compile_rota(n, g),
         )
         for n, g in cfg.agents.items()
     ]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ccsim.model.flow import Flow
 from ccsim.model.plan import Plan
 from ccsim.model.scheduler import Scheduler
+from ccsim.model.timeline import Step
 
 
 class AgentPool:
@@ -74,6 +75,7 @@ class Workforce:
         channel_open: list[bool],
         seated: Callable[[int, int], None],
         unseated: Callable[[int, float], None],
+        duty: list[Step] | None = None,
     ) -> None:
         self.plan = plan
         self.sched = sched
@@ -82,11 +84,14 @@ class Workforce:
         self.seated = seated  # an agent joined its group (personal seats)
         self.unseated = unseated  # an agent left
         self.channel_open = channel_open  # per channel: its queue is worked
+        # per group: the agents to have on duty (``rota.Rota``: absence, breaks and blocks
+        # taken off the plan's staffing), else the plan's staffing
+        self.duty = duty if duty is not None else [g.staffing for g in plan.groups]
 
     def schedule(self, horizon: float) -> None:
         """The timers of the staffing changes and opening hours before ``horizon``."""
-        for g, gp in enumerate(self.plan.groups):
-            for t, v in gp.staffing.changes():
+        for g, step in enumerate(self.duty):
+            for t, v in step.changes():
                 if t < horizon:
                     self.sched.after(t, self.staff, (g, int(v)))
         for c, ch in enumerate(self.plan.channels):
