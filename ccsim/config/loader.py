@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
+from ccsim.config import choice as C
 from ccsim.config import economics as E
 from ccsim.config import policies as P
 from ccsim.config import schema as S
@@ -61,6 +62,8 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "contact_types.*.decline": _DIST_KEYS,
     "demand.self_service": _fields(P.SelfService),
     "partners.*": _fields(P.Partner),
+    "choice": _fields(C.Choice),
+    "scope_communication": _fields(C.ScopeCommunication),
     "costs": _fields(E.Costs),
     "costs.telephony.*": _fields(E.Telephony),
     "value": _fields(E.Value),
@@ -313,6 +316,9 @@ def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
                 f"contact_types.{name}.decline: required for a type outside the scope when "
                 "routing.out_of_scope = 'decline' (the agent time to decline it)"
             )
+    names = {"channel": list(chans), "contact type": list(types), "segment": list(segs)}
+    out_of_scope = [name for name, t in types.items() if not t.in_scope]
+    problems += C.name_problems(cfg.choice, cfg.scope_communication, names, out_of_scope)
     for name, p in cfg.partners.items():
         for j, tname in enumerate(p.contact_types):
             _check_name(problems, f"partners.{name}.contact_types[{j}]", tname, types, "contact type")
@@ -329,7 +335,10 @@ def reachable(cfg: S.ScenarioConfig) -> set[tuple[str, str, str]]:
     for d in cfg.demand:
         types = d.contact_type if isinstance(d.contact_type, dict) else {d.contact_type: 1.0}
         segs = d.segment if isinstance(d.segment, dict) else {d.segment: 1.0}
-        todo += [(d.channel, t, s) for t in types for s in segs]
+        channels = [d.channel]
+        if cfg.choice is not None and d.channel in cfg.choice.channels:  # it may choose another
+            channels = cfg.choice.channels
+        todo += [(c, t, s) for c in channels for t in types for s in segs]
     while todo:
         item = todo.pop()
         if item in found:

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from ccsim.config import economics as E
+from ccsim.config.choice import Choice, ScopeCommunication
 from ccsim.config.policies import (
     Acknowledgement,
     Announcement,
@@ -423,6 +424,11 @@ class ScenarioConfig(_Model):
     agents: dict[Name, AgentGroup] = Field(min_length=1)
     routing: Routing = Field(default_factory=lambda: Routing())
     partners: dict[Name, Partner] = Field(default_factory=dict, description="outsourcing partners")
+    # customers who react (ccsim.config.choice)
+    choice: Choice | None = Field(None, description="customers choose their channel by the expected wait")
+    scope_communication: ScopeCommunication | None = Field(
+        None, description="communicating the scope: fewer out-of-scope contacts, at a cost"
+    )
     # money, customer value and experience (ccsim.config.economics)
     costs: E.Costs = Field(
         default_factory=lambda: E.Costs(), description="telephony, self-service and callback costs"

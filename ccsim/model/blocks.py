@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
+from ccsim.model import scope
 from ccsim.model.plan import Plan
 from ccsim.model.queues import Queues
 from ccsim.model.sampling import Array, blocks, busyness_factors, sample_contacts, stream
@@ -69,6 +70,11 @@ class Blocks:
             u = rng.random((len(DECISIONS), len(c)))
             for d, name in enumerate(DECISIONS):
                 derived[f"u_{name}"] = u[d]
+        communicated = self.plan.policies.scope
+        if communicated is not None:  # out-of-scope arrivals deterred by the communicated scope
+            c, derived = scope.thin(
+                c, derived, scope.still_contacting(communicated, self.seed, self.replication, k, c)
+            )
         self.k = k
         return self.contacts.load(c, derived, carry)
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from ccsim.model import routing
 from ccsim.model.blocks import Blocks
+from ccsim.model.choice import ChannelChoice
 from ccsim.model.journeys import Journeys
 from ccsim.model.patience import Patience
 from ccsim.model.plan import Plan
@@ -26,6 +27,7 @@ from ccsim.model.routing import Queue
 from ccsim.model.sampling import Array
 from ccsim.model.scheduler import Scheduler
 from ccsim.model.store import (
+    ARRIVAL,
     BLOCKED,
     CALLBACK_MADE,
     DONE,
@@ -101,6 +103,10 @@ class Centre:
         gave_up = self.journeys.gave_up if self.journeys_on else None
         self.patience = Patience(self.contacts, self.queues, sched, self, gave_up)
         self.days = Blocks(plan, seed, replication, self.contacts, self.queues, rel.customers_of)
+        spec = plan.policies.choice  # customers who choose their channel (None: off)
+        self.choice = (
+            ChannelChoice(spec, plan, self.contacts, self.queues, self.pool, self.journeys) if spec else None
+        )
 
     def _build_routing(self, plan: Plan) -> None:
         """Per group: the queues it may take from, with the wait needed first (overflow)."""
@@ -227,6 +233,8 @@ class Centre:
         self._accept(i, self.sched.now)
 
     def _accept(self, i: int, now: float) -> None:
+        if self.choice is not None and self.origin[i] == ARRIVAL:
+            self.choice.choose(i, now)  # it may arrive on another channel
         q = self.qlist[self.qid[i]]
         c = q.channel
         if (

@@ -23,6 +23,7 @@ from ccsim.config.policies import (
 )
 from ccsim.config.schema import ScenarioConfig
 from ccsim.distributions import Distribution
+from ccsim.model.choiceplan import ChoicePlan, ScopePlan, compile_choice, compile_scope
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class Policies:
     self_service: list[SelfService | None]
     partners: list[Partner]
     head_start_priority: bool  # routing.priority = 'head_start'
+    # customers who react (model/choiceplan.py)
+    choice: ChoicePlan | None = None  # customers choose their channel
+    scope: ScopePlan | None = None  # fewer out-of-scope arrivals
 
     @property
     def journeys_on(self) -> bool:
@@ -65,6 +69,7 @@ class Policies:
             or bool(self.partners)
             or any(x is not None for x in self.self_service)
             or any(p is not None for p in self.personal)
+            or self.choice is not None
         )
 
     def with_patience_scaled(self, factor: float) -> Policies:
@@ -99,4 +104,6 @@ def compile_policies(cfg: ScenarioConfig) -> Policies:
         self_service=[d.self_service for d in cfg.demand],
         partners=list(cfg.partners.values()),
         head_start_priority=cfg.routing.priority == "head_start",
+        choice=compile_choice(cfg),
+        scope=compile_scope(cfg),
     )

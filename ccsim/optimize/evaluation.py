@@ -26,6 +26,7 @@ MONEY_COLUMNS = [
     "partner",
     "self_service",
     "callback",
+    "scope_communication",
     "service_cost",
     "lost_revenue",
     "lost_lifetime_value",
