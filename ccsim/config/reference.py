@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 
 from ccsim import distributions as D
+from ccsim.config import choice as C
 from ccsim.config import economics as E
 from ccsim.config import limits
 from ccsim.config import policies as P
@@ -53,6 +54,9 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("callback", "`channels.NAME.callback`", P.Callback),
     ("acknowledgement", "`channels.NAME.acknowledgement`", P.Acknowledgement),
     ("partner", "`[partners.NAME]`", P.Partner),
+    # customers who react (ccsim/config/choice.py)
+    ("choice", "`[choice]`", C.Choice),
+    ("scope-communication", "`[scope_communication]`", C.ScopeCommunication),
     # money and experience (ccsim/config/economics.py)
     ("costs", "`[costs]`", E.Costs),
     ("telephony", "`costs.telephony.CHANNEL`", E.Telephony),
