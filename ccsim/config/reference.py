@@ -37,6 +37,7 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("shift", "`agents.NAME.shifts`", S.Shift),
     ("profile-file", "CSV columns: `{ file = ..., column = ... }`", S.ProfileFile),
     ("routing", "`[routing]`", S.Routing),
+    ("blending", "`routing.blending`", P.Blending),
     # the customer's journey (ccsim/config/policies.py)
     ("personal", "`segments.NAME.personal`", P.Personal),
     ("identification", "`segments.NAME.identification`", P.Identification),
@@ -48,6 +49,7 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("announcement", "`channels.NAME.announcement`", P.Announcement),
     ("callback", "`channels.NAME.callback`", P.Callback),
     ("acknowledgement", "`channels.NAME.acknowledgement`", P.Acknowledgement),
+    ("chase", "`channels.NAME.acknowledgement.chase`", P.Chase),
     ("partner", "`[partners.NAME]`", P.Partner),
     # money and experience (ccsim/config/economics.py)
     ("costs", "`[costs]`", E.Costs),

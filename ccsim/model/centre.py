@@ -131,7 +131,7 @@ class Centre:
         self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
         blend = plan.policies.blending
         self.blending = (
-            Blending(blend, self.group_queues, self.idle) if blend.rule != "realtime_first" else None
+            Blending(blend, self.group_queues, self.pool.idle) if blend.rule != "realtime_first" else None
         )
         self.reserving = self.blending is not None and self.blending.reserving
         self.unreserved: Callable[[list[int]], list[int]] = (
