@@ -29,6 +29,7 @@ from ccsim.model.plan import Plan
 from ccsim.model.store import (
     ABANDONED,
     ARRIVAL,
+    CHASE,
     COLUMNS,
     DEPUTY,
     DTYPES,
@@ -200,11 +201,28 @@ class IntervalCounts:
         for code in (PERSONAL, DEPUTY, POOL, PARTNER):
             count(f"served_{SERVED_BY[code]}", served & (by == code))
         count("wait_personal_s", np.where(served & ((by == PERSONAL) | (by == DEPUTY)), wait, 0.0))
-        count("promised", ~np.isnan(b["promised"]))
+        promised = ~np.isnan(b["promised"])
+        count("promised", promised)
         count("promise_kept", m.kept)
+        if promised.any():
+            self._lateness(m, promised)
+        chase = origin == CHASE
+        if chase.any():
+            count("chases", chase)
+            count("chase_work_s", np.where(chase & served, b["talk"] + b["wrap"], 0.0))
         announced = ~np.isnan(b["predicted"]) & served
         count("announced", announced)
         count("announce_error_s", np.where(announced, wait - np.nan_to_num(b["predicted"]), 0.0))
+
+    def _lateness(self, m: Measured, promised: np.ndarray) -> None:
+        """Promises answered late: how many, by how much in all, more than 1 h, 4 h, 24 h late."""
+        b, count = m.b, self.count
+        late = promised & m.served & ~m.kept
+        by = np.where(late, b["arrival"] + b["wait"] - b["promised"], 0.0)
+        count("late_answered", late)
+        count("lateness_s", by)
+        for hours in (1, 4, 24):
+            count(f"late_over_{hours}h", by > hours * 3600.0)
 
 
 class WaitSample:

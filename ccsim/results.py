@@ -43,6 +43,11 @@ KPIS = [
     "asa_personal_s",
     "partner_share",
     "promise_kept_rate",
+    "mean_lateness_s",
+    "late_answered",
+    "late_over_1h",
+    "late_over_4h",
+    "late_over_24h",
     "callback_take_up",
     "announce_bias_s",
     "retrials",
@@ -60,6 +65,9 @@ KPIS = [
     "planned_shrinkage",
     "off_phone_hours",
     "rostered_hours",
+    "chases",
+    "chase_work_s",
+    "chased",
 ]
 GROUPINGS = ["channel", "segment", "contact_type"]
 

@@ -75,15 +75,17 @@ def test_the_choice_follows_the_logit_of_the_expected_waits() -> None:
 def test_a_slower_chat_moves_demand_to_the_phone() -> None:
     """Fewer chat agents: longer chat waits, so more customers choose the phone; the same
     customers arrive in both runs (common random numbers)."""
-    fast = ccsim.simulate(scenario(TWO), replications=6, seed=2)
-    slow = ccsim.simulate(scenario(TWO, **{"agents.digital.count": 4}), replications=6, seed=2)
+    fast = ccsim.simulate(scenario(TWO), replications=8, seed=2)
+    slow = ccsim.simulate(scenario(TWO, **{"agents.digital.count": 4}), replications=8, seed=2)
     share = {}
     for name, res in (("fast", fast), ("slow", slow)):
         per = res.per_replication
         per = per[per["group_by"] == "channel"].pivot(index="replication", columns="group", values="offered")
         share[name] = (per["phone"] / (per["phone"] + per["chat"])).to_numpy()
     diff = share["slow"] - share["fast"]
-    assert diff.mean() - t_half_width(diff) > 0.02, diff
+    # the phone's share rises in every replication, and significantly on the paired difference
+    # (the amount per contact against the logit is the test above)
+    assert (diff > 0).all() and diff.mean() - t_half_width(diff) > 0, diff
     # the same customers: arrival times and types of the first arrivals are the same
     a, b = (r.contacts[r.contacts["origin"] == "arrival"] for r in (fast, slow))
     assert np.array_equal(a["arrival_s"].to_numpy(), b["arrival_s"].to_numpy())
@@ -93,7 +95,7 @@ def test_closing_the_phone_moves_evening_demand_to_chat_and_email() -> None:
     raw = ccsim.load(ROOT / "configs" / "channel_choice.toml").raw
     late = scenario(raw)  # the phone closes at 18:00
     open_ = scenario(raw, **{"channels.phone.hours": "08:00-20:00"})
-    res = {k: ccsim.simulate(s, replications=4, seed=3) for k, s in (("late", late), ("open", open_))}
+    res = {k: ccsim.simulate(s, replications=8, seed=3) for k, s in (("late", late), ("open", open_))}
     evening = {}
     for k, r in res.items():
         iv = r.intervals

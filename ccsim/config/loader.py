@@ -53,6 +53,11 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "channels.*.announcement": _fields(P.Announcement),
     "channels.*.callback": _fields(P.Callback),
     "channels.*.acknowledgement": _fields(P.Acknowledgement),
+    "channels.*.acknowledgement.chase": _fields(P.Chase),
+    "channels.*.acknowledgement.chase.after": _DIST_KEYS,
+    "channels.*.acknowledgement.chase.after_promise": _DIST_KEYS,
+    "channels.*.acknowledgement.chase.handle": _DIST_KEYS,
+    "routing.blending": _fields(P.Blending),
     "channels.*.patience": _DIST_KEYS,
     "segments.*.personal": _fields(P.Personal),
     "segments.*.identification": _fields(P.Identification),
@@ -74,6 +79,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "value.uncertainty": _fields(E.Uncertainty),
     "experience": _fields(E.Experience),
     "experience.csat": _fields(E.Csat),
+    "experience.csat.early_answer": _fields(E.WaitCurve),
     "experience.ces": _fields(E.Ces),
     "experience.nps": _fields(E.Nps),
     "frontier": _fields(E.Frontier),
@@ -284,6 +290,15 @@ def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
             _check_name(
                 problems, f"channels.{name}.fallback_channel", chan.fallback_channel, chans, "channel"
             )
+    for name, chan in chans.items():
+        ack = chan.acknowledgement
+        if ack is not None:
+            for sname in ack.segments:
+                _check_name(problems, f"channels.{name}.acknowledgement.segments", sname, segs, "segment")
+            for cname in (ack.chase.channels or {}) if ack.chase is not None else {}:
+                where = f"channels.{name}.acknowledgement.chase.channels"
+                _check_name(problems, where, cname, chans, "channel")
+    promise_rules(cfg, problems)
     for name, seg in segs.items():
         if seg.personal is not None:
             _check_name(
@@ -326,6 +341,26 @@ def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
             _check_name(problems, f"partners.{name}.channels[{j}]", cname, chans, "channel")
 
 
+def promise_rules(cfg: S.ScenarioConfig, problems: list[str]) -> None:
+    """Promise ordering needs promises, and a blending rule needs agents who blend."""
+    receipts = [c for c, ch in cfg.channels.items() if ch.acknowledgement and ch.acknowledgement.receipt]
+    if cfg.routing.deferred_order == "promise" and not receipts:
+        problems.append(
+            "routing.deferred_order: 'promise' orders the work of channels with an acknowledgement "
+            "that promises an answer time, and no channel has one (value 'promise')"
+        )
+    blend = cfg.routing.blending.rule
+    if blend != "realtime_first" and not any(
+        any(cfg.channels[c].realtime for c in g.channels if c in cfg.channels)
+        and any(not cfg.channels[c].realtime for c in g.channels if c in cfg.channels)
+        for g in cfg.agents.values()
+    ):
+        problems.append(
+            f"routing.blending.rule: {blend!r} applies to agent groups that serve both real-time and "
+            "deferred channels, and no group does"
+        )
+
+
 def reachable(cfg: S.ScenarioConfig) -> set[tuple[str, str, str]]:
     """Every (channel, contact type, segment) a contact can have: from the demand, and from
     what contacts lead to (retrials, repeats, escalations, fallbacks). The segment is the
@@ -355,5 +390,8 @@ def reachable(cfg: S.ScenarioConfig) -> set[tuple[str, str, str]]:
             nxt.append((ctype.escalation.channel or ch, ctype.escalation.to, s))
         if chan.fallback_channel is not None:
             nxt.append((chan.fallback_channel, t, s))
+        chase = chan.acknowledgement.chase if chan.acknowledgement is not None else None
+        if chase is not None:
+            nxt += [(c, t, s) for c in chase.channels or {}]
         todo += [x for x in nxt if x not in found]
     return found

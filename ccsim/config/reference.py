@@ -42,6 +42,7 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("block", "`agents.NAME.blocks`", R.Block),
     ("profile-file", "CSV columns: `{ file = ..., column = ... }`", S.ProfileFile),
     ("routing", "`[routing]`", S.Routing),
+    ("blending", "`routing.blending`", P.Blending),
     # the customer's journey (ccsim/config/policies.py)
     ("personal", "`segments.NAME.personal`", P.Personal),
     ("identification", "`segments.NAME.identification`", P.Identification),
@@ -53,6 +54,7 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("announcement", "`channels.NAME.announcement`", P.Announcement),
     ("callback", "`channels.NAME.callback`", P.Callback),
     ("acknowledgement", "`channels.NAME.acknowledgement`", P.Acknowledgement),
+    ("chase", "`channels.NAME.acknowledgement.chase`", P.Chase),
     ("partner", "`[partners.NAME]`", P.Partner),
     # customers who react (ccsim/config/choice.py)
     ("choice", "`[choice]`", C.Choice),

@@ -26,6 +26,7 @@ from ccsim.config.choice import Choice, ScopeCommunication
 from ccsim.config.policies import (
     Acknowledgement,
     Announcement,
+    Blending,
     Callback,
     Escalation,
     Identification,
@@ -410,6 +411,15 @@ class Routing(_Model):
     )
     out_of_scope: Literal["serve", "decline"] = Field(
         "serve", description="contact types outside the scope are served in full or declined briefly"
+    )
+    deferred_order: Literal["arrival", "promise"] = Field(
+        "arrival",
+        description="order of the deferred work of channels with an acknowledgement: 'arrival' "
+        "(oldest first) or 'promise' (earliest promised answer first)",
+    )
+    blending: Blending = Field(
+        default_factory=lambda: Blending(),
+        description="how agents of both real-time and deferred channels choose their next contact",
     )
 
 

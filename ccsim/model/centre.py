@@ -12,14 +12,17 @@ object each for the whole run). Routing decisions are delegated to ``routing``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from bisect import insort
+from collections.abc import Callable, Sequence
 
 from ccsim.model import routing
+from ccsim.model.blending import Blending
 from ccsim.model.blocks import Blocks
 from ccsim.model.choice import ChannelChoice
 from ccsim.model.journeys import Journeys
 from ccsim.model.patience import Patience
 from ccsim.model.plan import Plan
+from ccsim.model.promises import Promises
 from ccsim.model.queues import Queues
 from ccsim.model.relationship import Parts, Relationship
 from ccsim.model.rota import Rota
@@ -30,6 +33,7 @@ from ccsim.model.store import (
     ARRIVAL,
     BLOCKED,
     CALLBACK_MADE,
+    CHASE,
     DONE,
     IN_SERVICE,
     NOBODY,
@@ -71,9 +75,9 @@ class Centre:
         self._build_routing(plan)
         self._cache_references()
         # timers whose payload names a contact: renumbered when a block's contacts are carried over
-        rel, jr = self.relationship, self.journeys
+        rel, jr, pr = self.relationship, self.journeys, self.promises
         self.per_contact_callbacks = (self.patience.abandon, self._end, self._talk_end, self._overflow,
-                                      self.arrive_created, jr.offer_callback, jr.urgent,
+                                      self.arrive_created, jr.offer_callback, jr.urgent, pr.near, pr.chase,
                                       rel.personal_timeout, rel.partner_after, rel.partner_end)  # fmt: skip
         self._load_block(0)
 
@@ -92,6 +96,7 @@ class Centre:
         self.queues = Queues(plan, seed, replication)
         self.pool = AgentPool(plan)
         self.journeys = Journeys(plan, seed, replication, self.contacts, self.queues, self.pool, sched, self)
+        self.promises = Promises(plan, self.contacts, self.queues, self.pool, sched, self, self.journeys)
         parts = Parts(self.contacts, self.queues, self.pool, sched, self, self.journeys,
                       in_system=self.in_system, channel_open=self.channel_open)  # fmt: skip
         self.relationship = Relationship(plan, seed, replication, parts)
@@ -132,6 +137,18 @@ class Centre:
         self.fifo = plan.fifo_across_priorities
         # per group: its only queue, when it serves one and without overflow delay
         self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
+        blend = plan.policies.blending
+        self.blending = (
+            Blending(blend, self.group_queues, self.pool.idle) if blend.rule != "realtime_first" else None
+        )
+        self.reserving = self.blending is not None and self.blending.reserving
+        self.unreserved: Callable[[list[int]], list[int]] = (
+            self.blending.unreserved if self.blending else list
+        )
+        if self.reserving:  # deferred arrivals go through route(), which keeps the reserve
+            for q in self.queues.qlist:
+                q.fast_group = -1 if q.deferred else q.fast_group
+        self.chasing = self.promises.chasing
 
     def _cache_references(self) -> None:
         """The columns, lists and bound methods of the parts that the hot paths use (each one
@@ -188,6 +205,7 @@ class Centre:
         self.sched.renumber(self.per_contact_callbacks, remap)
         self.queues.renumber(remap)
         self.relationship.renumber(remap)
+        self.promises.renumber(remap)
         self._load_block(self.days.k + 1, carry)
         self._schedule_block()
 
@@ -267,7 +285,7 @@ class Centre:
     def _accept_journey(self, i: int, q: Queue, c: int, now: float) -> None:
         """``_accept`` for a contact on a line, with journey policies on."""
         if self.ack[c] is not None:
-            self.journeys.acknowledge(i, c, q, now)
+            self.promises.acknowledge(i, c, q, now)
         if self.channel_open[c]:
             if (
                 self.has_personal
@@ -287,7 +305,10 @@ class Centre:
     def enqueue(self, i: int, q: Queue, now: float, patience_set: bool = False) -> None:
         """Contact ``i`` waits in queue ``q``."""
         self.status[i] = WAITING
-        q.items.append(i)
+        if q.due is None:
+            q.items.append(i)
+        else:  # ordered by promise (routing.deferred_order = 'promise')
+            insort(q.items, i, key=q.due.__getitem__)
         q.waiting += 1
         if not patience_set and not q.expires:
             self._start_patience(i)
@@ -308,6 +329,8 @@ class Centre:
         for r, groups in enumerate(q.ranks):
             if r > up_to and delayed:
                 break
+            if self.reserving and q.deferred:
+                groups = self.unreserved(groups)
             a = routing.longest_idle(groups, self.idle, self.idle_since)
             if a is not None:
                 self.idle[self.agent_group[a]].popleft()
@@ -353,6 +376,8 @@ class Centre:
             h, fate = self.journeys.handle_time(i, h)
             if fate >= 0:
                 self.outcome[i] = fate  # declined, or a non-service call transferred
+        if self.chasing and self.origin[i] == CHASE:
+            self.promises.chase_answered(i, now)
         if self.concurrency[c] > 1:
             h = self._chat_taken(a, c, h)
         else:
@@ -384,9 +409,16 @@ class Centre:
         else:
             self._at(now + h + w, self._end_timer, i)
 
-    def _next_queue(self, queues: list[tuple[Queue, float]], now: float) -> Queue | None:
-        """The queue whose head a freed agent of these ``queues`` takes (``routing.choose_queue``
-        over this replication's columns), or None."""
+    def _next_queue(self, queues: list[tuple[Queue, float]], now: float, g: int) -> Queue | None:
+        """The queue whose head a freed agent of group ``g`` choosing among these ``queues``
+        takes (``routing.choose_queue`` over this replication's columns; the blending rule
+        first, if any), or None."""
+        blending = self.blending
+        if blending is not None and blending.applies(queues, g):
+            return blending.next_queue(g, now, self._choose)
+        return self._choose(queues, now)
+
+    def _choose(self, queues: Sequence[tuple[Queue, float]], now: float) -> Queue | None:
         return routing.choose_queue(
             queues, now, self.arrival, self.status, self.channel_open, self.fifo, self.patience_of
         )
@@ -436,7 +468,7 @@ class Centre:
                 ):
                     q = None
             else:
-                q = self._next_queue(self.group_queues[g], now)
+                q = self._next_queue(self.group_queues[g], now, g)
             if q is None:
                 self.idle_since[a] = now
                 self.idle[g].append(a)
@@ -465,7 +497,7 @@ class Centre:
                 part[g].pop(a, None)
         if self.has_personal and self.personal_queues[a] and self.relationship.take_personal(a, now):
             return
-        q = self._next_queue(self.group_queues[g], now)
+        q = self._next_queue(self.group_queues[g], now, g)
         if q is None:
             self.idle_since[a] = now
             self.idle[g].append(a)
@@ -481,7 +513,7 @@ class Centre:
         conc = self.concurrency[c]
         queues = [(q, d) for q, d in self.chat_queues[g] if q.channel == c]
         while self.load[a] < conc:
-            q = self._next_queue(queues, now)
+            q = self._next_queue(queues, now, g)
             if q is None:
                 return
             q.waiting -= 1
@@ -493,7 +525,7 @@ class Centre:
         keep: list[int] = []
         while idle:
             a = idle.popleft()
-            q = self._next_queue(self.group_queues[g], now)
+            q = self._next_queue(self.group_queues[g], now, g)
             if q is None:
                 keep.append(a)
                 keep.extend(idle)

@@ -1,7 +1,7 @@
 """Customers who choose their channel (``[choice]``): a part of ``Centre``.
 
 As a first arrival of a demand stream on one of the choice's channels arrives, it decides with
-its own random numbers (``Journeys._draws`` with the salt ``CHOICE``: the same in every
+its own random numbers (``Journeys.draws`` with the salt ``CHOICE``: the same in every
 scenario) whether it chooses (probability ``share``) and, if so, which channel: a multinomial
 logit over the channels available now,
 
@@ -22,14 +22,12 @@ from __future__ import annotations
 import math
 
 from ccsim.model.choiceplan import ChoicePlan
-from ccsim.model.journeys import Journeys
+from ccsim.model.journeys import CHOICE, Journeys
 from ccsim.model.plan import Plan
 from ccsim.model.queues import LANE_NORMAL, Queues
 from ccsim.model.routing import Queue
 from ccsim.model.store import Contacts
 from ccsim.model.workforce import AgentPool
-
-CHOICE = 101  # salt of a contact's own draws for its choice (origins are 0-7, handling 100)
 
 
 class ChannelChoice:
@@ -58,7 +56,7 @@ class ChannelChoice:
         spec = self.spec
         if not spec.choosing_streams[ct.stream_of[i]]:
             return
-        rng = self.journeys._draws(i, CHOICE)
+        rng = self.journeys.draws(i, CHOICE)
         chooses, u = rng.random(2).tolist()  # both drawn: the same numbers whatever the share
         if chooses >= spec.share:
             return
@@ -87,10 +85,10 @@ class ChannelChoice:
         """The wait a contact of type ``t`` (routed as ``route``) expects on channel ``c`` now,
         or None if the channel turns it away."""
         delay = 0.0
-        if self.journeys._closed_at(c, now):
+        if self.journeys.closed_at(c, now):
             if not self.queue_on[c]:
                 return None
-            delay = self.journeys._next_opening(c, now) - now
+            delay = self.journeys.next_opening(c, now) - now
         q = self.queues.qlist[self.queues.qindex[(c, t, route, LANE_NORMAL)]]
         ahead = sum(qq.waiting for qq in q.ahead)
         if not delay and not ahead and self._free(q):
@@ -106,11 +104,11 @@ class ChannelChoice:
         """Contact ``i`` arrives on channel ``c`` instead: its queue, handle time, patience."""
         ct, plan = self.contacts, self.plan
         old, t, seg = ct.channel[i], ct.ctype[i], ct.segment[i]
-        rng = self.journeys._draws(i, CHOICE)
+        rng = self.journeys.draws(i, CHOICE)
         rng.random(2)  # the two numbers of the decision
         ct.channel[i] = c
         ct.qid[i] = self.queues.qindex[(c, t, route, LANE_NORMAL)]
-        ct.closed[i] = self.journeys._closed_at(c, now)
+        ct.closed[i] = self.journeys.closed_at(c, now)
         ct.base_handle[i] = max(float(plan.handle[(t, c)].sample(rng, 1)[0]), 0.0)
         patience = self.journeys.channel_patience
         if not plan.channels[c].realtime:

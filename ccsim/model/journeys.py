@@ -1,11 +1,12 @@
 """The customer's journey: what happens around a contact besides waiting and being served.
 
-A part of ``Centre``. On arrival: after-hours handling (lost, queue, voicemail, fallback),
-calls that are not service calls, self-service, wait-time announcements (balking), callback
-offers, e-mail acknowledgements with a promised response. At the end: first-contact
-resolution, repeat contacts, escalation to the next support level; after abandoning or a busy
-signal: retrials. Contacts created this way are linked to the one that led to them (``parent``)
-and carry the customer and the attempt number, so a customer's journey can be followed.
+A part of ``Centre``. On arrival: after-hours handling (lost, queue, voicemail, fallback), calls
+that are not service calls, self-service, wait-time announcements (balking), callback offers
+(the acknowledgements and chases of deferred channels are ``promises.Promises``). At the end:
+first-contact resolution, repeat contacts, escalation to the next support level; after
+abandoning or a busy signal: retrials. Contacts created this way are linked to the one that led
+to them (``parent``) and carry the customer and the attempt number, so a customer's journey can
+be followed.
 
 Each contact decides with its own random numbers (``store.JOURNEY_COLUMNS``): a uniform per
 decision, drawn up front for a block's arrivals; a contact created during the run draws its
@@ -55,7 +56,12 @@ from ccsim.model.workforce import AgentPool
 
 __all__ = ["LANE_CALLBACK", "LANE_NORMAL", "LANE_URGENT", "Journeys"]
 U_COLUMNS = tuple(f"u_{d}" for d in DECISIONS)  # a contact's uniform per decision
-HANDLING = 100  # salt of a contact's own draws when it is answered (transfer, decline times)
+# Salts of a contact's own draws (``Journeys.draws``): the origins (``Origin``, 0-8) salt the draws
+# of what a contact leads to; the decisions below have their own, one each, so that no two
+# decisions of a contact share random numbers.
+HANDLING = 100  # when it is answered (transfer, decline times)
+CHASE_DECIDES = 101  # whether and where it chases (model/promises.py)
+CHOICE = 102  # which channel it chooses (model/choice.py)
 
 
 class Journeys:
@@ -79,7 +85,7 @@ class Journeys:
         self.sched = sched
         self.flow = flow
         pol = plan.policies
-        # the generator of contacts' own draws (_draws): one, repositioned for each contact
+        # the generator of contacts' own draws (draws): one, repositioned for each contact
         self._bits = np.random.PCG64(0)
         self._gen = np.random.Generator(self._bits)
         self._inc = (_mix64(seed) << 64 | _mix64(replication)) | 1  # odd, per run
@@ -111,7 +117,7 @@ class Journeys:
         self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
 
     # ------------------------------------------------------------------ helpers
-    def _draws(self, i: int, salt: int) -> np.random.Generator:
+    def draws(self, i: int, salt: int) -> np.random.Generator:
         """The random numbers of what contact ``i`` leads to: ``salt`` is the origin of the
         contact it creates (a contact creates at most one of each origin), or ``HANDLING``.
 
@@ -126,7 +132,7 @@ class Journeys:
         self._bits.state = self._state  # type: ignore[assignment]  # numpy types it as a TypedDict
         return self._gen
 
-    def _pick(self, mix: dict[str, float] | None, default: int, rng: np.random.Generator) -> int:
+    def pick(self, mix: dict[str, float] | None, default: int, rng: np.random.Generator) -> int:
         """A channel from ``mix`` (weights by channel name), or ``default`` if there is none."""
         if not mix:
             return default
@@ -139,7 +145,7 @@ class Journeys:
                 return int(self.plan.channel_index(name))
         return int(self.plan.channel_index(names[-1]))  # u at the very top (rounding)
 
-    def _create(
+    def create(
         self,
         delay: float,
         i: int,
@@ -150,12 +156,12 @@ class Journeys:
         **values: float,
     ) -> int:
         """A contact created by contact ``i``: it arrives after ``delay``. Its handle time,
-        patience and decisions come from ``rng`` (``_draws(i, origin)`` unless given: a caller
+        patience and decisions come from ``rng`` (``draws(i, origin)`` unless given: a caller
         that drew the delay or channel from it passes it on)."""
         ct = self.contacts
         plan = self.plan
         now = self.sched.now
-        rng = rng if rng is not None else self._draws(i, origin)
+        rng = rng if rng is not None else self.draws(i, origin)
         key = int(rng.bit_generator.random_raw()) >> 1  # a non-negative int64
         u = rng.random(len(DECISIONS)).tolist()
         seg = ct.segment[i]
@@ -176,7 +182,7 @@ class Journeys:
             "base_handle": max(handle, 0.0),
             "base_wrap": max(wrap, 0.0),
             "patience": patience,
-            "closed": self._closed_at(channel, arrival),
+            "closed": self.closed_at(channel, arrival),
             "qid": values.pop(
                 "qid", self.queues.qindex[(channel, ctype, self.queues.route_segment(seg, True), LANE_NORMAL)]
             ),
@@ -193,7 +199,7 @@ class Journeys:
         self.sched.after(delay, self._arrive_timer, j)
         return j
 
-    def _closed_at(self, c: int, t: float) -> int:
+    def closed_at(self, c: int, t: float) -> int:
         """1 if channel ``c`` is closed at time ``t`` (``Step.at`` over lists: no numpy call)."""
         times, values = self._opening[c]
         return int(values[max(bisect_right(times, t) - 1, 0)] < 0.5)
@@ -209,10 +215,10 @@ class Journeys:
                 return True
             if policy == "voicemail":
                 self.flow.end_at_arrival(i, VOICEMAIL)
-                opening = self._next_opening(c, now)
+                opening = self.next_opening(c, now)
                 cb = self.callback[c]
                 promise = cb.promise if cb is not None else 3600.0
-                j = self._create(
+                j = self.create(
                     opening - now,
                     i,
                     c,
@@ -227,7 +233,7 @@ class Journeys:
                 return True
             if policy == "fallback":
                 self.flow.end_at_arrival(i, FALLBACK)
-                self._create(0.0, i, self.fallback[c], ct.ctype[i], MOVED, attempt=ct.attempt[i])
+                self.create(0.0, i, self.fallback[c], ct.ctype[i], MOVED, attempt=ct.attempt[i])
                 return True
         ns = self.non_service[c]
         if ns is not None and ct.origin[i] == ARRIVAL and ct.u_nonservice[i] < ns.share:
@@ -241,13 +247,13 @@ class Journeys:
             if ss == 2:  # self-service failed: the customer reaches an agent later
                 spec = self.self_service[ct.stream_of[i]]
                 assert spec is not None and spec.delay is not None  # validated: fail > 0 needs a delay
-                rng = self._draws(i, SELF_SERVICE_FAIL)
+                rng = self.draws(i, SELF_SERVICE_FAIL)
                 delay = float(spec.delay.sample(rng, 1)[0])
-                self._create(delay, i, c, ct.ctype[i], SELF_SERVICE_FAIL, rng)
+                self.create(delay, i, c, ct.ctype[i], SELF_SERVICE_FAIL, rng)
             return True
         return False
 
-    def _next_opening(self, c: int, now: float) -> float:
+    def next_opening(self, c: int, now: float) -> float:
         step = self.plan.channels[c].open
         later = [t for t, v in step.changes() if t > now and v > 0.5]
         return later[0] if later else now
@@ -269,7 +275,7 @@ class Journeys:
             predicted = self._predicted_wait(i, q)
             ct.predicted[i] = predicted
             if ann is not None and predicted > ann.threshold and ct.u_balk[i] < ann.balk:
-                self._leave_queue(i, BALKED, now)
+                self.leave_queue(i, BALKED, now)
                 self.gave_up(i, BALKED)
                 return True
             if (
@@ -285,19 +291,6 @@ class Journeys:
             self.sched.after(cb.offer_after, self._offer_timer, i)
         return False
 
-    def acknowledge(self, i: int, c: int, q: Queue, now: float) -> None:
-        """Deferred channels: the receipt's promised response time, fixed or from the backlog."""
-        ct = self.contacts
-        ack = self.ack[c]
-        assert ack is not None  # called for channels with an acknowledgement
-        if ack.promise == "backlog":
-            waiting = sum(qq.waiting for qq in q.same_channel)
-            estimate = (waiting + 1) * self.mean_work[(c, ct.ctype[i])] / max(self._able_present(q), 1)
-            promise = max(ack.minimum, ack.factor * estimate)
-        else:
-            promise = float(ack.promise)
-        ct.promised[i] = now + promise
-
     def _predicted_wait(self, i: int, q: Queue) -> float:
         """Queue-length predictor: (contacts ahead + 1) x mean handle / agents able and present,
         where 'ahead' counts the contacts waiting on the channel with the same or a higher
@@ -308,7 +301,7 @@ class Journeys:
     def _able_present(self, q: Queue) -> int:
         return self.pool.able_present(q.able)
 
-    def _leave_queue(self, i: int, outcome: int, now: float) -> None:
+    def leave_queue(self, i: int, outcome: int, now: float) -> None:
         """Contact ``i`` stops waiting (balks, abandons, takes a callback)."""
         ct = self.contacts
         if ct.status[i] == WAITING and ct.target[i] < 0:
@@ -334,8 +327,8 @@ class Journeys:
         ct = self.contacts
         cb = self.callback[ct.channel[i]]
         assert cb is not None  # only on channels with callbacks
-        self._leave_queue(i, CALLBACK, now)
-        j = self._create(
+        self.leave_queue(i, CALLBACK, now)
+        j = self.create(
             0.0,
             i,
             ct.channel[i],
@@ -375,16 +368,16 @@ class Journeys:
             ct.escalated[i] = 1
             ct.resolved[i] = 0
             channel = self.plan.channel_index(esc.channel) if esc.channel else ct.channel[i]
-            self._create(0.0, i, channel, self.plan.type_index(esc.to), ESCALATION)
+            self.create(0.0, i, channel, self.plan.type_index(esc.to), ESCALATION)
             return
         if ct.u_resolve[i] < resolution:
             ct.resolved[i] = 1
             return
         rep = self.repeat[t]
         if rep is not None and ct.attempt[i] < rep.max_contacts:
-            rng = self._draws(i, REPEAT)
+            rng = self.draws(i, REPEAT)
             delay = float(rep.delay.sample(rng, 1)[0])
-            self._create(delay, i, self._pick(rep.channels, ct.channel[i], rng), t, REPEAT, rng)
+            self.create(delay, i, self.pick(rep.channels, ct.channel[i], rng), t, REPEAT, rng)
 
     def gave_up(self, i: int, outcome: int) -> None:
         """Retrial after abandoning, a busy signal, or hanging up on a wait announcement."""
@@ -394,10 +387,10 @@ class Journeys:
             return
         share = spec.share_of(OUTCOMES[outcome])
         if ct.u_retry[i] < share:
-            rng = self._draws(i, RETRIAL)
+            rng = self.draws(i, RETRIAL)
             delay = float(spec.delay.sample(rng, 1)[0])
-            channel = self._pick(spec.channels, ct.channel[i], rng)
-            self._create(delay, i, channel, ct.ctype[i], RETRIAL, rng)
+            channel = self.pick(spec.channels, ct.channel[i], rng)
+            self.create(delay, i, channel, ct.ctype[i], RETRIAL, rng)
 
     def handle_time(self, i: int, base: float) -> tuple[float, int]:
         """Talk time and final outcome of a contact an agent answers (declines, transfers)."""
@@ -406,11 +399,11 @@ class Journeys:
             spec = self.non_service[ct.channel[i]]
             assert spec is not None and spec.time is not None  # validated with handling = 'agent'
             ct.base_wrap[i] = 0.0  # a transfer has no wrap-up
-            return float(spec.time.sample(self._draws(i, HANDLING), 1)[0]), PASSED_THROUGH
+            return float(spec.time.sample(self.draws(i, HANDLING), 1)[0]), PASSED_THROUGH
         dec = self.decline[ct.ctype[i]]
         if dec is not None:
             ct.base_wrap[i] = 0.0
-            return float(dec.sample(self._draws(i, HANDLING), 1)[0]), DECLINED
+            return float(dec.sample(self.draws(i, HANDLING), 1)[0]), DECLINED
         return base, -1
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from ccsim.config.policies import (
     Acknowledgement,
     Announcement,
+    Blending,
     Callback,
     Escalation,
     Identification,
@@ -38,6 +39,7 @@ class Policies:
     announcement: list[Announcement | None]
     callback: list[Callback | None]
     acknowledgement: list[Acknowledgement | None]
+    promise_by_segment: list[list[float | None]]  # a fixed promise by segment, overriding the channel's
     # per segment
     retrial: list[Retrial | None]
     personal: list[Personal | None]
@@ -53,6 +55,8 @@ class Policies:
     self_service: list[SelfService | None]
     partners: list[Partner]
     head_start_priority: bool  # routing.priority = 'head_start'
+    deferred_by_promise: bool  # routing.deferred_order = 'promise'
+    blending: Blending  # routing.blending
     # customers who react (model/choiceplan.py)
     choice: ChoicePlan | None = None  # customers choose their channel
     scope: ScopePlan | None = None  # fewer out-of-scope arrivals
@@ -92,6 +96,10 @@ def compile_policies(cfg: ScenarioConfig) -> Policies:
         announcement=[ch.announcement for ch in chans],
         callback=[ch.callback for ch in chans],
         acknowledgement=[ch.acknowledgement for ch in chans],
+        promise_by_segment=[
+            [ch.acknowledgement.segments.get(s) if ch.acknowledgement else None for s in cfg.segments]
+            for ch in chans
+        ],
         retrial=[s.retrial for s in segs],
         personal=[s.personal for s in segs],
         identification=[s.identification for s in segs],
@@ -104,6 +112,8 @@ def compile_policies(cfg: ScenarioConfig) -> Policies:
         self_service=[d.self_service for d in cfg.demand],
         partners=list(cfg.partners.values()),
         head_start_priority=cfg.routing.priority == "head_start",
+        deferred_by_promise=cfg.routing.deferred_order == "promise",
+        blending=cfg.routing.blending,
         choice=compile_choice(cfg),
         scope=compile_scope(cfg),
     )

@@ -1,9 +1,9 @@
 """The queues of a replication, and which queue a contact waits in.
 
 One queue per (channel, contact type, routing segment, lane) a contact can be in: lane 0 the
-ordinary queue, lane 1 callbacks (worked after real-time contacts), lane 2 callbacks near their
-promise (before them). Caller identification decides the routing segment: an unrecognised
-caller waits as its segment's 'otherwise' segment.
+ordinary queue, lane 1 callbacks (worked after real-time contacts), lane 2 callbacks and
+acknowledged e-mails near their promise (before them). Caller identification decides the routing
+segment: an unrecognised caller waits as its segment's 'otherwise' segment.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ class Queues:
         with_callbacks = {
             c for c, p in enumerate(pol.after_hours) if pol.callback[c] is not None or p == "voicemail"
         }
+        with_urgent = with_callbacks | {
+            c for c, a in enumerate(pol.acknowledgement) if a is not None and a.urgent_before is not None
+        }
         self.queues: dict[tuple[int, int, int, int], Queue] = {}
         routed = set(plan.combos)  # an unrecognised caller waits as its 'otherwise' segment
         for ch, t, g in plan.combos:
@@ -47,14 +50,18 @@ class Queues:
             type_prio = pol.type_priority[t]
             prio = type_prio if type_prio is not None else seg_prio
             for lane in (LANE_NORMAL, LANE_CALLBACK, LANE_URGENT):
-                if lane != LANE_NORMAL and ch not in with_callbacks:
+                if (lane == LANE_CALLBACK and ch not in with_callbacks) or (
+                    lane == LANE_URGENT and ch not in with_urgent
+                ):
                     continue
                 q = Queue(
                     ch,
                     t,
                     g,
                     -1 if lane == LANE_URGENT else prio,
-                    deferred=(lane == LANE_CALLBACK) or not plan.channels[ch].realtime,
+                    # urgent work (a promise near) goes before real-time work, even e-mail
+                    deferred=lane == LANE_CALLBACK
+                    or (lane == LANE_NORMAL and not plan.channels[ch].realtime),
                     ranks=ranks,
                     delay=plan.overflow_delay[t],
                     fast_group=fast if plan.channels[ch].concurrency == 1 else -1,

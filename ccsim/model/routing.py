@@ -12,7 +12,8 @@ WAITING = 1
 
 
 class Queue:
-    """The waiting contacts of one (channel, contact type, segment), oldest first.
+    """The waiting contacts of one (channel, contact type, segment), oldest first (or, with
+    ``due``, the earliest promised answer first: ``Centre.enqueue`` inserts them in order).
 
     Contacts that left (abandoned, or taken by an overflow) stay in the deque until they reach
     its head, where they are dropped: removal from the middle is never needed.
@@ -30,6 +31,7 @@ class Queue:
         "ctype",
         "deferred",
         "delay",
+        "due",
         "expires",
         "fast_group",
         "head_start",
@@ -66,6 +68,7 @@ class Queue:
         self.lines: int | None = None  # the channel's trunk lines, if limited
         self.head_start = 0.0  # with head-start priority: counted as waiting this much longer
         self.waiting = 0  # contacts waiting in it (the deque may also hold some that left)
+        self.due: Sequence[float] | None = None  # promised times, when it is ordered by them
         self.expires = False  # patience checked at the head, without timers (see above)
         self.on_expire: Callable[[int], None] = _ignore
         # set once all queues exist (queues.Queues): for the wait predictors
@@ -109,8 +112,9 @@ def choose_queue(
     before this agent's group may take it (its overflow delay; 0 for a primary group).
     Real-time contacts come before deferred ones (e-mail is taken only when no real-time
     contact the agent could take is waiting); then the smallest priority value; then the
-    longest wait. With ``fifo_across_priorities`` priority is ignored. ``patience`` is needed
-    for queues that expire their contacts (see ``Queue``).
+    longest wait (for a queue ordered by promise: the earliest promised time). With
+    ``fifo_across_priorities`` priority is ignored. ``patience`` is needed for queues that expire
+    their contacts (see ``Queue``).
     """
     best: Queue | None = None
     best_key: tuple[bool, int, float] | None = None
@@ -123,7 +127,12 @@ def choose_queue(
         t = arrival[i]
         if delay and now - t < delay:
             continue
-        key = (q.deferred, 0 if fifo_across_priorities else q.priority, t - q.head_start)
+        due = q.due  # ordered by promise: the earliest promise first
+        key = (
+            q.deferred,
+            0 if fifo_across_priorities else q.priority,
+            (t if due is None else due[i]) - q.head_start,
+        )
         if best_key is None or key < best_key:
             best, best_key = q, key
     return best

@@ -41,6 +41,7 @@ def journey_cards(data: ReportData) -> str:
         *_fcr_card(r, total, reps),
         *_personal_cards(data),
         *_promise_card(data, r, total, reps),
+        *_chase_card(data, total, reps),
         *_partner_card(r, total, reps),
     ]
     return '<div class="cards">' + "".join(cards) + "</div>" if cards else ""
@@ -105,6 +106,14 @@ def _promise_card(data: ReportData, r: pd.Series | None, total: dict[str, float]
         rc = summary_row(data.summary, "channel", c.name)
         if math.isfinite(number(rc, "promise_kept_rate")):
             rows.append((f"kept on {c.name}", pct(number(rc, "promise_kept_rate"))))
+    if total.get("late_answered", 0) > 0:  # the lateness distribution of those answered late
+        iv = data.intervals
+        rows.append(("answered late per replication", f"{total['late_answered'] / reps:,.1f}"))
+        for hours in (1, 4, 24):
+            rows.append(
+                (f"… more than {hours} h late", f"{float(iv[f'late_over_{hours}h'].sum()) / reps:,.1f}")
+            )
+        rows.append(("mean lateness", secs(number(r, "mean_lateness_s"))))
     return [
         card(
             "all channels · promises kept",
@@ -112,6 +121,28 @@ def _promise_card(data: ReportData, r: pd.Series | None, total: dict[str, float]
             ci_text(number(r, "promise_kept_rate_ci95")),
             "",
             "callbacks made and e-mails answered by the time promised",
+            "",
+            rows,
+        )
+    ]
+
+
+def _chase_card(data: ReportData, total: dict[str, float], reps: int) -> list[str]:
+    """Customers who chased an unanswered contact: how many, on which channel, the agent time."""
+    if total.get("chases", 0) <= 0:
+        return []
+    iv = data.intervals
+    by_channel = iv.groupby("channel", observed=True)["chases"].sum() / reps
+    rows = [(f"on {c}", f"{n:,.1f}") for c, n in by_channel.items() if n > 0]
+    rows.append(("agent hours they take", f"{float(iv['chase_work_s'].sum()) / reps / 3600:,.1f}"))
+    rows.append(("contacts closed by their chase", f"{total.get('chased', 0) / reps:,.1f}"))
+    return [
+        card(
+            "chases per replication",
+            f"{total['chases'] / reps:,.1f}",
+            "",
+            "",
+            "customers still waiting who contacted the centre again",
             "",
             rows,
         )
