@@ -22,7 +22,7 @@ from ccsim.config.errors import ConfigError, format_path, from_validation_error,
 from ccsim.config.limits import check_sizes
 from ccsim.distributions import REQUIRE_UNITS
 
-_DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column"}
+_DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column", "at", "survival"}
 
 
 def _fields(model: type[BaseModel]) -> set[str]:
