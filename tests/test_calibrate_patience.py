@@ -8,11 +8,13 @@ import math
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import ccsim
 from ccsim.calibrate import patience as PT
-from ccsim.calibrate import to_log
+from ccsim.calibrate import to_log, write_log
 from ccsim.calibrate.scenario import Options, calibrate
+from ccsim.cli import app
 from ccsim.scenario import from_dict
 
 BASE = {
@@ -106,3 +108,23 @@ def test_calibration_with_tested_routing_and_held_out_patience() -> None:
     assert cal.raw["routing"]["priority"] == "head_start"
     assert "routing tested on the waits" in cal.to_toml()
     cal.scenario()  # it loads
+
+
+def test_recent_fits_durations_on_the_latest_days(exponential_log) -> None:
+    cal = calibrate(exponential_log, Options(interval=3600, recent=7 * 86_400))
+    served = exponential_log.demand
+    last = served[served["arrival"] >= served["arrival"].max().normalize() - np.timedelta64(6, "D")]
+    assert cal.handle["general"].n == int((last["outcome"] == "served").sum())
+    assert any("--recent" in line for line in cal.header)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--patience", "kaplan"), ("--routing", "fifo"), ("--recent", "4")]
+)
+def test_bad_choice_options_exit_2(tmp_path, exponential_log, option, value) -> None:
+    path = write_log(exponential_log, tmp_path / "log.csv")
+    result = CliRunner().invoke(
+        app, ["calibrate", str(path), "--out", str(tmp_path / "s.toml"), option, value]
+    )
+    assert result.exit_code == 2, result.output
+    assert option in result.output
