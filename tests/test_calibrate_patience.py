@@ -119,7 +119,7 @@ def test_recent_fits_durations_on_the_latest_days(exponential_log) -> None:
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("--patience", "kaplan"), ("--routing", "fifo"), ("--recent", "4")]
+    ("option", "value"), [("--patience-law", "kaplan"), ("--routing", "fifo"), ("--recent", "4")]
 )
 def test_bad_choice_options_exit_2(tmp_path, exponential_log, option, value) -> None:
     path = write_log(exponential_log, tmp_path / "log.csv")

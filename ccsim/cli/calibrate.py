@@ -51,7 +51,7 @@ FitOn = Annotated[
 PatienceChoice = Annotated[
     str,
     typer.Option(
-        "--patience",
+        "--patience-law",
         help="aic (exponential or lognormal by AIC) or held-out (exponential, lognormal, gamma or the "
         "Kaplan-Meier curve, and a time-of-day profile, by held-out likelihood on the later days)",
     ),
@@ -103,7 +103,7 @@ def calibrate(
         teams=teams,
         name=name,
         replications=replications,
-        patience=choice(patience, ("aic", "held-out"), "--patience").replace("-", "_"),
+        patience=choice(patience, ("aic", "held-out"), "--patience-law").replace("-", "_"),
         routing=choice(routing, ("documented", "tested"), "--routing"),
         recent=seconds(recent, "--recent") if recent else 0.0,
     )
