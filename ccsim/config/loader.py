@@ -23,7 +23,7 @@ from ccsim.config.errors import ConfigError, format_path, from_validation_error,
 from ccsim.config.limits import check_sizes
 from ccsim.distributions import REQUIRE_UNITS
 
-_DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column"}
+_DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column", "at", "survival"}
 
 
 def _fields(model: type[BaseModel]) -> set[str]:
@@ -228,7 +228,25 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
                     f"so its {ch} contacts would never be served"
                 )
     skill_names(cfg, problems)
+    patience_profiles(cfg, problems)
     return problems
+
+
+def patience_profiles(cfg: S.ScenarioConfig, problems: list[str]) -> None:
+    """A segment's patience profile has one factor per interval of a whole day."""
+    interval = cfg.scenario.interval
+    per_day = 86_400.0 / interval
+    for name, seg in cfg.segments.items():
+        if seg.patience_profile is None:
+            continue
+        path = f"segments.{name}.patience_profile"
+        if abs(per_day - round(per_day)) > 1e-9:
+            problems.append(f"{path}: needs a scenario.interval that divides a day (got {interval:g}s)")
+        elif len(seg.patience_profile) != round(per_day):
+            problems.append(
+                f"{path}: one factor per interval of the day from 00:00 is {round(per_day)} factors "
+                f"with an interval of {interval:g}s (got {len(seg.patience_profile)})"
+            )
 
 
 def skill_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:

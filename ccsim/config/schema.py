@@ -239,9 +239,21 @@ class Segment(_Model):
     patience: Distribution | None = Field(
         None, description="time a contact waits before abandoning (omitted: never abandons)"
     )
+    patience_profile: list[Annotated[float, Field(gt=0)]] | None = Field(
+        None,
+        description="factors on the patience of contacts arriving in each interval of the day, "
+        "from 00:00, one per scenario.interval (48 with '30min'): 1.2 where callers wait 20% longer "
+        "than 'patience' says (omitted: 1 all day)",
+    )
     personal: Personal | None = Field(None, description="personal agent, then deputy, then pool")
     identification: Identification | None = Field(None, description="caller identification")
     retrial: Retrial | None = Field(None, description="attempts again after abandoning or a busy signal")
+
+    @model_validator(mode="after")
+    def _profile_needs_patience(self) -> Segment:
+        if self.patience_profile is not None and self.patience is None:
+            raise ValueError("patience_profile needs a patience to scale (this segment never abandons)")
+        return self
 
 
 class ContactType(_Model):

@@ -172,7 +172,7 @@ class Journeys:
         if plan.channels[channel].realtime and origin not in (CALLBACK_MADE, VOICEMAIL_CALLBACK):
             dist = self.channel_patience[channel] or plan.patience[seg]
             if dist is not None:
-                patience = float(dist.sample(rng, 1)[0])
+                patience = float(dist.sample(rng, 1)[0]) * self._patience_factor(channel, seg, now + delay)
         arrival = now + delay
         row = {
             "arrival": arrival,
@@ -198,6 +198,14 @@ class Journeys:
         j = self.contacts.new(row)
         self.sched.after(delay, self._arrive_timer, j)
         return j
+
+    def _patience_factor(self, channel: int, seg: int, t: float) -> float:
+        """The segment's patience-profile factor at arrival time ``t`` (1 without a profile or
+        where the channel's own patience applies)."""
+        profile = self.plan.policies.patience_profile[seg]
+        if profile is None or self.channel_patience[channel] is not None:
+            return 1.0
+        return float(self.plan.clock.of_day(profile, t))
 
     def closed_at(self, c: int, t: float) -> int:
         """1 if channel ``c`` is closed at time ``t`` (``Step.at`` over lists: no numpy call)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ccsim.config.policies import (
     Acknowledgement,
     Announcement,
@@ -25,6 +27,7 @@ from ccsim.config.policies import (
 from ccsim.config.schema import ScenarioConfig
 from ccsim.distributions import Distribution
 from ccsim.model.choiceplan import ChoicePlan, ScopePlan, compile_choice, compile_scope
+from ccsim.model.timeline import Floats
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Policies:
     personal: list[Personal | None]
     identification: list[Identification | None]
     head_start: list[float]  # with head-start priority (``head_start_priority``)
+    patience_profile: list[Floats | None]  # factors on patience per interval of the day from 00:00
     # per contact type
     resolution: list[float]
     repeat: list[Repeat | None]
@@ -104,6 +108,7 @@ def compile_policies(cfg: ScenarioConfig) -> Policies:
         personal=[s.personal for s in segs],
         identification=[s.identification for s in segs],
         head_start=[s.head_start for s in segs],
+        patience_profile=[None if (f := s.patience_profile) is None else np.asarray(f) for s in segs],
         resolution=[t.resolution for t in types],
         repeat=[t.repeat for t in types],
         escalation=[t.escalation for t in types],
