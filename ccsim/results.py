@@ -60,6 +60,12 @@ KPIS = [
     "planned_shrinkage",
     "off_phone_hours",
     "rostered_hours",
+    "pauses",
+    "pause_hours",
+    "occupancy_above_85",
+    "occupancy_above_90",
+    "occupancy_above_95",
+    "longest_stretch_s",
 ]
 GROUPINGS = ["channel", "segment", "contact_type"]
 
