@@ -19,6 +19,8 @@ from ccsim.cli import app
 from ccsim.confidence import t_half_width
 from ccsim.model.wellbeing import SPAN
 from ccsim.optimize import frontier
+from ccsim.report.data import from_results
+from ccsim.report.page import build
 
 LINE: dict[str, Any] = {
     "scenario": {"name": "line", "start": "08:00", "duration": "8h", "warmup": "30min",
@@ -228,3 +230,11 @@ def test_the_frontier_prices_an_occupancy_cap_as_a_service_choice() -> None:
     assert gap > capped.loc[0.8, "total_cost_ci95"] + free.loc[0.8, "total_cost_ci95"]
     best = result.optimum[result.optimum["value_case"] == "central"].set_index("choice")
     assert best.loc["as_configured", "best_choice"] and not best.loc["cap_80", "best_choice"]
+
+
+def test_the_page_has_an_agents_load_section_only_with_rules() -> None:
+    capped = build(from_results(run({"occupancy_cap": 0.85}, 2)), plotly_js="")
+    assert 'id="load"' in capped and 'id="fig-load"' in capped
+    assert "team · rolling occupancy above 90%" in capped and "recovery pauses" in capped
+    plain = build(from_results(run(None, 2)), plotly_js="")
+    assert 'id="load"' not in plain
