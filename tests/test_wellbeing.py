@@ -180,7 +180,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("wellbeing", "message"), BAD, ids=[m for _, m in BAD])
-def test_a_wrong_key_names_its_path_and_exits_2(tmp_path: Path, wellbeing: dict[str, Any], message: str) -> None:
+def test_a_wrong_key_names_its_path_and_exits_2(
+    tmp_path: Path, wellbeing: dict[str, Any], message: str
+) -> None:
     raw = copy.deepcopy(LINE)
     raw["agents"]["team"]["wellbeing"] = wellbeing
     path = tmp_path / "bad.toml"
@@ -195,7 +197,9 @@ def test_personal_agents_are_refused() -> None:
     raw = copy.deepcopy(LINE)
     raw["agents"]["team"]["wellbeing"] = {"occupancy_cap": 0.9}
     raw["segments"]["s"]["personal"] = {"group": "team"}
-    with pytest.raises(ccsim.ConfigError, match="agents.team.wellbeing: not supported for a group of personal"):
+    with pytest.raises(
+        ccsim.ConfigError, match=r"agents\.team\.wellbeing: not supported for a group of personal"
+    ):
         ccsim.from_dict(raw)
 
 

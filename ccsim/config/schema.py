@@ -373,7 +373,7 @@ class AgentGroup(_Model):
     breaks: list[Break] | None = Field(None, description="breaks per shift, staggered across the agents")
     blocks: list[Block] | None = Field(None, description="daily training or meeting blocks off the phones")
     wellbeing: Wellbeing | None = Field(
-        None, description="occupancy cap, recovery pauses and fatigue (ccsim.config.wellbeing; off by default)"
+        None, description="occupancy cap, recovery pauses and fatigue (off by default)"
     )
 
     @model_validator(mode="after")

@@ -69,7 +69,9 @@ class Wellbeing(BaseModel):
         if "window" in given and self.occupancy_cap is None:
             raise ValueError(f"window = {self.window:g}s does nothing without 'occupancy_cap'")
         if "pause" in given and not pauses:
-            raise ValueError(f"pause = {self.pause:g}s does nothing without 'occupancy_cap' or 'max_contacts'")
+            raise ValueError(
+                f"pause = {self.pause:g}s does nothing without 'occupancy_cap' or 'max_contacts'"
+            )
         if "fatigue_max" in given and self.fatigue == 0:
             raise ValueError(f"fatigue_max = {self.fatigue_max:g} does nothing without 'fatigue' (> 0)")
         return self

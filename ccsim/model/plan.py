@@ -18,8 +18,8 @@ from ccsim.distributions import Distribution
 from ccsim.model import timeline
 from ccsim.model.policies import Policies, compile_policies
 from ccsim.model.rotaplan import RotaPlan, compile_rota
-from ccsim.model.wellbeingplan import WellbeingPlan, compile_wellbeing
 from ccsim.model.timeline import Clock, Floats, Step
+from ccsim.model.wellbeingplan import WellbeingPlan, compile_wellbeing
 
 
 @dataclass(frozen=True)

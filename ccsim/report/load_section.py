@@ -46,7 +46,8 @@ def load_cards(data: ReportData, groups: list[str]) -> str:
         ]  # fmt: skip
         rows += [
             ("recovery pauses", f"{number(r, 'pauses'):,.1f} {ci_text(number(r, 'pauses_ci95'), 1)}"),
-            ("pause time", f"{number(r, 'pause_hours'):,.2f} h {ci_text(number(r, 'pause_hours_ci95'), 1, ' h')}"),
+            ("pause time", f"{number(r, 'pause_hours'):,.2f} h "
+             f"{ci_text(number(r, 'pause_hours_ci95'), 1, ' h')}"),
             ("longest busy stretch",
              f"{longest / 60:,.0f} min {ci_text(number(r, 'longest_stretch_s_ci95') / 60, 1, ' min')}"
              if math.isfinite(longest) else "–"),
