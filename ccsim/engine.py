@@ -18,6 +18,7 @@ from ccsim.model.centre import OUTCOMES, Centre
 from ccsim.model.plan import Plan
 from ccsim.model.sampling import Array
 from ccsim.model.scheduler import Scheduler
+from ccsim.model.wellbeing import LoadLog
 
 
 @dataclass
@@ -28,6 +29,7 @@ class RunInfo:
     spans: Array  # structured: group, agent, start, end (agents present)
     end_time: float  # simulated time when the run stopped
     duty: NDArray[np.void] | None = None  # structured: group, start, end, rostered, absent, off (rota.PIECE)
+    load: LoadLog | None = None  # busy periods, recovery pauses, longest stretches (well-being rules)
 
     outcome_names = OUTCOMES
 
@@ -48,4 +50,10 @@ def run_replication(
         centre.pool.spans,
         dtype=[("group", np.int32), ("agent", np.int32), ("start", float), ("end", float)],
     )
-    return RunInfo(replication=replication, spans=spans, end_time=float(sched.now), duty=centre.rota.pieces)
+    return RunInfo(
+        replication=replication,
+        spans=spans,
+        end_time=float(sched.now),
+        duty=centre.rota.pieces,
+        load=centre.load_log,
+    )

@@ -68,6 +68,12 @@ KPIS = [
     "chases",
     "chase_work_s",
     "chased",
+    "pauses",
+    "pause_hours",
+    "occupancy_above_85",
+    "occupancy_above_90",
+    "occupancy_above_95",
+    "longest_stretch_s",
 ]
 GROUPINGS = ["channel", "segment", "contact_type"]
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ccsim.agentload import LOAD, THRESHOLDS, load_seconds
 from ccsim.metrics import (
     COUNTS,
     FLOAT_COUNTS,
@@ -31,6 +32,7 @@ from ccsim.metrics import (
 )
 from ccsim.model.plan import Plan
 from ccsim.model.store import ORIGINS, SERVED_BY
+from ccsim.model.wellbeing import LoadLog
 from ccsim.reducers import Accumulator
 
 QUANTILES = [50, 90, 99]
@@ -52,6 +54,8 @@ class Record:
     busy: np.ndarray  # (agent groups, intervals) seconds, a chat weighing 1/concurrency
     contacts: dict[str, np.ndarray] | None = None  # the contacts table's columns, as codes
     duty: np.ndarray | None = None  # (DUTY, agent groups, intervals) seconds; None: no rota
+    load: np.ndarray | None = None  # (agentload.LOAD, agent groups, intervals); None: no well-being rules
+    longest: np.ndarray | None = None  # (agent groups,) the longest busy stretch, seconds
 
 
 class Layout:
@@ -87,22 +91,33 @@ class Layout:
         self.onehot = np.array(onehot)  # (KPI groups, combos)
 
 
-def record(acc: Accumulator, spans: np.ndarray, layout: Layout, duty: np.ndarray | None = None) -> Record:
-    """The record of a finished replication (its accumulator, the spans agents were present and
-    the pieces of its rota, ``rota.PIECE``, when it has one)."""
+def record(
+    acc: Accumulator,
+    spans: np.ndarray,
+    layout: Layout,
+    duty: np.ndarray | None = None,
+    load: LoadLog | None = None,
+) -> Record:
+    """The record of a finished replication (its accumulator, the spans agents were present,
+    the pieces of its rota, ``rota.PIECE``, when it has one, and its agents' load when they have
+    well-being rules). Staffed time leaves out the recovery pauses, as it leaves out breaks."""
     counts = np.empty((len(layout.rows), len(COUNTS) + 1))
     counts[:, :-1] = acc.counts.matrix[:, layout.rows].T
     counts[:, -1] = acc.backlog.values[layout.rows]
     per_combo = counts[:, :-1].reshape(layout.n_iv, layout.n_combos, len(COUNTS)).sum(axis=0)
+    loads = load_seconds(load, spans, acc.busy.edges) if load is not None else None
+    staffed = acc.busy.staffed(spans)
     return Record(
         replication=acc.replication,
         counts=counts,
         sums=layout.onehot @ per_combo,
         waits=wait_percentiles(acc.waits.values(), layout),
-        staffed=acc.busy.staffed(spans),
+        staffed=staffed - loads[0] if loads is not None else staffed,
         busy=acc.busy.values.copy(),
         contacts=acc.contacts.columns() if acc.contacts is not None else None,
         duty=duty_seconds(duty, acc.busy.edges, acc.busy.n_groups) if duty is not None else None,
+        load=loads,
+        longest=load.longest if load is not None else None,
     )
 
 
@@ -186,6 +201,10 @@ def agents_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
     if records and records[0].duty is not None:  # a rota: absence, breaks or blocks
         duty = np.concatenate([r.duty.reshape(len(DUTY), -1) for r in records if r.duty is not None], axis=1)
         out["rostered_s"], out["absent_s"], out["off_phone_s"] = duty
+    if records and records[0].load is not None:  # well-being rules: pauses and rolling occupancy
+        load = np.concatenate([r.load.reshape(len(LOAD), -1) for r in records if r.load is not None], axis=1)
+        for name, column in zip(LOAD, load, strict=True):
+            out[name] = column
     return out
 
 
@@ -227,6 +246,8 @@ def kpi_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame
     )
     if records[0].duty is not None:
         _duty_kpis(kpis, groups, pos, grp, np.stack([r.duty for r in records if r.duty is not None]))
+    if records[0].load is not None:
+        _load_kpis(groups, records)
     # replication by replication: its KPI rows, then its agent groups' rows
     order = np.argsort(
         np.concatenate([pos * 2, np.repeat(np.arange(len(records)), n_groups) * 2 + 1]), kind="stable"
@@ -253,6 +274,21 @@ def _duty_kpis(
     kpis["absent_hours"] = np.where(overall, total[pos, 1] / 3600.0, np.nan)
     kpis["absence_rate"] = np.where(overall, _ratio(total[:, 1], total[:, 0])[pos], np.nan)
     kpis["planned_shrinkage"] = np.where(overall, _ratio(total[:, 2], total[:, 0])[pos], np.nan)
+
+
+def _load_kpis(groups: pd.DataFrame, records: list[Record]) -> None:
+    """Per agent group, in place: recovery pauses (count, hours), the share of agent-time with a
+    rolling occupancy above each threshold (NaN for a group without rules) and the longest
+    busy stretch."""
+    load = np.stack([r.load.sum(axis=2) for r in records if r.load is not None])  # (reps, LOAD, groups)
+    at = {name: load[:, k].ravel() for k, name in enumerate(LOAD)}
+    groups["pauses"] = at["pauses"]
+    groups["pause_hours"] = at["pause_s"] / 3600.0
+    for thr in THRESHOLDS:
+        pc = round(thr * 100)
+        groups[f"occupancy_above_{pc}"] = _ratio(at[f"above_{pc}_s"], at["sampled_s"])
+    longest = np.stack([r.longest for r in records if r.longest is not None]).ravel()
+    groups["longest_stretch_s"] = np.where(at["sampled_s"] > 0, longest, np.nan)
 
 
 def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:

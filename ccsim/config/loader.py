@@ -21,6 +21,7 @@ from ccsim.config import policies as P
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest
 from ccsim.config.limits import check_sizes
+from ccsim.config.wellbeing import Wellbeing
 from ccsim.distributions import REQUIRE_UNITS
 
 _DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column", "at", "survival"}
@@ -48,6 +49,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "agents.*": _fields(S.AgentGroup),
     "agents.*.shifts": _fields(S.Shift),
     "agents.*.staffing": _fields(S.ProfileFile),
+    "agents.*.wellbeing": _fields(Wellbeing),
     "routing": _fields(S.Routing),
     "channels.*.non_service": _fields(P.NonService),
     "channels.*.announcement": _fields(P.Announcement),
@@ -201,6 +203,7 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
         for s in segs:
             _check_name(problems, f"demand[{i}].segment", s, cfg.segments, "segment")
     policy_names(cfg, problems)
+    wellbeing_groups(cfg, problems)
     if problems:
         return problems
     served = {(ch, t) for ch, t, _ in reachable(cfg)}
@@ -298,6 +301,17 @@ def value_problems(scenario: Source, path: str, value: Any) -> list[str]:
 
 def _context(base_dir: Path) -> dict[str, Any]:
     return {"base_dir": str(base_dir), REQUIRE_UNITS: True}
+
+
+def wellbeing_groups(cfg: S.ScenarioConfig, problems: list[str]) -> None:
+    """Recovery pauses and fatigue are for pooled agents: not a group of personal agents."""
+    personal = {s.personal.group: name for name, s in cfg.segments.items() if s.personal is not None}
+    for name, group in cfg.agents.items():
+        if group.wellbeing is not None and name in personal:
+            problems.append(
+                f"agents.{name}.wellbeing: not supported for a group of personal agents (segment "
+                f"{personal[name]!r} has its customers' personal agents in it)"
+            )
 
 
 def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:

@@ -24,6 +24,7 @@ from ccsim.config import limits
 from ccsim.config import policies as P
 from ccsim.config import rota as R
 from ccsim.config import schema as S
+from ccsim.config import wellbeing as W
 from ccsim.units import format_duration
 
 # (anchor, heading, model): one section per TOML table, in the order of a scenario file
@@ -40,6 +41,7 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("absence", "`agents.NAME.absence`", R.Absence),
     ("break", "`agents.NAME.breaks`", R.Break),
     ("block", "`agents.NAME.blocks`", R.Block),
+    ("wellbeing", "`agents.NAME.wellbeing`", W.Wellbeing),
     ("profile-file", "CSV columns: `{ file = ..., column = ... }`", S.ProfileFile),
     ("routing", "`[routing]`", S.Routing),
     ("blending", "`routing.blending`", P.Blending),

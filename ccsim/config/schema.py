@@ -38,6 +38,7 @@ from ccsim.config.policies import (
     SelfService,
 )
 from ccsim.config.rota import Absence, Block, Break
+from ccsim.config.wellbeing import Wellbeing
 from ccsim.distributions import Distribution, Factor, Seconds, units_required
 from ccsim.units import parse_clock, parse_duration, parse_rate
 
@@ -385,6 +386,9 @@ class AgentGroup(_Model):
     absence: Absence | None = Field(None, description="unplanned absence, drawn per day (off by default)")
     breaks: list[Break] | None = Field(None, description="breaks per shift, staggered across the agents")
     blocks: list[Block] | None = Field(None, description="daily training or meeting blocks off the phones")
+    wellbeing: Wellbeing | None = Field(
+        None, description="occupancy cap, recovery pauses and fatigue (off by default)"
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> AgentGroup:

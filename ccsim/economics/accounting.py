@@ -127,6 +127,8 @@ def agent_money(agents: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
     if "rostered_s" in agents.columns:
         sick_pay = {n: float(g.absence is not None and g.absence.paid) for n, g in config.agents.items()}
         paid_s = paid_s + agents["off_phone_s"] + agents["absent_s"] * name.map(sick_pay).astype(float)
+    if "pause_s" in agents.columns:  # recovery pauses (well-being rules): paid, off the phones
+        paid_s = paid_s + agents["pause_s"]
     out["paid_hours"] = paid_s / 3600.0 / (1.0 - name.map(shrink).astype(float))
     out["staffing"] = out["paid_hours"] * name.map(cost).astype(float)
     return out

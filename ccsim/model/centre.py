@@ -45,6 +45,7 @@ from ccsim.model.store import (
     WAITING,
     Contacts,
 )
+from ccsim.model.wellbeing import LoadLog, Wellbeing
 from ccsim.model.workforce import AgentPool, Workforce
 
 __all__ = ["OUTCOMES", "Centre"]
@@ -105,6 +106,9 @@ class Centre:
         self.workforce = Workforce(
             plan, sched, self.pool, self, self.channel_open, rel.seat_joined, rel.seat_left, self.rota.steps
         )
+        self.wellbeing = Wellbeing(plan, sched, self.pool, self, self.workforce.depart)
+        if self.wellbeing.on:  # recovery pauses and fatigue (agents.NAME.wellbeing)
+            self.workforce.release_paused = self.wellbeing.release
         gave_up = self.journeys.gave_up if self.journeys_on else None
         self.patience = Patience(self.contacts, self.queues, sched, self, gave_up)
         self.days = Blocks(plan, seed, replication, self.contacts, self.queues, rel.customers_of)
@@ -134,6 +138,9 @@ class Centre:
             not chats and g not in personal and not self.journeys_on
             for g, chats in enumerate(self.group_chats)
         ]
+        self.wellbeing.take_general_path(self.plain_group, self.queues.qlist)  # its hooks are there
+        self.wellbeing_on = self.wellbeing.on
+        self.load_log: LoadLog | None = None
         self.fifo = plan.fifo_across_priorities
         # per group: its only queue, when it serves one and without overflow delay
         self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
@@ -378,12 +385,15 @@ class Centre:
                 self.outcome[i] = fate  # declined, or a non-service call transferred
         if self.chasing and self.origin[i] == CHASE:
             self.promises.chase_answered(i, now)
+        w = self.base_wrap[i]
+        if self.wellbeing_on:  # fatigue: the agent's factor on the customer's handle time
+            f = self.wellbeing.factor(a, now)
+            h, w = h * f, w * f
         if self.concurrency[c] > 1:
             h = self._chat_taken(a, c, h)
         else:
             self.load[a] = 1
             self.cur_channel[a] = c  # so a recalled agent on a call is not taken for a chat agent
-        w = self.base_wrap[i]
         self.talk[i] = h
         self.wrap[i] = w
         if w > 0 and self.qlist[self.qid[i]].lines is not None:
@@ -482,6 +492,8 @@ class Centre:
         """Agent ``a`` has capacity again: take waiting work, or become idle."""
         g = self.agent_group[a]
         load = self.load[a]
+        if self.wellbeing_on and load == 0 and self.wellbeing.rests(a, now):
+            return  # on a recovery pause: its end frees the agent
         if self.leaving[a]:
             if load == 0:
                 self.workforce.depart(a, now)
@@ -550,3 +562,5 @@ class Centre:
                 self.workforce.depart(a, now)
         self.patience.sweep(now)
         self.sink(self._batch(self.contacts.unfinished()))
+        if self.wellbeing_on:
+            self.load_log = self.wellbeing.close(now)

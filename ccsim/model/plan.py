@@ -19,6 +19,7 @@ from ccsim.model import timeline
 from ccsim.model.policies import Policies, compile_policies
 from ccsim.model.rotaplan import RotaPlan, compile_rota
 from ccsim.model.timeline import Clock, Floats, Step
+from ccsim.model.wellbeingplan import WellbeingPlan, compile_wellbeing
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class GroupPlan:
     channels: frozenset[int]
     proficiency: dict[int, float]  # skill index -> proficiency
     rota: RotaPlan | None = None  # absence, breaks and blocks (None: on duty as staffed)
+    wellbeing: WellbeingPlan | None = None  # recovery pauses and fatigue (None: never tire)
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,7 @@ def _groups(
             channels=frozenset(names.channels[c] for c in g.channels),
             proficiency={names.skills[s]: p for s, p in g.proficiency.items()},
             rota=compile_rota(n, g),
+            wellbeing=compile_wellbeing(g),
         )
         for n, g in cfg.agents.items()
     ]

@@ -87,6 +87,9 @@ class Workforce:
         # per group: the agents to have on duty (``rota.Rota``: absence, breaks and blocks
         # taken off the plan's staffing), else the plan's staffing
         self.duty = duty if duty is not None else [g.staffing for g in plan.groups]
+        # (group, drop, now) -> still to drop: agents on a recovery pause leave after the idle
+        # ones (``wellbeing.Wellbeing.release``); None without well-being rules
+        self.release_paused: Callable[[int, int, float], int] | None = None
 
     def schedule(self, horizon: float) -> None:
         """The timers of the staffing changes and opening hours before ``horizon``."""
@@ -130,6 +133,8 @@ class Workforce:
             pool.present[g] -= 1
             self.depart(a, now)
             drop -= 1
+        if drop and self.release_paused is not None:
+            drop = self.release_paused(g, drop, now)
         for a in reversed(pool.members[g]):  # the others finish the contact in hand
             if drop == 0:
                 break

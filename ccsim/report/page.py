@@ -16,6 +16,7 @@ from ccsim.report import money as M
 from ccsim.report.backtest_section import backtest_section
 from ccsim.report.data import ReportData, outcome_columns, percentiles_from_summary
 from ccsim.report.journey_section import add_section as add_journey_section
+from ccsim.report.load_section import add_section as add_load_section
 from ccsim.report.parts import (
     BADGE,
     Page,
@@ -211,6 +212,7 @@ def build(data: ReportData, plotly_js: str | None = None) -> str:
     intervals_section(page, data)
     waiting_section(page, data)
     agents_section(page, data)
+    add_load_section(page, data)  # only for runs with well-being rules
     outcomes_section(page, data)
     add_journey_section(page, data)  # only for runs with journey policies
     if data.money is not None:
