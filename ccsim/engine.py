@@ -28,6 +28,8 @@ class RunInfo:
     spans: Array  # structured: group, agent, start, end (agents present)
     end_time: float  # simulated time when the run stopped
     duty: NDArray[np.void] | None = None  # structured: group, start, end, rostered, absent, off (rota.PIECE)
+    # proactive campaigns: their tally (campaigns x proactive.TALLY) and outbound work (proactive.SPAN)
+    outbound: tuple[NDArray[np.float64], NDArray[np.void]] | None = None
 
     outcome_names = OUTCOMES
 
@@ -48,4 +50,6 @@ def run_replication(
         centre.pool.spans,
         dtype=[("group", np.int32), ("agent", np.int32), ("start", float), ("end", float)],
     )
-    return RunInfo(replication=replication, spans=spans, end_time=float(sched.now), duty=centre.rota.pieces)
+    p = centre.proactive
+    outbound = (p.tally.copy(), p.outbound_spans()) if p is not None else None
+    return RunInfo(replication, spans, float(sched.now), duty=centre.rota.pieces, outbound=outbound)

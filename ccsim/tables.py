@@ -30,6 +30,7 @@ from ccsim.metrics import (
     span_overlap,
 )
 from ccsim.model.plan import Plan
+from ccsim.model.proactive import TALLY
 from ccsim.model.store import ORIGINS, SERVED_BY
 from ccsim.reducers import Accumulator
 
@@ -37,6 +38,8 @@ QUANTILES = [50, 90, 99]
 WAIT_COLUMNS = [f"wait_p{q}_s" for q in QUANTILES]
 OFFERED = COUNTS.index("offered")
 DIMENSIONS = ["channel", "segment", "contact_type"]  # the KPI groupings, in the table's order
+OUTBOUND = TALLY  # a campaign's tally (model/proactive.py)
+OUTBOUND_COUNTS = ["outbound_done", "outbound_not_done", "outbound_reached", "inbound_prevented"]
 DUTY = ["rostered", "absent", "off"]  # agent-seconds of the rota (absence, breaks and blocks)
 
 
@@ -52,6 +55,8 @@ class Record:
     busy: np.ndarray  # (agent groups, intervals) seconds, a chat weighing 1/concurrency
     contacts: dict[str, np.ndarray] | None = None  # the contacts table's columns, as codes
     duty: np.ndarray | None = None  # (DUTY, agent groups, intervals) seconds; None: no rota
+    outbound: np.ndarray | None = None  # (campaigns, OUTBOUND) tallies; None: no proactive contact
+    outbound_busy: np.ndarray | None = None  # (agent groups, intervals) seconds of outbound work
 
 
 class Layout:
@@ -87,23 +92,46 @@ class Layout:
         self.onehot = np.array(onehot)  # (KPI groups, combos)
 
 
-def record(acc: Accumulator, spans: np.ndarray, layout: Layout, duty: np.ndarray | None = None) -> Record:
-    """The record of a finished replication (its accumulator, the spans agents were present and
-    the pieces of its rota, ``rota.PIECE``, when it has one)."""
+def record(
+    acc: Accumulator,
+    spans: np.ndarray,
+    layout: Layout,
+    duty: np.ndarray | None = None,
+    outbound: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Record:
+    """The record of a finished replication (its accumulator, the spans agents were present,
+    the pieces of its rota, ``rota.PIECE``, when it has one, and its proactive campaigns' tally
+    and outbound work, ``proactive.SPAN``, when it has any)."""
     counts = np.empty((len(layout.rows), len(COUNTS) + 1))
     counts[:, :-1] = acc.counts.matrix[:, layout.rows].T
     counts[:, -1] = acc.backlog.values[layout.rows]
     per_combo = counts[:, :-1].reshape(layout.n_iv, layout.n_combos, len(COUNTS)).sum(axis=0)
+    busy = acc.busy.values.copy()
+    outbound_busy = None
+    if outbound is not None:  # outbound proactive work keeps agents busy too
+        outbound_busy = outbound_seconds(outbound[1], acc.busy.edges, acc.busy.n_groups)
+        busy += outbound_busy
     return Record(
         replication=acc.replication,
         counts=counts,
         sums=layout.onehot @ per_combo,
         waits=wait_percentiles(acc.waits.values(), layout),
         staffed=acc.busy.staffed(spans),
-        busy=acc.busy.values.copy(),
+        busy=busy,
         contacts=acc.contacts.columns() if acc.contacts is not None else None,
         duty=duty_seconds(duty, acc.busy.edges, acc.busy.n_groups) if duty is not None else None,
+        outbound=outbound[0] if outbound is not None else None,
+        outbound_busy=outbound_busy,
     )
+
+
+def outbound_seconds(spans: np.ndarray, edges: np.ndarray, n_groups: int) -> np.ndarray:
+    """Agent-seconds of outbound proactive work per agent group x interval."""
+    out = np.zeros((n_groups, len(edges) - 1))
+    for g in range(n_groups):
+        p = spans[spans["group"] == g]
+        out[g] = span_overlap(p["start"], p["end"], np.ones(len(p)), edges)
+    return out
 
 
 def duty_seconds(pieces: np.ndarray, edges: np.ndarray, n_groups: int) -> np.ndarray:
@@ -186,6 +214,8 @@ def agents_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
     if records and records[0].duty is not None:  # a rota: absence, breaks or blocks
         duty = np.concatenate([r.duty.reshape(len(DUTY), -1) for r in records if r.duty is not None], axis=1)
         out["rostered_s"], out["absent_s"], out["off_phone_s"] = duty
+    if records and records[0].outbound_busy is not None:  # proactive contact: outbound work
+        out["outbound_s"] = np.concatenate([r.outbound_busy.ravel() for r in records if r.outbound_busy is not None])
     return out
 
 
@@ -225,6 +255,8 @@ def kpi_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame
             "agents": (staffed_g / plan.clock.duration).ravel(),
         }
     )
+    if records[0].outbound is not None:
+        _outbound_kpis(kpis, groups, pos, grp, records)
     if records[0].duty is not None:
         _duty_kpis(kpis, groups, pos, grp, np.stack([r.duty for r in records if r.duty is not None]))
     # replication by replication: its KPI rows, then its agent groups' rows
@@ -253,6 +285,25 @@ def _duty_kpis(
     kpis["absent_hours"] = np.where(overall, total[pos, 1] / 3600.0, np.nan)
     kpis["absence_rate"] = np.where(overall, _ratio(total[:, 1], total[:, 0])[pos], np.nan)
     kpis["planned_shrinkage"] = np.where(overall, _ratio(total[:, 2], total[:, 0])[pos], np.nan)
+
+
+def _outbound_kpis(
+    kpis: pd.DataFrame, groups: pd.DataFrame, pos: np.ndarray, grp: np.ndarray, records: list[Record]
+) -> None:
+    """Proactive contact on the overall row: outbound contacts done and not done, reached,
+    inbound contacts prevented, and agent-hours (outbound work, the prevented contacts' handle
+    time, net = outbound - prevented); outbound hours per agent group. In place."""
+    t = np.stack([r.outbound.sum(axis=0) for r in records if r.outbound is not None])  # (reps, OUTBOUND)
+    overall = grp == 0
+    for name in OUTBOUND_COUNTS:
+        kpis[name] = np.where(overall, t[pos, OUTBOUND.index(name)], np.nan)
+    outbound_h = t[:, OUTBOUND.index("outbound_s")] / 3600.0
+    prevented_h = t[:, OUTBOUND.index("prevented_s")] / 3600.0
+    kpis["outbound_hours"] = np.where(overall, outbound_h[pos], np.nan)
+    kpis["prevented_hours"] = np.where(overall, prevented_h[pos], np.nan)
+    kpis["net_agent_hours"] = np.where(overall, (outbound_h - prevented_h)[pos], np.nan)
+    per_group = np.stack([r.outbound_busy.sum(axis=1) for r in records if r.outbound_busy is not None])
+    groups["outbound_hours"] = per_group.ravel() / 3600.0
 
 
 def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:

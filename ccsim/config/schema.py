@@ -23,6 +23,7 @@ from pydantic import (
 
 from ccsim.config import economics as E
 from ccsim.config.choice import Choice, ScopeCommunication
+from ccsim.config.proactive import Campaign
 from ccsim.config.policies import (
     Acknowledgement,
     Announcement,
@@ -428,6 +429,9 @@ class ScenarioConfig(_Model):
     choice: Choice | None = Field(None, description="customers choose their channel by the expected wait")
     scope_communication: ScopeCommunication | None = Field(
         None, description="communicating the scope: fewer out-of-scope contacts, at a cost"
+    )
+    proactive: dict[Name, Campaign] = Field(
+        default_factory=dict, description="proactive contact: outbound campaigns, by name"
     )
     # money, customer value and experience (ccsim.config.economics)
     costs: E.Costs = Field(
