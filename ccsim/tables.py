@@ -215,7 +215,9 @@ def agents_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
         duty = np.concatenate([r.duty.reshape(len(DUTY), -1) for r in records if r.duty is not None], axis=1)
         out["rostered_s"], out["absent_s"], out["off_phone_s"] = duty
     if records and records[0].outbound_busy is not None:  # proactive contact: outbound work
-        out["outbound_s"] = np.concatenate([r.outbound_busy.ravel() for r in records if r.outbound_busy is not None])
+        out["outbound_s"] = np.concatenate(
+            [r.outbound_busy.ravel() for r in records if r.outbound_busy is not None]
+        )
     return out
 
 

@@ -71,8 +71,12 @@ class Campaign(_Model):
         "'reserved': 'agents' agents of the groups do nothing else in the window",
     )
     agents: int | None = Field(None, ge=1, le=100_000, description="with mode = 'reserved': agents reserved")
-    reach: float = Field(1.0, ge=0, le=1, description="share of the outbound contacts that reach the customer")
-    prevents: Prevents | None = Field(None, description="the inbound contacts a reached customer no longer makes")
+    reach: float = Field(
+        1.0, ge=0, le=1, description="share of the outbound contacts that reach the customer"
+    )
+    prevents: Prevents | None = Field(
+        None, description="the inbound contacts a reached customer no longer makes"
+    )
 
     @model_validator(mode="after")
     def _mode(self) -> Campaign:
@@ -85,7 +89,7 @@ class Campaign(_Model):
     @property
     def daily(self) -> int:
         """The outbound contacts of a day (the volume rounded)."""
-        return int(round(self.volume * DAY))
+        return round(self.volume * DAY)
 
 
 def name_problems(campaigns: dict[str, Campaign], names: dict[str, list[str]]) -> list[str]:
@@ -99,7 +103,9 @@ def name_problems(campaigns: dict[str, Campaign], names: dict[str, list[str]]) -
     for path, value, what in found:
         known = names[what]
         if value not in known:
-            problems.append(f"{path}: unknown {what} {value!r}{suggest(value, known)}; known: {', '.join(known)}")
+            problems.append(
+                f"{path}: unknown {what} {value!r}{suggest(value, known)}; known: {', '.join(known)}"
+            )
     for name, c in campaigns.items():
         if c.daily == 0:
             problems.append(f"proactive.{name}.volume: {c.volume * DAY:g} per day rounds to no contact")

@@ -23,7 +23,6 @@ from pydantic import (
 
 from ccsim.config import economics as E
 from ccsim.config.choice import Choice, ScopeCommunication
-from ccsim.config.proactive import Campaign
 from ccsim.config.policies import (
     Acknowledgement,
     Announcement,
@@ -37,6 +36,7 @@ from ccsim.config.policies import (
     Retrial,
     SelfService,
 )
+from ccsim.config.proactive import Campaign
 from ccsim.config.rota import Absence, Block, Break
 from ccsim.distributions import Distribution, Factor, Seconds, units_required
 from ccsim.units import parse_clock, parse_duration, parse_rate

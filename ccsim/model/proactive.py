@@ -40,7 +40,14 @@ from ccsim.model.store import UNFINISHED, Contacts
 from ccsim.model.workforce import AgentPool
 
 PREVENT = 111  # salt of a contact's own draw for its prevention (origins 0-7, handling 100, choice 101)
-TALLY = ["outbound_done", "outbound_not_done", "outbound_reached", "inbound_prevented", "outbound_s", "prevented_s"]
+TALLY = [
+    "outbound_done",
+    "outbound_not_done",
+    "outbound_reached",
+    "inbound_prevented",
+    "outbound_s",
+    "prevented_s",
+]
 DONE, NOT_DONE, REACHED, PREVENTED, OUTBOUND_S, PREVENTED_S = range(len(TALLY))
 SPAN = [("group", np.int32), ("start", float), ("end", float)]
 

@@ -33,7 +33,9 @@ class Expected:
         return self._upto(b) - self._upto(a)
 
     def scaled(self, factor: float) -> Expected:
-        return Expected(self.times, self.rates * factor, self.cumulative * factor, self.end, self.after * factor)
+        return Expected(
+            self.times, self.rates * factor, self.cumulative * factor, self.end, self.after * factor
+        )
 
     def _upto(self, t: float) -> float:
         inside = min(t, self.end)
@@ -64,7 +66,10 @@ class CampaignPlan:
 
 
 def compile_proactive(
-    cfg: ScenarioConfig, clock: Clock, rates: list[tuple[Floats, Floats, dict[int, float]]], scope: ScopePlan | None
+    cfg: ScenarioConfig,
+    clock: Clock,
+    rates: list[tuple[Floats, Floats, dict[int, float]]],
+    scope: ScopePlan | None,
 ) -> tuple[CampaignPlan, ...]:
     """The campaigns by index. ``rates``: per demand stream its rate (times, per-second values)
     and its contact types' shares by index."""
