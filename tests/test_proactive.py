@@ -152,7 +152,10 @@ def test_the_example_config_and_its_frontier_choice_load() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"groups": ["tema"]}, "proactive.cards.groups[0]: unknown agent group 'tema' (did you mean 'team'?)"),
+        (
+            {"groups": ["tema"]},
+            "proactive.cards.groups[0]: unknown agent group 'tema' (did you mean 'team'?)",
+        ),
         ({"prevents": {"contact_type": "crad", "share": 0.5, "horizon": "1h"}}, "did you mean 'card'?"),
         ({"agents": None}, "mode = 'reserved' needs 'agents'"),
         ({"volume": 60}, "proactive.cards.volume"),
