@@ -30,6 +30,8 @@ class RunInfo:
     end_time: float  # simulated time when the run stopped
     duty: NDArray[np.void] | None = None  # structured: group, start, end, rostered, absent, off (rota.PIECE)
     load: LoadLog | None = None  # busy periods, recovery pauses, longest stretches (well-being rules)
+    # proactive campaigns: their tally (campaigns x proactive.TALLY) and outbound work (proactive.SPAN)
+    outbound: tuple[NDArray[np.float64], NDArray[np.void]] | None = None
 
     outcome_names = OUTCOMES
 
@@ -50,10 +52,13 @@ def run_replication(
         centre.pool.spans,
         dtype=[("group", np.int32), ("agent", np.int32), ("start", float), ("end", float)],
     )
+    p = centre.proactive
+    outbound = (p.tally.copy(), p.outbound_spans()) if p is not None else None
     return RunInfo(
         replication=replication,
         spans=spans,
         end_time=float(sched.now),
         duty=centre.rota.pieces,
         load=centre.load_log,
+        outbound=outbound,
     )

@@ -31,6 +31,7 @@ from ccsim.metrics import (
     span_overlap,
 )
 from ccsim.model.plan import Plan
+from ccsim.model.proactive import TALLY
 from ccsim.model.store import ORIGINS, SERVED_BY
 from ccsim.model.wellbeing import LoadLog
 from ccsim.reducers import Accumulator
@@ -39,6 +40,8 @@ QUANTILES = [50, 90, 99]
 WAIT_COLUMNS = [f"wait_p{q}_s" for q in QUANTILES]
 OFFERED = COUNTS.index("offered")
 DIMENSIONS = ["channel", "segment", "contact_type"]  # the KPI groupings, in the table's order
+OUTBOUND = TALLY  # a campaign's tally (model/proactive.py)
+OUTBOUND_COUNTS = ["outbound_done", "outbound_not_done", "outbound_reached", "inbound_prevented"]
 DUTY = ["rostered", "absent", "off"]  # agent-seconds of the rota (absence, breaks and blocks)
 
 
@@ -56,6 +59,8 @@ class Record:
     duty: np.ndarray | None = None  # (DUTY, agent groups, intervals) seconds; None: no rota
     load: np.ndarray | None = None  # (agentload.LOAD, agent groups, intervals); None: no well-being rules
     longest: np.ndarray | None = None  # (agent groups,) the longest busy stretch, seconds
+    outbound: np.ndarray | None = None  # (campaigns, OUTBOUND) tallies; None: no proactive contact
+    outbound_busy: np.ndarray | None = None  # (agent groups, intervals) seconds of outbound work
 
 
 class Layout:
@@ -97,28 +102,46 @@ def record(
     layout: Layout,
     duty: np.ndarray | None = None,
     load: LoadLog | None = None,
+    outbound: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Record:
     """The record of a finished replication (its accumulator, the spans agents were present,
-    the pieces of its rota, ``rota.PIECE``, when it has one, and its agents' load when they have
-    well-being rules). Staffed time leaves out the recovery pauses, as it leaves out breaks."""
+    the pieces of its rota, ``rota.PIECE``, when it has one, its agents' load when they have
+    well-being rules, and its proactive campaigns' tally and outbound work, ``proactive.SPAN``,
+    when it has any). Staffed time leaves out the recovery pauses, as it leaves out breaks."""
     counts = np.empty((len(layout.rows), len(COUNTS) + 1))
     counts[:, :-1] = acc.counts.matrix[:, layout.rows].T
     counts[:, -1] = acc.backlog.values[layout.rows]
     per_combo = counts[:, :-1].reshape(layout.n_iv, layout.n_combos, len(COUNTS)).sum(axis=0)
     loads = load_seconds(load, spans, acc.busy.edges) if load is not None else None
     staffed = acc.busy.staffed(spans)
+    busy = acc.busy.values.copy()
+    outbound_busy = None
+    if outbound is not None:  # outbound proactive work keeps agents busy too
+        outbound_busy = outbound_seconds(outbound[1], acc.busy.edges, acc.busy.n_groups)
+        busy += outbound_busy
     return Record(
         replication=acc.replication,
         counts=counts,
         sums=layout.onehot @ per_combo,
         waits=wait_percentiles(acc.waits.values(), layout),
         staffed=staffed - loads[0] if loads is not None else staffed,
-        busy=acc.busy.values.copy(),
+        busy=busy,
         contacts=acc.contacts.columns() if acc.contacts is not None else None,
         duty=duty_seconds(duty, acc.busy.edges, acc.busy.n_groups) if duty is not None else None,
         load=loads,
         longest=load.longest if load is not None else None,
+        outbound=outbound[0] if outbound is not None else None,
+        outbound_busy=outbound_busy,
     )
+
+
+def outbound_seconds(spans: np.ndarray, edges: np.ndarray, n_groups: int) -> np.ndarray:
+    """Agent-seconds of outbound proactive work per agent group x interval."""
+    out = np.zeros((n_groups, len(edges) - 1))
+    for g in range(n_groups):
+        p = spans[spans["group"] == g]
+        out[g] = span_overlap(p["start"], p["end"], np.ones(len(p)), edges)
+    return out
 
 
 def duty_seconds(pieces: np.ndarray, edges: np.ndarray, n_groups: int) -> np.ndarray:
@@ -205,6 +228,10 @@ def agents_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
         load = np.concatenate([r.load.reshape(len(LOAD), -1) for r in records if r.load is not None], axis=1)
         for name, column in zip(LOAD, load, strict=True):
             out[name] = column
+    if records and records[0].outbound_busy is not None:  # proactive contact: outbound work
+        out["outbound_s"] = np.concatenate(
+            [r.outbound_busy.ravel() for r in records if r.outbound_busy is not None]
+        )
     return out
 
 
@@ -244,6 +271,8 @@ def kpi_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame
             "agents": (staffed_g / plan.clock.duration).ravel(),
         }
     )
+    if records[0].outbound is not None:
+        _outbound_kpis(kpis, groups, pos, grp, records)
     if records[0].duty is not None:
         _duty_kpis(kpis, groups, pos, grp, np.stack([r.duty for r in records if r.duty is not None]))
     if records[0].load is not None:
@@ -289,6 +318,25 @@ def _load_kpis(groups: pd.DataFrame, records: list[Record]) -> None:
         groups[f"occupancy_above_{pc}"] = _ratio(at[f"above_{pc}_s"], at["sampled_s"])
     longest = np.stack([r.longest for r in records if r.longest is not None]).ravel()
     groups["longest_stretch_s"] = np.where(at["sampled_s"] > 0, longest, np.nan)
+
+
+def _outbound_kpis(
+    kpis: pd.DataFrame, groups: pd.DataFrame, pos: np.ndarray, grp: np.ndarray, records: list[Record]
+) -> None:
+    """Proactive contact on the overall row: outbound contacts done and not done, reached,
+    inbound contacts prevented, and agent-hours (outbound work, the prevented contacts' handle
+    time, net = outbound - prevented); outbound hours per agent group. In place."""
+    t = np.stack([r.outbound.sum(axis=0) for r in records if r.outbound is not None])  # (reps, OUTBOUND)
+    overall = grp == 0
+    for name in OUTBOUND_COUNTS:
+        kpis[name] = np.where(overall, t[pos, OUTBOUND.index(name)], np.nan)
+    outbound_h = t[:, OUTBOUND.index("outbound_s")] / 3600.0
+    prevented_h = t[:, OUTBOUND.index("prevented_s")] / 3600.0
+    kpis["outbound_hours"] = np.where(overall, outbound_h[pos], np.nan)
+    kpis["prevented_hours"] = np.where(overall, prevented_h[pos], np.nan)
+    kpis["net_agent_hours"] = np.where(overall, (outbound_h - prevented_h)[pos], np.nan)
+    per_group = np.stack([r.outbound_busy.sum(axis=1) for r in records if r.outbound_busy is not None])
+    groups["outbound_hours"] = per_group.ravel() / 3600.0
 
 
 def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:

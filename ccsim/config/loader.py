@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ccsim.config import choice as C
 from ccsim.config import economics as E
 from ccsim.config import policies as P
+from ccsim.config import proactive as PR
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest
 from ccsim.config.limits import check_sizes
@@ -71,6 +72,9 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "partners.*": _fields(P.Partner),
     "choice": _fields(C.Choice),
     "scope_communication": _fields(C.ScopeCommunication),
+    "proactive.*": _fields(PR.Campaign),
+    "proactive.*.prevents": _fields(PR.Prevents),
+    "proactive.*.handle": _DIST_KEYS,
     "costs": _fields(E.Costs),
     "costs.telephony.*": _fields(E.Telephony),
     "value": _fields(E.Value),
@@ -366,6 +370,7 @@ def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
     names = {"channel": list(chans), "contact type": list(types), "segment": list(segs)}
     out_of_scope = [name for name, t in types.items() if not t.in_scope]
     problems += C.name_problems(cfg.choice, cfg.scope_communication, names, out_of_scope)
+    problems += PR.name_problems(cfg.proactive, names | {"agent group": list(groups)})
     for name, p in cfg.partners.items():
         for j, tname in enumerate(p.contact_types):
             _check_name(problems, f"partners.{name}.contact_types[{j}]", tname, types, "contact type")

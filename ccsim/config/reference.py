@@ -22,6 +22,7 @@ from ccsim.config import choice as C
 from ccsim.config import economics as E
 from ccsim.config import limits
 from ccsim.config import policies as P
+from ccsim.config import proactive as PR
 from ccsim.config import rota as R
 from ccsim.config import schema as S
 from ccsim.config import wellbeing as W
@@ -61,6 +62,8 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     # customers who react (ccsim/config/choice.py)
     ("choice", "`[choice]`", C.Choice),
     ("scope-communication", "`[scope_communication]`", C.ScopeCommunication),
+    ("proactive", "`[proactive.NAME]`", PR.Campaign),
+    ("prevents", "`proactive.NAME.prevents`", PR.Prevents),
     # money and experience (ccsim/config/economics.py)
     ("costs", "`[costs]`", E.Costs),
     ("telephony", "`costs.telephony.CHANNEL`", E.Telephony),
@@ -86,6 +89,7 @@ SPECIAL = {"_duration": "duration", "_rate": "rate", "_clock": "time of day"}
 # keys whose validator accepts a shorthand the type alone does not show
 SHORTHAND: dict[tuple[type[BaseModel], str], str] = {
     (S.Channel, "hours"): '`"HH:MM-HH:MM"`, or a list of such strings or of [tables](#hours)',
+    (PR.Campaign, "window"): '`"HH:MM-HH:MM"` (times of day, within one day)',
 }
 
 INTRO = """\

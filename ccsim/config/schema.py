@@ -37,6 +37,7 @@ from ccsim.config.policies import (
     Retrial,
     SelfService,
 )
+from ccsim.config.proactive import Campaign
 from ccsim.config.rota import Absence, Block, Break
 from ccsim.config.wellbeing import Wellbeing
 from ccsim.distributions import Distribution, Factor, Seconds, units_required
@@ -454,6 +455,9 @@ class ScenarioConfig(_Model):
     choice: Choice | None = Field(None, description="customers choose their channel by the expected wait")
     scope_communication: ScopeCommunication | None = Field(
         None, description="communicating the scope: fewer out-of-scope contacts, at a cost"
+    )
+    proactive: dict[Name, Campaign] = Field(
+        default_factory=dict, description="proactive contact: outbound campaigns, by name"
     )
     # money, customer value and experience (ccsim.config.economics)
     costs: E.Costs = Field(

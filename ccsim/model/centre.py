@@ -22,6 +22,7 @@ from ccsim.model.choice import ChannelChoice
 from ccsim.model.journeys import Journeys
 from ccsim.model.patience import Patience
 from ccsim.model.plan import Plan
+from ccsim.model.proactive import Proactive
 from ccsim.model.promises import Promises
 from ccsim.model.queues import Queues
 from ccsim.model.relationship import Parts, Relationship
@@ -116,6 +117,12 @@ class Centre:
         self.choice = (
             ChannelChoice(spec, plan, self.contacts, self.queues, self.pool, self.journeys) if spec else None
         )
+        campaigns = plan.policies.proactive  # outbound proactive contact (None: off)
+        self.proactive = (
+            Proactive(campaigns, seed, replication, (self.contacts, self.pool, sched, self),
+                      self.journeys.draws, len(plan.type_names))
+            if campaigns else None
+        )  # fmt: skip
 
     def _build_routing(self, plan: Plan) -> None:
         """Per group: the queues it may take from, with the wait needed first (overflow)."""
@@ -185,6 +192,8 @@ class Centre:
     def start(self) -> None:
         """Schedule staffing changes, opening hours, the first block and the end."""
         self.workforce.schedule(self.plan.horizon)
+        if self.proactive is not None:
+            self.proactive.schedule()
         self._schedule_block()
         self.sched.after(self.plan.horizon, self._finish, None)
 
@@ -217,6 +226,8 @@ class Centre:
         self._schedule_block()
 
     def _batch(self, mask: Array) -> dict[str, Array]:
+        if self.proactive is not None:  # prevented contacts never came
+            mask = self.proactive.keep(mask)
         return self.contacts.batch(mask, self.agent_group, len(self.plan.groups), not self.journeys_on)
 
     def _arrivals_over(self) -> None:
@@ -258,6 +269,8 @@ class Centre:
         self._accept(i, self.sched.now)
 
     def _accept(self, i: int, now: float) -> None:
+        if self.proactive is not None and self.origin[i] == ARRIVAL and self.proactive.prevented(i, now):
+            return  # a customer a proactive contact reached does not come
         if self.choice is not None and self.origin[i] == ARRIVAL:
             self.choice.choose(i, now)  # it may arrive on another channel
         q = self.qlist[self.qid[i]]
@@ -507,10 +520,14 @@ class Centre:
         if self.group_chats[g]:
             for part in self.partial:
                 part[g].pop(a, None)
+        if self.proactive is not None and self.proactive.claim(a, g, now):
+            return  # reserved for outbound proactive contacts
         if self.has_personal and self.personal_queues[a] and self.relationship.take_personal(a, now):
             return
         q = self._next_queue(self.group_queues[g], now, g)
         if q is None:
+            if self.proactive is not None and self.proactive.take_idle(a, g, now):
+                return  # outbound work in idle time
             self.idle_since[a] = now
             self.idle[g].append(a)
             return

@@ -62,6 +62,7 @@ U_COLUMNS = tuple(f"u_{d}" for d in DECISIONS)  # a contact's uniform per decisi
 HANDLING = 100  # when it is answered (transfer, decline times)
 CHASE_DECIDES = 101  # whether and where it chases (model/promises.py)
 CHOICE = 102  # which channel it chooses (model/choice.py)
+PREVENT = 111  # whether a proactive contact prevented it (model/proactive.py)
 
 
 class Journeys:

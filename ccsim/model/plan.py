@@ -17,6 +17,7 @@ from ccsim.config.schema import ScenarioConfig, ServiceLevel
 from ccsim.distributions import Distribution
 from ccsim.model import timeline
 from ccsim.model.policies import Policies, compile_policies
+from ccsim.model.proactiveplan import compile_proactive
 from ccsim.model.rotaplan import RotaPlan, compile_rota
 from ccsim.model.timeline import Clock, Floats, Step
 from ccsim.model.wellbeingplan import WellbeingPlan, compile_wellbeing
@@ -144,6 +145,7 @@ def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
     names = _Names.of(cfg)
     type_skill = [names.skills[t.skill or n] for n, t in cfg.contact_types.items()]
     groups = _groups(cfg, names, clock, base_dir, horizon)
+    streams = _streams(cfg, names, clock, base_dir)
     return Plan(
         clock=clock,
         horizon=horizon,
@@ -157,7 +159,7 @@ def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
         handle=_handle(cfg),
         wrap=[t.wrap_up for t in cfg.contact_types.values()],
         skill_names=list(names.skills),
-        streams=_streams(cfg, names, clock, base_dir),
+        streams=streams,
         groups=groups,
         partner_names=list(cfg.partners),
         ranks=_ranks(cfg, type_skill, groups),
@@ -165,10 +167,19 @@ def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
         busyness=sc.busyness,
         fifo_across_priorities=cfg.routing.queue_selection == "longest_waiting",
         combos=sorted((names.channels[c], names.types[t], names.segments[g]) for c, t, g in reachable(cfg)),
-        policies=compile_policies(cfg),
+        policies=_policies(cfg, clock, streams),
         config=cfg,
         meta={"name": sc.name},
     )
+
+
+def _policies(cfg: ScenarioConfig, clock: Clock, streams: list[StreamPlan]) -> Policies:
+    """The policies by index, proactive campaigns included (they need the demand's rates)."""
+    policies = compile_policies(cfg)
+    if not cfg.proactive:
+        return policies
+    rates = [(s.rate.times, s.rate.values, dict(zip(s.types, s.type_shares, strict=True))) for s in streams]
+    return replace(policies, proactive=compile_proactive(cfg, clock, rates, policies.scope))
 
 
 def _channels(cfg: ScenarioConfig, clock: Clock, horizon: float) -> list[ChannelPlan]:
@@ -299,6 +310,6 @@ def scaled_plan(plan: Plan, demand: float = 1.0, handle: float = 1.0, patience: 
         handle={k: d.scaled(handle) for k, d in plan.handle.items()},
         wrap=[w.scaled(handle) if w is not None else None for w in plan.wrap],
         patience=[p.scaled(patience) if p is not None else None for p in plan.patience],
-        policies=plan.policies.with_patience_scaled(patience),
+        policies=plan.policies.with_patience_scaled(patience).with_demand_scaled(demand),
         config=config,
     )

@@ -27,6 +27,7 @@ from ccsim.config.policies import (
 from ccsim.config.schema import ScenarioConfig
 from ccsim.distributions import Distribution
 from ccsim.model.choiceplan import ChoicePlan, ScopePlan, compile_choice, compile_scope
+from ccsim.model.proactiveplan import CampaignPlan
 from ccsim.model.timeline import Floats
 
 
@@ -64,6 +65,7 @@ class Policies:
     # customers who react (model/choiceplan.py)
     choice: ChoicePlan | None = None  # customers choose their channel
     scope: ScopePlan | None = None  # fewer out-of-scope arrivals
+    proactive: tuple[CampaignPlan, ...] = ()  # outbound campaigns (model/proactiveplan.py)
 
     @property
     def journeys_on(self) -> bool:
@@ -78,7 +80,14 @@ class Policies:
             or any(x is not None for x in self.self_service)
             or any(p is not None for p in self.personal)
             or self.choice is not None
+            or bool(self.proactive)
         )
+
+    def with_demand_scaled(self, factor: float) -> Policies:
+        """The policies with every demand stream's rate multiplied by ``factor``."""
+        if factor == 1.0 or not self.proactive:
+            return self
+        return replace(self, proactive=tuple(c.with_demand_scaled(factor) for c in self.proactive))
 
     def with_patience_scaled(self, factor: float) -> Policies:
         """The policies with every channel's patience multiplied by ``factor``."""

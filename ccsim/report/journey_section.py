@@ -26,6 +26,7 @@ from ccsim.report.journeys import (
     who_answered,
 )
 from ccsim.report.parts import Page, card, ci_text, esc, number, pct, secs, summary_row
+from ccsim.report.reaction_cards import reacting, reaction_cards
 
 __all__ = ["add_section", "journey_cards"]
 
@@ -43,6 +44,7 @@ def journey_cards(data: ReportData) -> str:
         *_promise_card(data, r, total, reps),
         *_chase_card(data, total, reps),
         *_partner_card(r, total, reps),
+        *reaction_cards(data, r),
     ]
     return '<div class="cards">' + "".join(cards) + "</div>" if cards else ""
 
@@ -169,7 +171,7 @@ def _partner_card(r: pd.Series | None, total: dict[str, float], reps: int) -> li
 def add_section(page: Page, data: ReportData) -> None:
     """The "Customer journeys" section, with the figures that apply; nothing without journeys."""
     iv = data.intervals
-    if not uses_journeys(iv):
+    if not uses_journeys(iv) and not reacting(data):
         return
     total = {c: float(iv[c].sum()) for c in [*JOURNEY_COUNTS, "served", "resolved"] if c in iv.columns}
     page.section("journeys", "Customer journeys")
