@@ -20,6 +20,7 @@ from ccsim.config import policies as P
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest
 from ccsim.config.limits import check_sizes
+from ccsim.config.sites import Site, Window, site_problems
 from ccsim.distributions import REQUIRE_UNITS
 
 _DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column"}
@@ -48,6 +49,8 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "agents.*.shifts": _fields(S.Shift),
     "agents.*.staffing": _fields(S.ProfileFile),
     "routing": _fields(S.Routing),
+    "sites.*": _fields(Site),
+    "sites.*.hours": _fields(Window),
     "channels.*.non_service": _fields(P.NonService),
     "channels.*.announcement": _fields(P.Announcement),
     "channels.*.callback": _fields(P.Callback),
@@ -192,6 +195,7 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
         for s in segs:
             _check_name(problems, f"demand[{i}].segment", s, cfg.segments, "segment")
     policy_names(cfg, problems)
+    problems += site_problems(cfg)
     if problems:
         return problems
     served = {(ch, t) for ch, t, _ in reachable(cfg)}

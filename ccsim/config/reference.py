@@ -23,6 +23,7 @@ from ccsim.config import limits
 from ccsim.config import policies as P
 from ccsim.config import rota as R
 from ccsim.config import schema as S
+from ccsim.config import sites as T
 from ccsim.units import format_duration
 
 # (anchor, heading, model): one section per TOML table, in the order of a scenario file
@@ -41,6 +42,8 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("block", "`agents.NAME.blocks`", R.Block),
     ("profile-file", "CSV columns: `{ file = ..., column = ... }`", S.ProfileFile),
     ("routing", "`[routing]`", S.Routing),
+    ("site", "`[sites.NAME]`", T.Site),
+    ("site-hours", "`sites.NAME.hours`", T.Window),
     # the customer's journey (ccsim/config/policies.py)
     ("personal", "`segments.NAME.personal`", P.Personal),
     ("identification", "`segments.NAME.identification`", P.Identification),
@@ -78,6 +81,8 @@ SPECIAL = {"_duration": "duration", "_rate": "rate", "_clock": "time of day"}
 # keys whose validator accepts a shorthand the type alone does not show
 SHORTHAND: dict[tuple[type[BaseModel], str], str] = {
     (S.Channel, "hours"): '`"HH:MM-HH:MM"`, or a list of such strings or of [tables](#hours)',
+    (T.Site, "hours"): '`"HH:MM-HH:MM"`, or a list of such strings or of [tables](#site-hours)',
+    (T.Site, "offset"): 'a signed duration, e.g. `"+1h"`, `"-6h"`',
 }
 
 INTRO = """\

@@ -13,6 +13,7 @@ import numpy.typing as npt
 from numpy.typing import NDArray
 
 from ccsim.model.plan import Plan
+from ccsim.model.sites import offered_sites
 from ccsim.model.queues import Queues
 from ccsim.model.sampling import Array, blocks, busyness_factors, sample_contacts, stream
 from ccsim.model.store import DECISIONS, DONE, Contacts
@@ -58,6 +59,9 @@ class Blocks:
         arrivals; returns the index of its first arrival."""
         c = sample_contacts(self.plan, self.seed, self.replication, k, self.windows[k], self.factors)
         qid, identified = self.queues.queue_of(c.channel, c.ctype, c.segment, k)
+        if self.plan.sites is not None:  # several sites: the queue at the site it is offered to
+            site = offered_sites(self.plan, self.seed, self.replication, k, c.arrival, c.stream)
+            qid = self.queues.placed(qid, site)
         derived: dict[str, npt.ArrayLike] = {
             "qid": qid,
             "identified": identified,
