@@ -52,6 +52,8 @@ class Record:
     busy: np.ndarray  # (agent groups, intervals) seconds, a chat weighing 1/concurrency
     contacts: dict[str, np.ndarray] | None = None  # the contacts table's columns, as codes
     duty: np.ndarray | None = None  # (DUTY, agent groups, intervals) seconds; None: no rota
+    sites: np.ndarray | None = None  # (sites, COUNTS) by the site offered to; None: one site
+    site_waits: np.ndarray | None = None  # (sites, QUANTILES): percentiles of the answered waits
 
 
 class Layout:
@@ -103,7 +105,19 @@ def record(acc: Accumulator, spans: np.ndarray, layout: Layout, duty: np.ndarray
         busy=acc.busy.values.copy(),
         contacts=acc.contacts.columns() if acc.contacts is not None else None,
         duty=duty_seconds(duty, acc.busy.edges, acc.busy.n_groups) if duty is not None else None,
+        sites=acc.sites.matrix.T.copy() if acc.sites is not None else None,
+        site_waits=site_percentiles(*acc.sites.wait_values(), acc.sites.size) if acc.sites is not None else None,
     )
+
+
+def site_percentiles(wait: np.ndarray, site: np.ndarray, n_sites: int) -> np.ndarray:
+    """Percentiles of the answered contacts' waits per site they were offered to (NaN: none)."""
+    out = np.full((n_sites, len(QUANTILES)), np.nan)
+    for s in range(n_sites):
+        w = wait[site == s].astype(float)
+        if len(w):
+            out[s] = np.percentile(w, QUANTILES)
+    return out
 
 
 def duty_seconds(pieces: np.ndarray, edges: np.ndarray, n_groups: int) -> np.ndarray:
@@ -227,12 +241,39 @@ def kpi_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame
     )
     if records[0].duty is not None:
         _duty_kpis(kpis, groups, pos, grp, np.stack([r.duty for r in records if r.duty is not None]))
-    # replication by replication: its KPI rows, then its agent groups' rows
-    order = np.argsort(
-        np.concatenate([pos * 2, np.repeat(np.arange(len(records)), n_groups) * 2 + 1]), kind="stable"
-    )
+    # replication by replication: its KPI rows, then its agent groups' rows (then its sites')
+    second = np.repeat(np.arange(len(records)), n_groups) * 2 + 1
+    if plan.sites is not None:
+        sites = site_rows(plan, records, staffed_g, busy_g)
+        groups = pd.concat([groups, sites], ignore_index=True)
+        second = np.concatenate([second, np.repeat(np.arange(len(records)), len(plan.sites.names)) * 2 + 1])
+    order = np.argsort(np.concatenate([pos * 2, second]), kind="stable")
     both = pd.concat([kpis, groups], ignore_index=True)
     return both.take(order).reset_index(drop=True)
+
+
+def site_rows(plan: Plan, records: list[Record], staffed_g: np.ndarray, busy_g: np.ndarray) -> pd.DataFrame:
+    """The KPI rows of each site per replication: the counts of the contacts offered to it, their
+    ratios and wait percentiles, and the occupancy and agents of its groups. ``staffed_g`` and
+    ``busy_g``: (replications, agent groups) seconds."""
+    sp = plan.sites
+    assert sp is not None
+    n = len(sp.names)
+    counts = np.concatenate([r.sites for r in records if r.sites is not None])  # (reps x sites, COUNTS)
+    waits = np.concatenate([r.site_waits for r in records if r.site_waits is not None])
+    member = np.array([[float(s == k) for s in sp.group_site] for k in range(n)])  # (sites, groups)
+    columns: dict[str, Any] = {
+        "replication": np.repeat(np.array([r.replication for r in records], dtype=np.int64), n),
+        "group_by": "site",
+        "group": np.tile(np.array(sp.names, dtype=object), len(records)),
+    }
+    columns.update({name: counts[:, j] for j, name in enumerate(COUNTS)})
+    columns.update({name: waits[:, j] for j, name in enumerate(WAIT_COLUMNS)})
+    rows = add_ratios(pd.DataFrame(columns))
+    staffed, busy = staffed_g @ member.T, busy_g @ member.T  # (replications, sites)
+    rows["occupancy"] = _ratio(busy, staffed).ravel()
+    rows["agents"] = (staffed / plan.clock.duration).ravel()
+    return rows
 
 
 def _duty_kpis(
