@@ -268,6 +268,7 @@ class ContactsTable:
     def _columns(self, b: Batch, within: np.ndarray, kept: np.ndarray) -> dict[str, np.ndarray]:
         clock = self.clock
         promised = (b["promised"] - b["arrival"]).astype(np.float32)
+        site = {"site": b["site"].astype(np.int16)} if "site" in b else {}  # several sites
         return {
             "contact_id": b["cid"],
             "channel": b["channel"].astype(np.int8),
@@ -295,7 +296,7 @@ class ContactsTable:
             "promised_s": promised,
             "promise_kept": np.where(np.isnan(promised), -1, kept).astype(np.int8),
             "callback_offered": b["callback_offered"].astype(bool),
-        }
+        } | site
 
     def columns(self) -> dict[str, np.ndarray]:
         """The columns, one row per measured contact in arrival order (``contact_id`` counts all

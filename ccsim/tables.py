@@ -310,6 +310,7 @@ def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
         "agent_group": [*plan.group_names, *(f"partner:{p}" for p in plan.partner_names), ""],
         "origin": list(ORIGINS),
         "served_by": list(SERVED_BY),
+        "site": plan.sites.names if plan.sites is not None else [],
     }
     columns: dict[str, Any] = {}
     for name in list(parts[0]):
