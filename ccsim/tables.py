@@ -106,7 +106,9 @@ def record(acc: Accumulator, spans: np.ndarray, layout: Layout, duty: np.ndarray
         contacts=acc.contacts.columns() if acc.contacts is not None else None,
         duty=duty_seconds(duty, acc.busy.edges, acc.busy.n_groups) if duty is not None else None,
         sites=acc.sites.matrix.T.copy() if acc.sites is not None else None,
-        site_waits=site_percentiles(*acc.sites.wait_values(), acc.sites.size) if acc.sites is not None else None,
+        site_waits=site_percentiles(*acc.sites.wait_values(), acc.sites.size)
+        if acc.sites is not None
+        else None,
     )
 
 

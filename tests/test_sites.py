@@ -63,7 +63,9 @@ def scenario(tmp_path, name="s", mode="virtual_queue", delay="0s", agents=5, rat
              reps=10, south=""):  # fmt: skip
     path = tmp_path / f"{name}.toml"
     path.write_text(
-        BASE.format(mode=mode, delay=delay, agents=agents, rate=rate, duration=duration, reps=reps, south=south)
+        BASE.format(
+            mode=mode, delay=delay, agents=agents, rate=rate, duration=duration, reps=reps, south=south
+        )
     )
     return ccsim.load(path)
 
@@ -93,7 +95,9 @@ def test_pooling_two_sites_into_one_virtual_queue_raises_the_service_level(tmp_p
     sep, sep_ci = separate.kpi("service_level")
     assert sl - sep > 0.1 and sl - sep > ci + sep_ci
     # separate sites: nobody answers the other site's contacts
-    contacts = ccsim.simulate(scenario(tmp_path, "sep1", mode="local_first", delay="24h", reps=1), contacts=True)
+    contacts = ccsim.simulate(
+        scenario(tmp_path, "sep1", mode="local_first", delay="24h", reps=1), contacts=True
+    )
     c = contacts.contacts[contacts.contacts["outcome"] == "served"]
     assert (c["site"].astype(str) + "_team" == c["agent_group"].astype(str)).all()
 
@@ -120,7 +124,9 @@ def test_a_site_closing_at_night_shifts_its_contacts_to_the_other(tmp_path):
     assert north[night].all()  # every night contact goes to north
     assert abs(north[~night].mean() - 0.5) < 0.03  # by day about half
     # north's offered load rises by south's demand in the closed hours, against always open
-    always = ccsim.simulate(scenario(tmp_path, "day", mode="local_first", delay="30s", duration="24h", reps=3))
+    always = ccsim.simulate(
+        scenario(tmp_path, "day", mode="local_first", delay="30s", duration="24h", reps=3)
+    )
     rise = site_kpi(res, "offered", "north")[0] - site_kpi(always, "offered", "north")[0]
     expected = 120 * 12 / 2  # half of 120/h for the 12 closed hours
     assert abs(rise - expected) < 4 * math.sqrt(expected)
@@ -134,8 +140,12 @@ def test_a_site_closing_at_night_shifts_its_contacts_to_the_other(tmp_path):
 def test_local_first_prefers_the_home_site(tmp_path):
     """With a site overflow delay most contacts are answered at their home site; with one
     virtual queue about half are answered by the other site."""
-    local = ccsim.simulate(scenario(tmp_path, "l", mode="local_first", delay="60s", reps=2, duration="4h"), contacts=True)
-    pooled = ccsim.simulate(scenario(tmp_path, "v", mode="virtual_queue", reps=2, duration="4h"), contacts=True)
+    local = ccsim.simulate(
+        scenario(tmp_path, "l", mode="local_first", delay="60s", reps=2, duration="4h"), contacts=True
+    )
+    pooled = ccsim.simulate(
+        scenario(tmp_path, "v", mode="virtual_queue", reps=2, duration="4h"), contacts=True
+    )
 
     def at_home(res):
         c = res.contacts[res.contacts["outcome"] == "served"]
@@ -148,7 +158,9 @@ def test_local_first_prefers_the_home_site(tmp_path):
 
 def test_common_random_numbers_across_site_routing(tmp_path):
     """Two scenarios differing only in site routing see the same customers and homes."""
-    a = ccsim.simulate(scenario(tmp_path, "a", mode="local_first", delay="30s", reps=1, duration="2h"), contacts=True)
+    a = ccsim.simulate(
+        scenario(tmp_path, "a", mode="local_first", delay="30s", reps=1, duration="2h"), contacts=True
+    )
     b = ccsim.simulate(scenario(tmp_path, "b", mode="virtual_queue", reps=1, duration="2h"), contacts=True)
     for col in ("arrival_s", "contact_type", "site"):
         assert (a.contacts[col].to_numpy() == b.contacts[col].to_numpy()).all()
@@ -204,8 +216,14 @@ def test_without_sites_nothing_changes(tmp_path):
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"sites.north.groups": ["north_tem"]}, "sites.north.groups[0]: unknown agent group 'north_tem' (did you mean 'north_team'?)"),
-        ({"sites.south.groups": ["north_team"]}, "sites.south.groups[0]: agent group 'north_team' is already at site 'north'"),
+        (
+            {"sites.north.groups": ["north_tem"]},
+            "sites.north.groups[0]: unknown agent group 'north_tem' (did you mean 'north_team'?)",
+        ),
+        (
+            {"sites.south.groups": ["north_team"]},
+            "sites.south.groups[0]: agent group 'north_team' is already at site 'north'",
+        ),
         ({"sites.north.offset": "1"}, "sites.north.offset"),
         ({"sites.north.offset": "25h"}, "sites.north.offset"),
         ({"sites.north.hours": "8-20"}, "sites.north.hours"),
@@ -224,7 +242,11 @@ def test_config_errors_name_the_path(tmp_path, override, message):
 
 def test_group_outside_every_site_and_site_keys_without_sites(tmp_path):
     text = BASE.format(mode="local_first", delay="0s", agents=2, rate=10, duration="1h", reps=1, south="")
-    (tmp_path / "a.toml").write_text(text.replace('groups = ["south_team"]', 'groups = ["north_team", "south_team"]\n[sites.x]\ngroups = []'))
+    (tmp_path / "a.toml").write_text(
+        text.replace(
+            'groups = ["south_team"]', 'groups = ["north_team", "south_team"]\n[sites.x]\ngroups = []'
+        )
+    )
     with pytest.raises(ConfigError, match=r"sites\.x\.groups"):
         ccsim.load(tmp_path / "a.toml")
     (tmp_path / "b.toml").write_text(text.replace('[sites.south]\ngroups = ["south_team"]', ""))
@@ -232,7 +254,9 @@ def test_group_outside_every_site_and_site_keys_without_sites(tmp_path):
         ccsim.load(tmp_path / "b.toml")
     head = text.split("[sites.north]")[0]
     (tmp_path / "c.toml").write_text(head + '[routing]\nsite_overflow_delay = "30s"\n')
-    with pytest.raises(ConfigError, match=r"routing\.site_overflow_delay: applies to a centre on several sites"):
+    with pytest.raises(
+        ConfigError, match=r"routing\.site_overflow_delay: applies to a centre on several sites"
+    ):
         ccsim.load(tmp_path / "c.toml")
 
 

@@ -123,7 +123,9 @@ def site_problems(cfg: _Config) -> list[str]:
             if g not in cfg.agents:
                 problems.append(f"{path}: unknown agent group {g!r}{suggest(g, cfg.agents)}")
             elif g in home:
-                problems.append(f"{path}: agent group {g!r} is already at site {home[g]!r}; a group belongs to one site")
+                problems.append(
+                    f"{path}: agent group {g!r} is already at site {home[g]!r}; a group belongs to one site"
+                )
             else:
                 home[g] = sname
     for g in cfg.agents:
@@ -162,7 +164,9 @@ def _demand_site(i: int, site: str | dict[str, float] | None, sites: Mapping[str
         if s not in sites
     ]
     if not mix or any(v < 0 for v in mix.values()) or not 0 < sum(mix.values()) < float("inf"):
-        problems.append(f"demand[{i}].site: shares must be >= 0, not all zero, with a finite sum (got {site})")
+        problems.append(
+            f"demand[{i}].site: shares must be >= 0, not all zero, with a finite sum (got {site})"
+        )
     return problems
 
 

@@ -103,7 +103,9 @@ def group_rates(config: ScenarioConfig) -> tuple[dict[str, float], dict[str, flo
     """Cost per paid hour and shrinkage of each agent group (defaults: its site's cost per
     hour, then ``[costs]``)."""
     costs = config.costs
-    site_cost = {g: s.cost_per_hour for s in config.sites.values() for g in s.groups if s.cost_per_hour is not None}
+    site_cost = {
+        g: s.cost_per_hour for s in config.sites.values() for g in s.groups if s.cost_per_hour is not None
+    }
     cost = {
         n: g.cost_per_hour if g.cost_per_hour is not None else site_cost.get(n, costs.agent_cost_per_hour)
         for n, g in config.agents.items()

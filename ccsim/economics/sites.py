@@ -33,5 +33,7 @@ def with_site_costs(per_rep: pd.DataFrame, agents: pd.DataFrame, config: Scenari
     out.loc[rows, "staffing_cost"] = found["staffing"].to_numpy()
     served = out["served"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["staffing_cost_per_served"] = np.where(served > 0, out["staffing_cost"] / np.where(served > 0, served, 1), np.nan)
+        out["staffing_cost_per_served"] = np.where(
+            served > 0, out["staffing_cost"] / np.where(served > 0, served, 1), np.nan
+        )
     return out

@@ -13,9 +13,9 @@ import numpy.typing as npt
 from numpy.typing import NDArray
 
 from ccsim.model.plan import Plan
-from ccsim.model.sites import offered_sites
 from ccsim.model.queues import Queues
 from ccsim.model.sampling import Array, blocks, busyness_factors, sample_contacts, stream
+from ccsim.model.sites import offered_sites
 from ccsim.model.store import DECISIONS, DONE, Contacts
 from ccsim.model.timeline import Ints
 

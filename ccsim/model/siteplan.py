@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ccsim.config.schema import AgentGroup, Hours, ScenarioConfig
 from ccsim.config.sites import Window
 from ccsim.model import timeline
-from ccsim.model.timeline import DAY, Clock, Step
+from ccsim.model.timeline import DAY, Clock, Floats, Step
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,10 @@ class SitePlan:
     delay: float  # local first: the wait after which other sites' agents may take a contact
     cost_per_hour: list[float | None]  # per site (None: costs.agent_cost_per_hour)
 
-    def open_at(self, t: np.ndarray) -> np.ndarray:
+    def open_at(self, t: Floats) -> NDArray[np.bool_]:
         """(sites, len(t)): whether each site is open at the simulated times ``t``."""
-        return np.array([s.values[np.searchsorted(s.times, t, side="right") - 1] > 0.5 for s in self.open])
+        rows = [s.values[np.searchsorted(s.times, t, side="right") - 1] > 0.5 for s in self.open]
+        return np.array(rows, dtype=bool)
 
 
 def compile_sites(cfg: ScenarioConfig, horizon: float) -> SitePlan | None:

@@ -60,7 +60,9 @@ def site_ranks(
     if not sp.local_first:
         return [list(r) for r in ranks], list(after)
     here = [(a, [g for g in r if sp.group_site[g] == site]) for r, a in zip(ranks, after, strict=True)]
-    away = [(a + sp.delay, [g for g in r if sp.group_site[g] != site]) for r, a in zip(ranks, after, strict=True)]
+    away = [
+        (a + sp.delay, [g for g in r if sp.group_site[g] != site]) for r, a in zip(ranks, after, strict=True)
+    ]
     ordered = sorted([x for x in [*here, *away] if x[1]], key=lambda x: x[0])  # stable: local first
     if not ordered:
         return [], []
@@ -76,7 +78,9 @@ def place(q: Queue, ranks: list[list[int]], after: list[float], site: int) -> No
     q.fast_group = -1  # the one-group fast path is for queues without sites
 
 
-def offered_sites(plan: Plan, seed: int, replication: int, block: int, arrival: Floats, streams: Ints) -> Ints:
+def offered_sites(
+    plan: Plan, seed: int, replication: int, block: int, arrival: Floats, streams: Ints
+) -> Ints:
     """The site each of a block's arrivals is offered to: its home site, or when that is closed
     at arrival, one of the open sites (by their shares, with the same uniform)."""
     sp = plan.sites
