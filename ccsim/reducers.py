@@ -225,6 +225,28 @@ class IntervalCounts:
             count(f"late_over_{hours}h", by > hours * 3600.0)
 
 
+class SiteCounts(IntervalCounts):
+    """With several sites: the additive ``COUNTS`` of the measured contacts per site they were
+    offered to (``model/sites.py``), and the waits of the answered ones with their site."""
+
+    def __init__(self, clock: Clock, n_sites: int):
+        super().__init__(clock, (1, n_sites, 1, 1), None)
+        self.waits: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, m: Measured) -> None:
+        site = m.b["site"].astype(np.int64)
+        self.key = site
+        self._outcomes(m)
+        self._journeys(m)
+        self.waits.append((m.b["wait"][m.answered].astype(np.float32), site[m.answered].astype(np.int16)))
+
+    def wait_values(self) -> tuple[np.ndarray, np.ndarray]:
+        """The answered contacts' waits and their sites."""
+        if not self.waits:
+            return np.zeros(0, np.float32), np.zeros(0, np.int16)
+        return np.concatenate([w for w, _ in self.waits]), np.concatenate([s for _, s in self.waits])
+
+
 class WaitSample:
     """(wait, channel, type, segment) of every measured answered contact, compactly (float32
     and small ints: a few bytes a contact), for the percentiles."""
@@ -264,6 +286,7 @@ class ContactsTable:
     def _columns(self, b: Batch, within: np.ndarray, kept: np.ndarray) -> dict[str, np.ndarray]:
         clock = self.clock
         promised = (b["promised"] - b["arrival"]).astype(np.float32)
+        site = {"site": b["site"].astype(np.int16)} if "site" in b else {}  # several sites
         return {
             "contact_id": b["cid"],
             "channel": b["channel"].astype(np.int8),
@@ -291,7 +314,7 @@ class ContactsTable:
             "promised_s": promised,
             "promise_kept": np.where(np.isnan(promised), -1, kept).astype(np.int8),
             "callback_offered": b["callback_offered"].astype(bool),
-        }
+        } | site
 
     def columns(self) -> dict[str, np.ndarray]:
         """The columns, one row per measured contact in arrival order (``contact_id`` counts all
@@ -337,6 +360,7 @@ class Accumulator:
         self.counts = IntervalCounts(clock, dims, extra)
         self.waits = WaitSample()
         self.contacts = ContactsTable(plan, replication) if keep_contacts else None
+        self.sites = SiteCounts(clock, len(plan.sites.names)) if plan.sites is not None else None
 
     def __call__(self, b: Batch) -> None:
         self.add(b)
@@ -350,6 +374,8 @@ class Accumulator:
             return
         self.counts.add(m)
         self.waits.add(m)
+        if self.sites is not None:
+            self.sites.add(m)
         if self.contacts is not None:
             self.contacts.add(m)
 

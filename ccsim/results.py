@@ -81,6 +81,9 @@ KPIS = [
     "occupancy_above_90",
     "occupancy_above_95",
     "longest_stretch_s",
+    "paid_hours",  # per site (ccsim/economics/sites.py)
+    "staffing_cost",
+    "staffing_cost_per_served",
 ]
 GROUPINGS = ["channel", "segment", "contact_type"]
 
@@ -102,7 +105,7 @@ def summarise(per_rep: pd.DataFrame, rule: SLRule, channels: list[str]) -> pd.Da
         if group_by == "channel" and group in rule.text:
             row["sl_target"] = float(rule.target[channels.index(str(group))])
             row["sl_definition"] = f"{group}: {rule.text[str(group)]}"
-        elif group_by in ("all", "segment", "contact_type"):
+        elif group_by in ("all", "segment", "contact_type", "site"):
             row["sl_definition"] = "; ".join(f"{c}: {t}" for c, t in rule.text.items())
         rows.append(row)
     return pd.DataFrame(rows)

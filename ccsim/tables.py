@@ -61,6 +61,8 @@ class Record:
     longest: np.ndarray | None = None  # (agent groups,) the longest busy stretch, seconds
     outbound: np.ndarray | None = None  # (campaigns, OUTBOUND) tallies; None: no proactive contact
     outbound_busy: np.ndarray | None = None  # (agent groups, intervals) seconds of outbound work
+    sites: np.ndarray | None = None  # (sites, COUNTS) by the site offered to; None: one site
+    site_waits: np.ndarray | None = None  # (sites, QUANTILES): percentiles of the answered waits
 
 
 class Layout:
@@ -132,6 +134,10 @@ def record(
         longest=load.longest if load is not None else None,
         outbound=outbound[0] if outbound is not None else None,
         outbound_busy=outbound_busy,
+        sites=acc.sites.matrix.T.copy() if acc.sites is not None else None,
+        site_waits=site_percentiles(*acc.sites.wait_values(), acc.sites.size)
+        if acc.sites is not None
+        else None,
     )
 
 
@@ -141,6 +147,16 @@ def outbound_seconds(spans: np.ndarray, edges: np.ndarray, n_groups: int) -> np.
     for g in range(n_groups):
         p = spans[spans["group"] == g]
         out[g] = span_overlap(p["start"], p["end"], np.ones(len(p)), edges)
+    return out
+
+
+def site_percentiles(wait: np.ndarray, site: np.ndarray, n_sites: int) -> np.ndarray:
+    """Percentiles of the answered contacts' waits per site they were offered to (NaN: none)."""
+    out = np.full((n_sites, len(QUANTILES)), np.nan)
+    for s in range(n_sites):
+        w = wait[site == s].astype(float)
+        if len(w):
+            out[s] = np.percentile(w, QUANTILES)
     return out
 
 
@@ -277,12 +293,39 @@ def kpi_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame
         _duty_kpis(kpis, groups, pos, grp, np.stack([r.duty for r in records if r.duty is not None]))
     if records[0].load is not None:
         _load_kpis(groups, records)
-    # replication by replication: its KPI rows, then its agent groups' rows
-    order = np.argsort(
-        np.concatenate([pos * 2, np.repeat(np.arange(len(records)), n_groups) * 2 + 1]), kind="stable"
-    )
+    # replication by replication: its KPI rows, then its agent groups' rows (then its sites')
+    second = np.repeat(np.arange(len(records)), n_groups) * 2 + 1
+    if plan.sites is not None:
+        sites = site_rows(plan, records, staffed_g, busy_g)
+        groups = pd.concat([groups, sites], ignore_index=True)
+        second = np.concatenate([second, np.repeat(np.arange(len(records)), len(plan.sites.names)) * 2 + 1])
+    order = np.argsort(np.concatenate([pos * 2, second]), kind="stable")
     both = pd.concat([kpis, groups], ignore_index=True)
     return both.take(order).reset_index(drop=True)
+
+
+def site_rows(plan: Plan, records: list[Record], staffed_g: np.ndarray, busy_g: np.ndarray) -> pd.DataFrame:
+    """The KPI rows of each site per replication: the counts of the contacts offered to it, their
+    ratios and wait percentiles, and the occupancy and agents of its groups. ``staffed_g`` and
+    ``busy_g``: (replications, agent groups) seconds."""
+    sp = plan.sites
+    assert sp is not None
+    n = len(sp.names)
+    counts = np.concatenate([r.sites for r in records if r.sites is not None])  # (reps x sites, COUNTS)
+    waits = np.concatenate([r.site_waits for r in records if r.site_waits is not None])
+    member = np.array([[float(s == k) for s in sp.group_site] for k in range(n)])  # (sites, groups)
+    columns: dict[str, Any] = {
+        "replication": np.repeat(np.array([r.replication for r in records], dtype=np.int64), n),
+        "group_by": "site",
+        "group": np.tile(np.array(sp.names, dtype=object), len(records)),
+    }
+    columns.update({name: counts[:, j] for j, name in enumerate(COUNTS)})
+    columns.update({name: waits[:, j] for j, name in enumerate(WAIT_COLUMNS)})
+    rows = add_ratios(pd.DataFrame(columns))
+    staffed, busy = staffed_g @ member.T, busy_g @ member.T  # (replications, sites)
+    rows["occupancy"] = _ratio(busy, staffed).ravel()
+    rows["agents"] = (staffed / plan.clock.duration).ravel()
+    return rows
 
 
 def _duty_kpis(
@@ -353,6 +396,7 @@ def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
         "agent_group": [*plan.group_names, *(f"partner:{p}" for p in plan.partner_names), ""],
         "origin": list(ORIGINS),
         "served_by": list(SERVED_BY),
+        "site": plan.sites.names if plan.sites is not None else [],
     }
     columns: dict[str, Any] = {}
     for name in list(parts[0]):

@@ -22,6 +22,7 @@ from ccsim.config import proactive as PR
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest
 from ccsim.config.limits import check_sizes
+from ccsim.config.sites import Site, Window, site_problems
 from ccsim.config.wellbeing import Wellbeing
 from ccsim.distributions import REQUIRE_UNITS
 
@@ -52,6 +53,8 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "agents.*.staffing": _fields(S.ProfileFile),
     "agents.*.wellbeing": _fields(Wellbeing),
     "routing": _fields(S.Routing),
+    "sites.*": _fields(Site),
+    "sites.*.hours": _fields(Window),
     "channels.*.non_service": _fields(P.NonService),
     "channels.*.announcement": _fields(P.Announcement),
     "channels.*.callback": _fields(P.Callback),
@@ -208,6 +211,7 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
             _check_name(problems, f"demand[{i}].segment", s, cfg.segments, "segment")
     policy_names(cfg, problems)
     wellbeing_groups(cfg, problems)
+    problems += site_problems(cfg)
     if problems:
         return problems
     served = {(ch, t) for ch, t, _ in reachable(cfg)}

@@ -25,6 +25,7 @@ from ccsim.config import policies as P
 from ccsim.config import proactive as PR
 from ccsim.config import rota as R
 from ccsim.config import schema as S
+from ccsim.config import sites as T
 from ccsim.config import wellbeing as W
 from ccsim.units import format_duration
 
@@ -46,6 +47,8 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("profile-file", "CSV columns: `{ file = ..., column = ... }`", S.ProfileFile),
     ("routing", "`[routing]`", S.Routing),
     ("blending", "`routing.blending`", P.Blending),
+    ("site", "`[sites.NAME]`", T.Site),
+    ("site-hours", "`sites.NAME.hours`", T.Window),
     # the customer's journey (ccsim/config/policies.py)
     ("personal", "`segments.NAME.personal`", P.Personal),
     ("identification", "`segments.NAME.identification`", P.Identification),
@@ -90,6 +93,8 @@ SPECIAL = {"_duration": "duration", "_rate": "rate", "_clock": "time of day"}
 SHORTHAND: dict[tuple[type[BaseModel], str], str] = {
     (S.Channel, "hours"): '`"HH:MM-HH:MM"`, or a list of such strings or of [tables](#hours)',
     (PR.Campaign, "window"): '`"HH:MM-HH:MM"` (times of day, within one day)',
+    (T.Site, "hours"): '`"HH:MM-HH:MM"`, or a list of such strings or of [tables](#site-hours)',
+    (T.Site, "offset"): 'a signed duration, e.g. `"+1h"`, `"-6h"`',
 }
 
 INTRO = """\

@@ -39,6 +39,7 @@ from ccsim.config.policies import (
 )
 from ccsim.config.proactive import Campaign
 from ccsim.config.rota import Absence, Block, Break
+from ccsim.config.sites import Site
 from ccsim.config.wellbeing import Wellbeing
 from ccsim.distributions import Distribution, Factor, Seconds, units_required
 from ccsim.units import parse_clock, parse_duration, parse_rate
@@ -327,6 +328,11 @@ class Demand(_Model):
         None, description="weights per interval of the day (normalised to sum 1)"
     )
     self_service: SelfService | None = Field(None, description="share resolved by self-service or IVR")
+    site: str | dict[str, float] | None = Field(
+        None,
+        description="with [sites]: the home site of the stream's contacts, or a mix {site = share} "
+        "(default: the sites' shares)",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> Demand:
@@ -438,6 +444,18 @@ class Routing(_Model):
         default_factory=lambda: Blending(),
         description="how agents of both real-time and deferred channels choose their next contact",
     )
+    sites: Literal["local_first", "virtual_queue"] = Field(
+        "local_first",
+        description="with [sites]: 'local_first': a contact waits for its site's agents and the "
+        "other sites' agents may take it after site_overflow_delay; 'virtual_queue': all sites' "
+        "agents serve one queue in order of arrival",
+    )
+    site_overflow_delay: Seconds = Field(
+        0.0,
+        ge=0,
+        description="with sites = 'local_first': the wait after which other sites' agents may take "
+        "a contact, e.g. '30s'",
+    )
 
 
 class ScenarioConfig(_Model):
@@ -458,6 +476,9 @@ class ScenarioConfig(_Model):
     )
     proactive: dict[Name, Campaign] = Field(
         default_factory=dict, description="proactive contact: outbound campaigns, by name"
+    )
+    sites: dict[Name, Site] = Field(
+        default_factory=dict, description="the centre's sites (default: one implicit site)"
     )
     # money, customer value and experience (ccsim.config.economics)
     costs: E.Costs = Field(

@@ -103,10 +103,14 @@ def add_money_ratios(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def group_rates(config: ScenarioConfig) -> tuple[dict[str, float], dict[str, float]]:
-    """Cost per paid hour and shrinkage of each agent group (defaults from ``[costs]``)."""
+    """Cost per paid hour and shrinkage of each agent group (defaults: its site's cost per
+    hour, then ``[costs]``)."""
     costs = config.costs
+    site_cost = {
+        g: s.cost_per_hour for s in config.sites.values() for g in s.groups if s.cost_per_hour is not None
+    }
     cost = {
-        n: g.cost_per_hour if g.cost_per_hour is not None else costs.agent_cost_per_hour
+        n: g.cost_per_hour if g.cost_per_hour is not None else site_cost.get(n, costs.agent_cost_per_hour)
         for n, g in config.agents.items()
     }
     shrink = {

@@ -16,6 +16,7 @@ from ccsim.model import scope
 from ccsim.model.plan import Plan
 from ccsim.model.queues import Queues
 from ccsim.model.sampling import Array, blocks, busyness_factors, sample_contacts, stream
+from ccsim.model.sites import offered_sites
 from ccsim.model.store import DECISIONS, DONE, Contacts
 from ccsim.model.timeline import Ints
 
@@ -59,6 +60,9 @@ class Blocks:
         arrivals; returns the index of its first arrival."""
         c = sample_contacts(self.plan, self.seed, self.replication, k, self.windows[k], self.factors)
         qid, identified = self.queues.queue_of(c.channel, c.ctype, c.segment, k)
+        if self.plan.sites is not None:  # several sites: the queue at the site it is offered to
+            site = offered_sites(self.plan, self.seed, self.replication, k, c.arrival, c.stream)
+            qid = self.queues.placed(qid, site)
         derived: dict[str, npt.ArrayLike] = {
             "qid": qid,
             "identified": identified,

@@ -96,6 +96,7 @@ class Centre:
         self.journeys_on = plan.policies.journeys_on
         self.contacts = Contacts(self.journeys_on)
         self.queues = Queues(plan, seed, replication)
+        self.queue_site = self.queues.site_of() if plan.sites is not None else None
         self.pool = AgentPool(plan)
         self.journeys = Journeys(plan, seed, replication, self.contacts, self.queues, self.pool, sched, self)
         self.promises = Promises(plan, self.contacts, self.queues, self.pool, sched, self, self.journeys)
@@ -228,7 +229,10 @@ class Centre:
     def _batch(self, mask: Array) -> dict[str, Array]:
         if self.proactive is not None:  # prevented contacts never came
             mask = self.proactive.keep(mask)
-        return self.contacts.batch(mask, self.agent_group, len(self.plan.groups), not self.journeys_on)
+        out = self.contacts.batch(mask, self.agent_group, len(self.plan.groups), not self.journeys_on)
+        if self.queue_site is not None:  # several sites: the site each contact was offered to
+            out["site"] = self.queue_site[self.contacts.view("qid")[mask]]
+        return out
 
     def _arrivals_over(self) -> None:
         """The last arrival is due: patience runs on timers from here (``Patience``)."""
@@ -333,8 +337,9 @@ class Centre:
         if not patience_set and not q.expires:
             self._start_patience(i)
         if q.delay:
+            after = q.after
             for r in range(1, len(q.ranks)):
-                self.sched.after(r * q.delay, self._overflow, (i, r))
+                self.sched.after(after[r], self._overflow, (i, r))
 
     def end_at_arrival(self, i: int, outcome: int) -> None:
         self.status[i] = DONE
@@ -345,9 +350,9 @@ class Centre:
     def route(self, i: int, q: Queue, now: float, up_to: int = 0) -> bool:
         """Offer contact ``i`` to a free agent of its able groups; True if one took it."""
         c = q.channel
-        delayed = q.delay > 0
+        after = q.after  # the wait before each rank (overflow delays)
         for r, groups in enumerate(q.ranks):
-            if r > up_to and delayed:
+            if r > up_to and after[r] > after[up_to]:
                 break
             if self.reserving and q.deferred:
                 groups = self.unreserved(groups)

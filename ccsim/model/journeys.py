@@ -185,7 +185,11 @@ class Journeys:
             "patience": patience,
             "closed": self.closed_at(channel, arrival),
             "qid": values.pop(
-                "qid", self.queues.qindex[(channel, ctype, self.queues.route_segment(seg, True), LANE_NORMAL)]
+                "qid",
+                self.queues.at_site(
+                    self.queues.qindex[(channel, ctype, self.queues.route_segment(seg, True), LANE_NORMAL)],
+                    ct.qid[i],
+                ),
             ),
             "customer": ct.customer[i],
             "attempt": ct.attempt[i] + 1,
@@ -270,7 +274,8 @@ class Journeys:
     def _callback_queue(self, i: int) -> int:
         ct = self.contacts
         c, t = ct.channel[i], ct.ctype[i]
-        return self.queues.qindex[(c, t, self.queues.route_segment(ct.segment[i], True), LANE_CALLBACK)]
+        k = self.queues.qindex[(c, t, self.queues.route_segment(ct.segment[i], True), LANE_CALLBACK)]
+        return self.queues.at_site(k, ct.qid[i])
 
     def queued_policies(self, i: int, c: int, now: float) -> bool:
         """Policies for a contact that has to wait; True if it left (balked, took a callback)."""
@@ -360,6 +365,7 @@ class Journeys:
         old.waiting -= 1
         c, t = ct.channel[j], ct.ctype[j]
         k = self.queues.qindex[(c, t, self.queues.route_segment(ct.segment[j], True), LANE_URGENT)]
+        k = self.queues.at_site(k, ct.qid[j])
         ct.qid[j] = k
         new = self.queues.qlist[k]
         new.items.append(j)

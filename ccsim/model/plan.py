@@ -19,6 +19,7 @@ from ccsim.model import timeline
 from ccsim.model.policies import Policies, compile_policies
 from ccsim.model.proactiveplan import compile_proactive
 from ccsim.model.rotaplan import RotaPlan, compile_rota
+from ccsim.model.siteplan import SitePlan, capped, compile_sites, local_agents
 from ccsim.model.timeline import Clock, Floats, Step
 from ccsim.model.wellbeingplan import WellbeingPlan, compile_wellbeing
 
@@ -88,6 +89,7 @@ class Plan:
     combos: list[tuple[int, int, int]]
     policies: Policies  # journey and routing policies by index: the engine reads these
     config: ScenarioConfig
+    sites: SitePlan | None = None  # several sites (None: one implicit site)
     meta: dict[str, object] = field(default_factory=dict)
 
     def channel_index(self, name: str) -> int:
@@ -144,7 +146,8 @@ def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
     horizon = clock.end + (sc.drain_limit if sc.drain else 0.0)
     names = _Names.of(cfg)
     type_skill = [names.skills[t.skill or n] for n, t in cfg.contact_types.items()]
-    groups = _groups(cfg, names, clock, base_dir, horizon)
+    sites = compile_sites(cfg, horizon)
+    groups = _groups(cfg, names, clock, base_dir, horizon, sites)
     streams = _streams(cfg, names, clock, base_dir)
     return Plan(
         clock=clock,
@@ -169,6 +172,7 @@ def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
         combos=sorted((names.channels[c], names.types[t], names.segments[g]) for c, t, g in reachable(cfg)),
         policies=_policies(cfg, clock, streams),
         config=cfg,
+        sites=sites,
         meta={"name": sc.name},
     )
 
@@ -229,18 +233,21 @@ def _streams(cfg: ScenarioConfig, names: _Names, clock: Clock, base_dir: Path) -
 
 
 def _groups(
-    cfg: ScenarioConfig, names: _Names, clock: Clock, base_dir: Path, horizon: float
+    cfg: ScenarioConfig, names: _Names, clock: Clock, base_dir: Path, horizon: float, sites: SitePlan | None
 ) -> list[GroupPlan]:
+    """The agent groups; at several sites, shifts in the site's local time and the staffing
+    capped by the site's hours."""
+    agents = local_agents(cfg) if sites is not None else cfg.agents
     return [
         GroupPlan(
             name=n,
-            staffing=timeline.staffing(g, n, clock, base_dir, horizon),
+            staffing=capped(timeline.staffing(g, n, clock, base_dir, horizon), sites, k),
             channels=frozenset(names.channels[c] for c in g.channels),
             proficiency={names.skills[s]: p for s, p in g.proficiency.items()},
             rota=compile_rota(n, g),
             wellbeing=compile_wellbeing(g),
         )
-        for n, g in cfg.agents.items()
+        for k, (n, g) in enumerate(agents.items())
     ]
 
 

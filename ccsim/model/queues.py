@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
+from ccsim.model import sites
 from ccsim.model.plan import Plan
 from ccsim.model.routing import Queue
 from ccsim.model.sampling import stream
@@ -70,6 +71,10 @@ class Queues:
                 q.lines = plan.channels[ch].lines if lane == LANE_NORMAL else None  # callbacks: none
                 self.queues[(ch, t, g, lane)] = q
         self.qlist = list(self.queues.values())
+        self.site_copies: NDArray[np.int32] | None = None  # per queue and site: its copy there
+        if plan.sites is not None:
+            self.qlist, copies = sites.localised(self.qlist, plan)
+            self.site_copies = np.array(copies, dtype=np.int32)
         for q in self.qlist:
             q.same_channel = [qq for qq in self.qlist if qq.channel == q.channel]
             q.ahead = [qq for qq in q.same_channel if qq.priority <= q.priority and qq.deferred == q.deferred]
@@ -105,6 +110,22 @@ class Queues:
                 route[mask & ~identified] = self.otherwise[s]
         ns, nt = len(self.plan.segment_names), len(self.plan.type_names)
         return self.qlookup[(channel * nt + ctype) * ns + route], identified
+
+    def at_site(self, k: int, of_queue: int) -> int:
+        """The copy of queue ``k`` at the site of queue ``of_queue`` (a created contact waits at
+        the site of the contact it came from); ``k`` itself with one implicit site."""
+        copies = self.site_copies
+        return k if copies is None else int(copies[k, self.qlist[of_queue].site])
+
+    def placed(self, qid: Ints, site: Ints) -> Ints:
+        """The queues of a block's arrivals at the sites they are offered to."""
+        assert self.site_copies is not None
+        placed: Ints = self.site_copies[qid, site]
+        return placed
+
+    def site_of(self) -> Ints:
+        """The site of each queue, by index."""
+        return np.array([q.site for q in self.qlist], dtype=np.int32)
 
     def renumber(self, remap: Mapping[int, int]) -> None:
         """Contacts carried over to the next block get new indices; the others leave."""

@@ -26,6 +26,7 @@ class Queue:
 
     __slots__ = (
         "able",
+        "after",
         "ahead",
         "channel",
         "ctype",
@@ -42,6 +43,7 @@ class Queue:
         "ranks",
         "same_channel",
         "segment",
+        "site",
         "waiting",
     )
 
@@ -63,6 +65,8 @@ class Queue:
         self.deferred = deferred
         self.ranks = ranks or []  # able groups by rank; rank r after r x delay of waiting
         self.delay = delay
+        self.after = [r * delay for r in range(len(self.ranks))]  # the wait before rank r
+        self.site = 0  # the site it is at (``sites.py``; 0 with one implicit site)
         self.fast_group = fast_group  # the only able group, when there is one (no chat)
         self.items: deque[int] = deque()
         self.lines: int | None = None  # the channel's trunk lines, if limited
@@ -142,12 +146,13 @@ def group_queues(
     qlist: Sequence[Queue], overflow_delay: Sequence[float], n_groups: int
 ) -> list[list[tuple[Queue, float]]]:
     """Per agent group: the queues it may take from, each with the wait a contact must have had
-    before the group may take it (rank r of the queue's able groups: r x overflow delay)."""
+    before the group may take it (rank r of the queue's able groups: ``q.after[r]``, which is
+    r x its type's overflow delay, plus the site overflow delay for other sites' groups)."""
     out: list[list[tuple[Queue, float]]] = [[] for _ in range(n_groups)]
     for q in qlist:
         for r, groups in enumerate(q.ranks):
             for g in groups:
-                out[g].append((q, r * overflow_delay[q.ctype]))
+                out[g].append((q, q.after[r]))
     return out
 
 

@@ -30,6 +30,7 @@ from ccsim.report.parts import (
     summary_row,
     top_bar,
 )
+from ccsim.report.sites_section import add_section as add_sites_section
 from ccsim.toml_writer import to_toml
 
 __all__ = ["BADGE", "build", "header", "kpi_cards", "outcomes_table", "run_details", "status"]
@@ -213,6 +214,7 @@ def build(data: ReportData, plotly_js: str | None = None) -> str:
     waiting_section(page, data)
     agents_section(page, data)
     add_load_section(page, data)  # only for runs with well-being rules
+    add_sites_section(page, data)  # only for centres on several sites
     outcomes_section(page, data)
     add_journey_section(page, data)  # only for runs with journey policies
     if data.money is not None:
