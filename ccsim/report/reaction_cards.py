@@ -1,4 +1,4 @@
-"""KPI cards of the customers who react (issue 15): channel choice (the demand each channel
+"""KPI cards of the customers who react: channel choice (the demand each channel
 received after the choice), the communicated scope (out-of-scope demand that still came) and
 proactive contact (outbound done, inbound prevented, net agent hours). Each card appears only
 when its policy is in the run's config (or, for proactive contact, its columns are in the
