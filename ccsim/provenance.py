@@ -23,15 +23,11 @@ def git_commit(path: Path | None = None) -> str | None:
 
 def versions() -> dict[str, Any]:
     """The versions of ccsim (as installed), its engine libraries and Python, and the git commit."""
-    import numpy
-    import pandas
-    import simpy
-
     return {
         "ccsim": version("ccsim"),
-        "simpy": simpy.__version__,
-        "numpy": numpy.__version__,
-        "pandas": pandas.__version__,
+        "simpy": version("simpy"),  # as installed (the package metadata): nothing is imported
+        "numpy": version("numpy"),
+        "pandas": version("pandas"),
         "python": platform.python_version(),
         "git_commit": git_commit(),
     }
