@@ -50,6 +50,12 @@ class _Dist(BaseModel):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         raise NotImplementedError
 
+    def draw(self, rng: np.random.Generator) -> float:
+        """One value: the same number as ``float(self.sample(rng, 1)[0])``, drawing the same
+        random numbers from ``rng``, without an array (numpy's scalar call of the same
+        method). The engine draws the values of the contacts created during the run this way."""
+        return float(self.sample(rng, 1)[0])
+
     @property
     def mean(self) -> float:
         raise NotImplementedError
@@ -77,6 +83,9 @@ class Exponential(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean_, n)
 
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(rng.exponential(self.mean_))
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -97,6 +106,9 @@ class Constant(_Dist):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
+
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(self.value)
 
     @property
     def mean(self) -> float:
@@ -126,6 +138,9 @@ class Uniform(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
 
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.low, self.high))
+
     @property
     def mean(self) -> float:
         return (self.low + self.high) / 2
@@ -150,6 +165,11 @@ class LogNormal(_Dist):
         mu = math.log(self.mean_) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), n)
 
+    def draw(self, rng: np.random.Generator) -> float:
+        sigma2 = math.log1p(self.cv_**2)
+        mu = math.log(self.mean_) - sigma2 / 2
+        return float(rng.lognormal(mu, math.sqrt(sigma2)))
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -173,6 +193,10 @@ class Gamma(_Dist):
         shape = 1.0 / self.cv_**2
         return rng.gamma(shape, self.mean_ / shape, n)
 
+    def draw(self, rng: np.random.Generator) -> float:
+        shape = 1.0 / self.cv_**2
+        return float(rng.gamma(shape, self.mean_ / shape))
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -194,6 +218,9 @@ class Erlang(_Dist):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(self.k, self.mean_ / self.k, n)
+
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(rng.gamma(self.k, self.mean_ / self.k))
 
     @property
     def mean(self) -> float:

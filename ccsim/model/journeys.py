@@ -54,7 +54,6 @@ from ccsim.model.store import (
 from ccsim.model.workforce import AgentPool
 
 __all__ = ["LANE_CALLBACK", "LANE_NORMAL", "LANE_URGENT", "Journeys"]
-U_COLUMNS = tuple(f"u_{d}" for d in DECISIONS)  # a contact's uniform per decision
 HANDLING = 100  # salt of a contact's own draws when it is answered (transfer, decline times)
 
 
@@ -109,6 +108,7 @@ class Journeys:
         self._arrive_timer, self._offer_timer = flow.arrive_created, self.offer_callback  # made once
         # per channel: its opening hours as lists, for the contacts created during the run
         self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
+        self._queue_of: dict[tuple[int, int, int], int] = {}  # see _queue_index
 
     # ------------------------------------------------------------------ helpers
     def _draws(self, i: int, salt: int) -> np.random.Generator:
@@ -154,20 +154,19 @@ class Journeys:
         that drew the delay or channel from it passes it on)."""
         ct = self.contacts
         plan = self.plan
-        now = self.sched.now
         rng = rng if rng is not None else self._draws(i, origin)
         key = int(rng.bit_generator.random_raw()) >> 1  # a non-negative int64
         u = rng.random(len(DECISIONS)).tolist()
         seg = ct.segment[i]
-        handle = float(plan.handle[(ctype, channel)].sample(rng, 1)[0])
+        handle = plan.handle[(ctype, channel)].draw(rng)
         wrap_d = plan.wrap[ctype]
-        wrap = float(wrap_d.sample(rng, 1)[0]) if wrap_d is not None else 0.0
+        wrap = wrap_d.draw(rng) if wrap_d is not None else 0.0
         patience = math.inf
-        if plan.channels[channel].realtime and origin not in (CALLBACK_MADE, VOICEMAIL_CALLBACK):
+        if plan.channels[channel].realtime and origin != CALLBACK_MADE and origin != VOICEMAIL_CALLBACK:
             dist = self.channel_patience[channel] or plan.patience[seg]
             if dist is not None:
-                patience = float(dist.sample(rng, 1)[0])
-        arrival = now + delay
+                patience = dist.draw(rng)
+        arrival = self.sched.now + delay
         row = {
             "arrival": arrival,
             "channel": channel,
@@ -177,21 +176,29 @@ class Journeys:
             "base_wrap": max(wrap, 0.0),
             "patience": patience,
             "closed": self._closed_at(channel, arrival),
-            "qid": values.pop(
-                "qid", self.queues.qindex[(channel, ctype, self.queues.route_segment(seg, True), LANE_NORMAL)]
-            ),
             "customer": ct.customer[i],
             "attempt": ct.attempt[i] + 1,
             "parent": ct.cid[i],
             "origin": origin,
             "identified": ct.identified[i],
             "key": key,
-            **dict(zip(U_COLUMNS, u, strict=True)),
-            **values,
         }
-        j = self.contacts.new(row)
+        if values:
+            row.update(values)
+        if "qid" not in row:
+            row["qid"] = self._queue_index(channel, ctype, seg)
+        j = ct.new(row, u)
         self.sched.after(delay, self._arrive_timer, j)
         return j
+
+    def _queue_index(self, channel: int, ctype: int, segment: int) -> int:
+        """The ordinary queue of a created contact (remembered per channel, type, segment)."""
+        k = self._queue_of.get((channel, ctype, segment))
+        if k is None:
+            q = self.queues
+            k = q.qindex[(channel, ctype, q.route_segment(segment, True), LANE_NORMAL)]
+            self._queue_of[(channel, ctype, segment)] = k
+        return k
 
     def _closed_at(self, c: int, t: float) -> int:
         """1 if channel ``c`` is closed at time ``t`` (``Step.at`` over lists: no numpy call)."""
@@ -242,7 +249,7 @@ class Journeys:
                 spec = self.self_service[ct.stream_of[i]]
                 assert spec is not None and spec.delay is not None  # validated: fail > 0 needs a delay
                 rng = self._draws(i, SELF_SERVICE_FAIL)
-                delay = float(spec.delay.sample(rng, 1)[0])
+                delay = spec.delay.draw(rng)
                 self._create(delay, i, c, ct.ctype[i], SELF_SERVICE_FAIL, rng)
             return True
         return False
@@ -383,7 +390,7 @@ class Journeys:
         rep = self.repeat[t]
         if rep is not None and ct.attempt[i] < rep.max_contacts:
             rng = self._draws(i, REPEAT)
-            delay = float(rep.delay.sample(rng, 1)[0])
+            delay = rep.delay.draw(rng)
             self._create(delay, i, self._pick(rep.channels, ct.channel[i], rng), t, REPEAT, rng)
 
     def gave_up(self, i: int, outcome: int) -> None:
@@ -395,7 +402,7 @@ class Journeys:
         share = spec.share_of(OUTCOMES[outcome])
         if ct.u_retry[i] < share:
             rng = self._draws(i, RETRIAL)
-            delay = float(spec.delay.sample(rng, 1)[0])
+            delay = spec.delay.draw(rng)
             channel = self._pick(spec.channels, ct.channel[i], rng)
             self._create(delay, i, channel, ct.ctype[i], RETRIAL, rng)
 
@@ -406,11 +413,11 @@ class Journeys:
             spec = self.non_service[ct.channel[i]]
             assert spec is not None and spec.time is not None  # validated with handling = 'agent'
             ct.base_wrap[i] = 0.0  # a transfer has no wrap-up
-            return float(spec.time.sample(self._draws(i, HANDLING), 1)[0]), PASSED_THROUGH
+            return spec.time.draw(self._draws(i, HANDLING)), PASSED_THROUGH
         dec = self.decline[ct.ctype[i]]
         if dec is not None:
             ct.base_wrap[i] = 0.0
-            return float(dec.sample(self._draws(i, HANDLING), 1)[0]), DECLINED
+            return dec.draw(self._draws(i, HANDLING)), DECLINED
         return base, -1
 
 
