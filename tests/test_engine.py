@@ -370,3 +370,25 @@ def test_a_run_without_measured_contacts_gives_empty_tables():
     res = run(raw)
     assert len(res.contacts) == 0 and "callback_offered" in res.contacts.columns
     assert res.kpi("offered")[0] == 0
+
+
+@pytest.mark.parametrize("config", ["retail_bank.toml", "multiskill.toml", "vip_routing.toml"])
+def test_queues_marked_with_work_give_the_contacts_of_scanning_every_queue(config, monkeypatch):
+    """A freed agent looks only at the queues marked as having work for its group
+    (``routing.choose_queue``); looking at all of them gives the same contacts, bit for bit."""
+    from pathlib import Path
+
+    from ccsim.model import routing
+
+    scenario = ccsim.load(Path(__file__).parents[1] / "configs" / config)
+    marked = ccsim.simulate(scenario, replications=2, seed=3, workers=1).contacts
+    choose = routing.choose_queue
+
+    def every_queue(queues, work, g, *args):
+        work[g] = (1 << len(queues)) - 1
+        return choose(queues, work, g, *args)
+
+    monkeypatch.setattr(routing, "choose_queue", every_queue)
+    scanned = ccsim.simulate(scenario, replications=2, seed=3, workers=1).contacts
+    assert len(marked) > 1000
+    pd.testing.assert_frame_equal(marked, scanned)

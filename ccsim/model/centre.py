@@ -103,9 +103,13 @@ class Centre:
     def _build_routing(self, plan: Plan) -> None:
         """Per group: the queues it may take from, with the wait needed first (overflow)."""
         self.group_queues = routing.group_queues(self.queues.qlist, plan.overflow_delay, len(plan.groups))
+        self.work = routing.mark_work(self.group_queues)  # per group: its queues that may have work
+        # per group and channel: the mask of the group's queues of that channel, if it is a chat
         self.chat_queues = [
-            [(q, d) for q, d in gq if self.concurrency[q.channel] > 1] for gq in self.group_queues
-        ]
+            [sum(1 << k for k, (q, _) in enumerate(gq) if q.channel == c) if self.concurrency[c] > 1 else 0
+             for c in range(len(plan.channels))]
+            for gq in self.group_queues
+        ]  # fmt: skip
         # handle time multiplier by group and contact type: 1 / proficiency
         self.slowness = [
             [1.0 / g.proficiency.get(plan.type_skill[t], 1.0) for t in range(len(plan.type_names))]
@@ -277,8 +281,7 @@ class Centre:
     def enqueue(self, i: int, q: Queue, now: float, patience_set: bool = False) -> None:
         """Contact ``i`` waits in queue ``q``."""
         self.status[i] = WAITING
-        q.items.append(i)
-        q.waiting += 1
+        q.put(i)
         if not patience_set and not q.expires:
             self._start_patience(i)
         if q.delay:
@@ -298,11 +301,17 @@ class Centre:
         for r, groups in enumerate(q.ranks):
             if r > up_to and delayed:
                 break
-            a = routing.longest_idle(groups, self.idle, self.idle_since)
-            if a is not None:
-                self.idle[self.agent_group[a]].popleft()
-                self.serve(i, a, now)
-                return True
+            if len(groups) == 1:  # routing.longest_idle of one group: the head of its deque
+                idle = self.idle[groups[0]]
+                if idle:
+                    self.serve(i, idle.popleft(), now)
+                    return True
+            else:
+                a = routing.longest_idle(groups, self.idle, self.idle_since)
+                if a is not None:
+                    self.idle[self.agent_group[a]].popleft()
+                    self.serve(i, a, now)
+                    return True
             conc = self.concurrency[c]
             if conc > 1:
                 a = routing.least_loaded(groups, self.partial[c], self.load, conc)
@@ -374,12 +383,13 @@ class Centre:
         else:
             self._at(now + h + w, self._end_timer, i)
 
-    def _next_queue(self, queues: list[tuple[Queue, float]], now: float) -> Queue | None:
-        """The queue whose head a freed agent of these ``queues`` takes (``routing.choose_queue``
-        over this replication's columns), or None."""
+    def _next_queue(self, g: int, now: float, among: int = -1) -> Queue | None:
+        """The queue whose head a freed agent of group ``g`` takes (``routing.choose_queue`` over
+        this replication's columns; ``among``: a mask of the group's queues), or None."""
         return routing.choose_queue(
-            queues, now, self.arrival, self.status, self.channel_open, self.fifo, self.patience_of
-        )
+            self.group_queues[g], self.work, g, now, self.arrival, self.status, self.channel_open,
+            self.fifo, self.patience_of, among,
+        )  # fmt: skip
 
     def _chat_taken(self, a: int, c: int, h: float) -> float:
         """Agent ``a`` takes one more chat: its load, partial-load set and stretched handle time."""
@@ -426,7 +436,7 @@ class Centre:
                 ):
                     q = None
             else:
-                q = self._next_queue(self.group_queues[g], now)
+                q = self._next_queue(g, now)
             if q is None:
                 self.idle_since[a] = now
                 self.idle[g].append(a)
@@ -455,7 +465,7 @@ class Centre:
                 part[g].pop(a, None)
         if self.has_personal and self.personal_queues[a] and self.relationship.take_personal(a, now):
             return
-        q = self._next_queue(self.group_queues[g], now)
+        q = self._next_queue(g, now)
         if q is None:
             self.idle_since[a] = now
             self.idle[g].append(a)
@@ -469,9 +479,9 @@ class Centre:
 
     def _take_chats(self, a: int, g: int, c: int, now: float) -> None:
         conc = self.concurrency[c]
-        queues = [(q, d) for q, d in self.chat_queues[g] if q.channel == c]
+        among = self.chat_queues[g][c]
         while self.load[a] < conc:
-            q = self._next_queue(queues, now)
+            q = self._next_queue(g, now, among)
             if q is None:
                 return
             q.waiting -= 1
@@ -483,7 +493,7 @@ class Centre:
         keep: list[int] = []
         while idle:
             a = idle.popleft()
-            q = self._next_queue(self.group_queues[g], now)
+            q = self._next_queue(g, now)
             if q is None:
                 keep.append(a)
                 keep.extend(idle)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from operator import attrgetter
 
 import numpy as np
 
@@ -54,6 +55,7 @@ from ccsim.model.store import (
 from ccsim.model.workforce import AgentPool
 
 __all__ = ["LANE_CALLBACK", "LANE_NORMAL", "LANE_URGENT", "Journeys"]
+_WAITING = attrgetter("waiting")  # a queue's waiting contacts
 HANDLING = 100  # salt of a contact's own draws when it is answered (transfer, decline times)
 
 
@@ -298,7 +300,7 @@ class Journeys:
         ack = self.ack[c]
         assert ack is not None  # called for channels with an acknowledgement
         if ack.promise == "backlog":
-            waiting = sum(qq.waiting for qq in q.same_channel)
+            waiting = sum(map(_WAITING, q.same_channel))
             estimate = (waiting + 1) * self.mean_work[(c, ct.ctype[i])] / max(self._able_present(q), 1)
             promise = max(ack.minimum, ack.factor * estimate)
         else:
@@ -309,7 +311,7 @@ class Journeys:
         """Queue-length predictor: (contacts ahead + 1) x mean handle / agents able and present,
         where 'ahead' counts the contacts waiting on the channel with the same or a higher
         priority (they will be answered first)."""
-        ahead = sum(qq.waiting for qq in q.ahead)
+        ahead = sum(map(_WAITING, q.ahead))
         return ahead * self.mean_work[(q.channel, q.ctype)] / max(self._able_present(q), 1)
 
     def _able_present(self, q: Queue) -> int:
@@ -367,8 +369,7 @@ class Journeys:
         k = self.queues.qindex[(c, t, self.queues.route_segment(ct.segment[j], True), LANE_URGENT)]
         ct.qid[j] = k
         new = self.queues.qlist[k]
-        new.items.append(j)
-        new.waiting += 1
+        new.put(j)
         for g in {g for groups in new.ranks for g in groups}:
             self.flow.dispatch_idle(g, self.sched.now)
 

@@ -58,8 +58,7 @@ class AgentPool:
 
     def able_present(self, groups: list[int]) -> int:
         """Agents present (not leaving) in ``groups``."""
-        present = self.present
-        return sum(present[g] for g in groups)
+        return sum(map(self.present.__getitem__, groups))
 
 
 class Workforce:
