@@ -146,7 +146,9 @@ class Centre:
         self.qlist = self.queues.qlist
         self.ack = self.journeys.ack
         self.nonservice_flag, self.self_service_code = c.nonservice_flag, c.self_service_code
-        self.screened = [x is not None for x in self.journeys.non_service]  # non-service calls
+        self.u_nonservice = c.u_nonservice
+        # per channel: the share of non-service calls (0: none; the policy looks at those below)
+        self.nonservice_share = [x.share if x is not None else 0.0 for x in self.journeys.non_service]
         self.declined = [x is not None for x in self.journeys.decline]  # out of scope, declined
         self.resolution = self.journeys.resolution
         self.personal_group = self.relationship.personal_group
@@ -207,8 +209,11 @@ class Centre:
             self.due = math.inf
             if self.days.last:
                 self._arrivals_over()
+        if self.journeys_on:
+            self._accept_journey(i, now)
+            return
         q = self.qlist[self.qid[i]]
-        if self.journeys_on or self.closed[i] or q.lines is not None or not self.channel_open[q.channel]:
+        if self.closed[i] or q.lines is not None or not self.channel_open[q.channel]:
             self._accept(i, now)
             return
         # the common case inlined (the per-contact path is the engine's hot loop): no journey
@@ -229,37 +234,47 @@ class Centre:
         self._accept(i, self.sched.now)
 
     def _accept(self, i: int, now: float) -> None:
+        if self.journeys_on:
+            self._accept_journey(i, now)
+            return
         q = self.qlist[self.qid[i]]
         c = q.channel
-        if (
-            self.closed[i] or (self.journeys_on and (self.screened[c] or self.self_service_code[i]))
-        ) and self.journeys.arrival_policies(i, c, now):
+        if self.closed[i] and self.journeys.arrival_policies(i, c, now):
             return  # (the policies at arrival do nothing to other contacts)
         lines = q.lines
         if lines is not None:
             if self.in_system[c] >= lines:
                 self.end_at_arrival(i, BLOCKED)
-                if self.journeys_on:
-                    self.journeys.gave_up(i, BLOCKED)
                 return
             self.in_system[c] += 1
         self.open_contacts += 1
-        if not self.journeys_on:
-            if self.channel_open[c]:
-                g = q.fast_group
-                if g >= 0:  # one able group, no chat: the longest-idle agent is the deque's head
-                    idle = self.idle[g]
-                    if idle:
-                        self._serve_one(i, idle.popleft(), now)
-                        return
-                elif self.route(i, q, now):
+        if self.channel_open[c]:
+            g = q.fast_group
+            if g >= 0:  # one able group, no chat: the longest-idle agent is the deque's head
+                idle = self.idle[g]
+                if idle:
+                    self._serve_one(i, idle.popleft(), now)
                     return
-            self.enqueue(i, q, now)
-            return
-        self._accept_journey(i, q, c, now)
+            elif self.route(i, q, now):
+                return
+        self.enqueue(i, q, now)
 
-    def _accept_journey(self, i: int, q: Queue, c: int, now: float) -> None:
-        """``_accept`` for a contact on a line, with journey policies on."""
+    def _accept_journey(self, i: int, now: float) -> None:
+        """``_accept`` with journey policies on."""
+        q = self.qlist[self.qid[i]]
+        c = q.channel
+        if (  # the policies at arrival, for the contacts they can touch (they do nothing to others)
+            self.closed[i] or self.self_service_code[i] or self.u_nonservice[i] < self.nonservice_share[c]
+        ) and self.journeys.arrival_policies(i, c, now):
+            return
+        lines = q.lines
+        if lines is not None:
+            if self.in_system[c] >= lines:
+                self.end_at_arrival(i, BLOCKED)
+                self.journeys.gave_up(i, BLOCKED)
+                return
+            self.in_system[c] += 1
+        self.open_contacts += 1
         if self.ack[c] is not None:
             self.journeys.acknowledge(i, c, q, now)
         if self.channel_open[c]:

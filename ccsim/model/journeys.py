@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from operator import attrgetter
 
 import numpy as np
@@ -111,6 +112,11 @@ class Journeys:
         # per channel: its opening hours as lists, for the contacts created during the run
         self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
         self._queue_of: dict[tuple[int, int, int], int] = {}  # see _queue_index
+        self._choices: dict[int, Choice] = {}  # per channel mix (by id): see _pick
+        self._escalate_to = [  # per type: the channel (-1: the same) and type it escalates to
+            (plan.channel_index(e.channel) if e.channel else -1, plan.type_index(e.to)) if e else (-1, -1)
+            for e in self.escalation
+        ]
 
     # ------------------------------------------------------------------ helpers
     def _draws(self, i: int, salt: int) -> np.random.Generator:
@@ -132,14 +138,15 @@ class Journeys:
         """A channel from ``mix`` (weights by channel name), or ``default`` if there is none."""
         if not mix:
             return default
-        u = float(rng.random()) * sum(mix.values())
-        names = list(mix)
-        total = 0.0
-        for name in names:
-            total += mix[name]
+        choice = self._choices.get(id(mix))
+        if choice is None or choice[0] is not mix:
+            choice = self._choices[id(mix)] = _cumulative(mix, self.plan.channel_index)
+        _mix, channels, totals, weight = choice
+        u = float(rng.random()) * weight
+        for c, total in zip(channels, totals, strict=True):
             if u < total:
-                return int(self.plan.channel_index(name))
-        return int(self.plan.channel_index(names[-1]))  # u at the very top (rounding)
+                return c
+        return channels[-1]  # u at the very top (rounding)
 
     def _create(
         self,
@@ -382,8 +389,8 @@ class Journeys:
         if esc is not None and ct.u_escalate[i] < esc.share:
             ct.escalated[i] = 1
             ct.resolved[i] = 0
-            channel = self.plan.channel_index(esc.channel) if esc.channel else ct.channel[i]
-            self._create(0.0, i, channel, self.plan.type_index(esc.to), ESCALATION)
+            channel, to = self._escalate_to[t]
+            self._create(0.0, i, channel if channel >= 0 else ct.channel[i], to, ESCALATION)
             return
         if ct.u_resolve[i] < resolution:
             ct.resolved[i] = 1
@@ -423,6 +430,17 @@ class Journeys:
 
 
 _MASK64 = (1 << 64) - 1
+# a channel mix ready to draw from: the mix, its channels, the running sums of their weights
+# (added in the mix's order, as the draw compares them) and the sum of the weights
+Choice = tuple[dict[str, float], list[int], list[float], float]
+
+
+def _cumulative(mix: dict[str, float], channel_index: Callable[[str], int]) -> Choice:
+    totals, total = [], 0.0
+    for name in mix:
+        total += mix[name]
+        totals.append(total)
+    return mix, [int(channel_index(name)) for name in mix], totals, sum(mix.values())
 
 
 def _mix64(x: int) -> int:
