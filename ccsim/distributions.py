@@ -8,6 +8,8 @@ seconds once the config is loaded.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -56,6 +58,11 @@ class _Dist(BaseModel):
         method). The engine draws the values of the contacts created during the run this way."""
         return float(self.sample(rng, 1)[0])
 
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        """A function of no argument that does what ``draw(rng)`` does, with the parameters
+        bound once (the engine's per-contact draws)."""
+        return partial(self.draw, rng)
+
     @property
     def mean(self) -> float:
         raise NotImplementedError
@@ -86,6 +93,9 @@ class Exponential(_Dist):
     def draw(self, rng: np.random.Generator) -> float:
         return float(rng.exponential(self.mean_))
 
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        return partial(rng.exponential, self.mean_)
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -109,6 +119,9 @@ class Constant(_Dist):
 
     def draw(self, rng: np.random.Generator) -> float:
         return float(self.value)
+
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        return partial(float, self.value)
 
     @property
     def mean(self) -> float:
@@ -141,6 +154,9 @@ class Uniform(_Dist):
     def draw(self, rng: np.random.Generator) -> float:
         return float(rng.uniform(self.low, self.high))
 
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        return partial(rng.uniform, self.low, self.high)
+
     @property
     def mean(self) -> float:
         return (self.low + self.high) / 2
@@ -170,6 +186,10 @@ class LogNormal(_Dist):
         mu = math.log(self.mean_) - sigma2 / 2
         return float(rng.lognormal(mu, math.sqrt(sigma2)))
 
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        sigma2 = math.log1p(self.cv_**2)
+        return partial(rng.lognormal, math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2))
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -197,6 +217,10 @@ class Gamma(_Dist):
         shape = 1.0 / self.cv_**2
         return float(rng.gamma(shape, self.mean_ / shape))
 
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        shape = 1.0 / self.cv_**2
+        return partial(rng.gamma, shape, self.mean_ / shape)
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -221,6 +245,9 @@ class Erlang(_Dist):
 
     def draw(self, rng: np.random.Generator) -> float:
         return float(rng.gamma(self.k, self.mean_ / self.k))
+
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        return partial(rng.gamma, self.k, self.mean_ / self.k)
 
     @property
     def mean(self) -> float:

@@ -38,8 +38,8 @@ DRAW_SPECS = [*SPECS, {"dist": "gamma", "mean": "1min", "cv": 0.5}]  # shape abo
 
 @pytest.mark.parametrize("spec", DRAW_SPECS, ids=lambda s: s["dist"])
 def test_draw_is_the_vectorised_sample_of_one(spec):
-    """``draw`` (the engine's scalar path) gives the number ``sample(rng, 1)`` gives and leaves
-    the generator where it leaves it, bit for bit."""
+    """``draw`` and ``sampler(rng)()`` (the engine's scalar path) give the number
+    ``sample(rng, 1)`` gives and leave the generator where it leaves it, bit for bit."""
     dist = TypeAdapter(Distribution).validate_python(spec)
     for seed in range(300):
         a, b = np.random.default_rng(seed), np.random.default_rng(seed)
@@ -48,6 +48,11 @@ def test_draw_is_the_vectorised_sample_of_one(spec):
             assert type(x) is float
             assert x == float(dist.sample(b, 1)[0])
         assert a.bit_generator.state == b.bit_generator.state
+        c, d = np.random.default_rng(seed), np.random.default_rng(seed)
+        sampler = dist.sampler(c)
+        for _ in range(3):
+            assert sampler() == dist.draw(d)
+        assert c.bit_generator.state == d.bit_generator.state
 
 
 def test_empirical_from_csv_and_profiles_from_csv(tmp_path):

@@ -143,6 +143,8 @@ class Centre:
         self.agent_group, self.load = p.agent_group, p.load
         self.cur_channel, self.leaving = p.cur_channel, p.leaving
         self.idle, self.idle_since, self.partial = p.idle, p.idle_since, p.partial
+        # the chat channels' partial-load sets (the others' stay empty: _chat_taken, free)
+        self.chat_partial = [p.partial[c] for c, n in enumerate(self.concurrency) if n > 1]
         self.qlist = self.queues.qlist
         self.ack = self.journeys.ack
         self.nonservice_flag, self.self_service_code = c.nonservice_flag, c.self_service_code
@@ -476,7 +478,7 @@ class Centre:
                 self.partial[c][g][a] = None
             return
         if self.group_chats[g]:
-            for part in self.partial:
+            for part in self.chat_partial:
                 part[g].pop(a, None)
         if self.has_personal and self.personal_queues[a] and self.relationship.take_personal(a, now):
             return

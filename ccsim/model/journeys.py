@@ -113,10 +113,25 @@ class Journeys:
         self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
         self._queue_of: dict[tuple[int, int, int], int] = {}  # see _queue_index
         self._choices: dict[int, Choice] = {}  # per channel mix (by id): see _pick
+        self._bind_samplers(plan)
         self._escalate_to = [  # per type: the channel (-1: the same) and type it escalates to
             (plan.channel_index(e.channel) if e.channel else -1, plan.type_index(e.to)) if e else (-1, -1)
             for e in self.escalation
         ]
+
+    def _bind_samplers(self, plan: Plan) -> None:
+        """The draws of created contacts, bound to the one generator of ``_draws``: handle time
+        by (type, channel), wrap-up by type, patience by channel and segment (None: none, or not
+        a real-time channel), repeat delay by type."""
+        gen = self._gen
+        self._handle_of = {k: d.sampler(gen) for k, d in plan.handle.items()}
+        self._wrap_of = [d.sampler(gen) if d is not None else None for d in plan.wrap]
+        self._patience_of = [
+            [d.sampler(gen) if ch.realtime and (d := self.channel_patience[c] or p) is not None else None
+             for p in plan.patience]
+            for c, ch in enumerate(plan.channels)
+        ]  # fmt: skip
+        self._repeat_delay = [r.delay.sampler(gen) if r is not None else None for r in self.repeat]
 
     # ------------------------------------------------------------------ helpers
     def _draws(self, i: int, salt: int) -> np.random.Generator:
@@ -160,21 +175,21 @@ class Journeys:
     ) -> int:
         """A contact created by contact ``i``: it arrives after ``delay``. Its handle time,
         patience and decisions come from ``rng`` (``_draws(i, origin)`` unless given: a caller
-        that drew the delay or channel from it passes it on)."""
+        that drew the delay or channel from it passes it on; either way the one generator that
+        ``_draws`` positions, to which the samplers are bound)."""
         ct = self.contacts
-        plan = self.plan
         rng = rng if rng is not None else self._draws(i, origin)
         key = int(rng.bit_generator.random_raw()) >> 1  # a non-negative int64
         u = rng.random(len(DECISIONS)).tolist()
         seg = ct.segment[i]
-        handle = plan.handle[(ctype, channel)].draw(rng)
-        wrap_d = plan.wrap[ctype]
-        wrap = wrap_d.draw(rng) if wrap_d is not None else 0.0
+        handle = self._handle_of[(ctype, channel)]()
+        draw = self._wrap_of[ctype]
+        wrap = draw() if draw is not None else 0.0
         patience = math.inf
-        if plan.channels[channel].realtime and origin != CALLBACK_MADE and origin != VOICEMAIL_CALLBACK:
-            dist = self.channel_patience[channel] or plan.patience[seg]
-            if dist is not None:
-                patience = dist.draw(rng)
+        if origin != CALLBACK_MADE and origin != VOICEMAIL_CALLBACK:
+            draw = self._patience_of[channel][seg]
+            if draw is not None:  # a real-time channel, and the customer may abandon
+                patience = draw()
         arrival = self.sched.now + delay
         row = {
             "arrival": arrival,
@@ -398,7 +413,9 @@ class Journeys:
         rep = self.repeat[t]
         if rep is not None and ct.attempt[i] < rep.max_contacts:
             rng = self._draws(i, REPEAT)
-            delay = rep.delay.draw(rng)
+            draw = self._repeat_delay[t]
+            assert draw is not None  # bound where repeat[t] is set
+            delay = draw()
             self._create(delay, i, self._pick(rep.channels, ct.channel[i], rng), t, REPEAT, rng)
 
     def gave_up(self, i: int, outcome: int) -> None:
