@@ -372,23 +372,33 @@ def test_a_run_without_measured_contacts_gives_empty_tables():
     assert res.kpi("offered")[0] == 0
 
 
+class _EveryQueue(list):
+    """Masks of work that keep every queue of every group marked (set bits are ignored)."""
+
+    def __setitem__(self, g, value):
+        pass
+
+
 @pytest.mark.parametrize("config", ["retail_bank.toml", "multiskill.toml", "vip_routing.toml"])
 def test_queues_marked_with_work_give_the_contacts_of_scanning_every_queue(config, monkeypatch):
-    """A freed agent looks only at the queues marked as having work for its group
-    (``routing.choose_queue``); looking at all of them gives the same contacts, bit for bit."""
+    """A freed agent looks only at the queues marked as having work for its group (and at a
+    group's only queue directly); looking at every queue of every group each time gives the
+    same contacts, bit for bit."""
     from pathlib import Path
 
     from ccsim.model import routing
 
     scenario = ccsim.load(Path(__file__).parents[1] / "configs" / config)
     marked = ccsim.simulate(scenario, replications=2, seed=3, workers=1).contacts
-    choose = routing.choose_queue
 
-    def every_queue(queues, work, g, *args):
-        work[g] = (1 << len(queues)) - 1
-        return choose(queues, work, g, *args)
+    def every_queue(queues_of, unmarked):
+        work = _EveryQueue((1 << len(entries)) - 1 for entries in queues_of)
+        for entries in queues_of:
+            for q, _delay in entries:
+                q.marks, q.work = [], work
+        return work
 
-    monkeypatch.setattr(routing, "choose_queue", every_queue)
+    monkeypatch.setattr(routing, "mark_work", every_queue)
     scanned = ccsim.simulate(scenario, replications=2, seed=3, workers=1).contacts
     assert len(marked) > 1000
     pd.testing.assert_frame_equal(marked, scanned)

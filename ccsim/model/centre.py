@@ -103,7 +103,10 @@ class Centre:
     def _build_routing(self, plan: Plan) -> None:
         """Per group: the queues it may take from, with the wait needed first (overflow)."""
         self.group_queues = routing.group_queues(self.queues.qlist, plan.overflow_delay, len(plan.groups))
-        self.work = routing.mark_work(self.group_queues)  # per group: its queues that may have work
+        # per group: its only queue, when it serves one and without overflow delay
+        self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
+        # per group (but those of one queue): a mask of its queues that may have work
+        self.work = routing.mark_work(self.group_queues, [q is not None for q in self.solo])
         # per group and channel: the mask of the group's queues of that channel, if it is a chat
         self.chat_queues = [
             [sum(1 << k for k, (q, _) in enumerate(gq) if q.channel == c) if self.concurrency[c] > 1 else 0
@@ -126,8 +129,6 @@ class Centre:
             for g, chats in enumerate(self.group_chats)
         ]
         self.fifo = plan.fifo_across_priorities
-        # per group: its only queue, when it serves one and without overflow delay
-        self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
 
     def _cache_references(self) -> None:
         """The columns, lists and bound methods of the parts that the hot paths use (each one
@@ -298,7 +299,11 @@ class Centre:
     def enqueue(self, i: int, q: Queue, now: float, patience_set: bool = False) -> None:
         """Contact ``i`` waits in queue ``q``."""
         self.status[i] = WAITING
-        q.put(i)
+        q.items.append(i)  # Queue.put inlined (the hot path)
+        q.waiting += 1
+        work = self.work
+        for g, bit in q.marks:
+            work[g] |= bit
         if not patience_set and not q.expires:
             self._start_patience(i)
         if q.delay:
@@ -403,10 +408,15 @@ class Centre:
     def _next_queue(self, g: int, now: float, among: int = -1) -> Queue | None:
         """The queue whose head a freed agent of group ``g`` takes (``routing.choose_queue`` over
         this replication's columns; ``among``: a mask of the group's queues), or None."""
-        return routing.choose_queue(
-            self.group_queues[g], self.work, g, now, self.arrival, self.status, self.channel_open,
-            self.fifo, self.patience_of, among,
-        )  # fmt: skip
+        if self.work[g]:
+            return routing.choose_queue(
+                self.group_queues[g], self.work, g, now, self.arrival, self.status,
+                self.channel_open, self.fifo, self.patience_of, among,
+            )  # fmt: skip
+        q = self.solo[g]  # a group of one queue keeps no marks (routing.mark_work): look at it
+        if q is None or not among & 1 or not q.items or not self.channel_open[q.channel]:
+            return None
+        return q if q.head(self.status, now, self.arrival, self.patience_of) is not None else None
 
     def _chat_taken(self, a: int, c: int, h: float) -> float:
         """Agent ``a`` takes one more chat: its load, partial-load set and stretched handle time."""

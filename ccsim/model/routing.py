@@ -173,17 +173,19 @@ def group_queues(
     return out
 
 
-def mark_work(queues_of: Sequence[Sequence[tuple[Queue, float]]]) -> list[int]:
+def mark_work(queues_of: Sequence[Sequence[tuple[Queue, float]]], unmarked: Sequence[bool]) -> list[int]:
     """Per group: the mask of its queues (``queues_of[g]``, bit k for the k-th) that may have
-    work, empty at first; each queue learns its (group, bit) pairs, which ``Queue.put`` sets."""
+    work, empty at first; each queue learns its (group, bit) pairs, which ``Queue.put`` sets.
+    Groups that are ``unmarked`` (one queue, looked at directly) keep no marks."""
     work = [0] * len(queues_of)
     for entries in queues_of:
         for q, _delay in entries:
             q.marks = []
             q.work = work
     for g, entries in enumerate(queues_of):
-        for k, (q, _delay) in enumerate(entries):
-            q.marks.append((g, 1 << k))
+        if not unmarked[g]:
+            for k, (q, _delay) in enumerate(entries):
+                q.marks.append((g, 1 << k))
     return work
 
 
