@@ -79,7 +79,6 @@ class Centre:
         self.lines = [ch.lines for ch in chans]
         self.in_system = [0] * len(chans)
         self.concurrency = [ch.concurrency for ch in chans]
-        self.stretch = [ch.stretch for ch in chans]
         # A channel's queue is worked while it is open and, after closing, its waiting contacts
         # are still answered (they arrived while it was open), unless the channel keeps
         # after-hours arrivals for the next opening (after_hours = 'queue').
@@ -108,11 +107,7 @@ class Centre:
         # per group (but those of one queue): a mask of its queues that may have work
         self.work = routing.mark_work(self.group_queues, [q is not None for q in self.solo])
         # per group and channel: the mask of the group's queues of that channel, if it is a chat
-        self.chat_queues = [
-            [sum(1 << k for k, (q, _) in enumerate(gq) if q.channel == c) if self.concurrency[c] > 1 else 0
-             for c in range(len(plan.channels))]
-            for gq in self.group_queues
-        ]  # fmt: skip
+        self.chat_queues = routing.channel_masks(self.group_queues, [n > 1 for n in self.concurrency])
         # handle time multiplier by group and contact type: 1 / proficiency
         self.slowness = [
             [1.0 / g.proficiency.get(plan.type_skill[t], 1.0) for t in range(len(plan.type_names))]
@@ -144,8 +139,9 @@ class Centre:
         self.agent_group, self.load = p.agent_group, p.load
         self.cur_channel, self.leaving = p.cur_channel, p.leaving
         self.idle, self.idle_since, self.partial = p.idle, p.idle_since, p.partial
-        # the chat channels' partial-load sets (the others' stay empty: _chat_taken, free)
+        # the chat channels' partial-load sets (the others' stay empty: AgentPool.take_chat, free)
         self.chat_partial = [p.partial[c] for c, n in enumerate(self.concurrency) if n > 1]
+        self._take_chat = p.take_chat
         self.qlist = self.queues.qlist
         self.ack = self.journeys.ack
         self.nonservice_flag, self.self_service_code = c.nonservice_flag, c.self_service_code
@@ -375,7 +371,7 @@ class Centre:
             if fate >= 0:
                 self.outcome[i] = fate  # declined, or a non-service call transferred
         if self.concurrency[c] > 1:
-            h = self._chat_taken(a, c, h)
+            h = self._take_chat(a, c, h)
         else:
             self.load[a] = 1
             self.cur_channel[a] = c  # so a recalled agent on a call is not taken for a chat agent
@@ -417,19 +413,6 @@ class Centre:
         if q is None or not among & 1 or not q.items or not self.channel_open[q.channel]:
             return None
         return q if q.head(self.status, now, self.arrival, self.patience_of) is not None else None
-
-    def _chat_taken(self, a: int, c: int, h: float) -> float:
-        """Agent ``a`` takes one more chat: its load, partial-load set and stretched handle time."""
-        load = self.load[a] + 1
-        self.load[a] = load
-        self.cur_channel[a] = c
-        g = self.agent_group[a]
-        part = self.partial[c][g]
-        if load < self.concurrency[c]:
-            part[a] = None
-        else:
-            part.pop(a, None)
-        return h * (1.0 + self.stretch[c] * (load - 1)) if load > 1 else h
 
     def _talk_end(self, i: int) -> None:
         self.in_system[self.channel[i]] -= 1

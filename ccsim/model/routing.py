@@ -189,6 +189,18 @@ def mark_work(queues_of: Sequence[Sequence[tuple[Queue, float]]], unmarked: Sequ
     return work
 
 
+def channel_masks(
+    queues_of: Sequence[Sequence[tuple[Queue, float]]], wanted: Sequence[bool]
+) -> list[list[int]]:
+    """Per group and channel: the mask of the group's queues (as in ``mark_work``) of that
+    channel, for the channels ``wanted`` (0 for the others)."""
+    return [
+        [sum(1 << k for k, (q, _) in enumerate(entries) if q.channel == c) if w else 0
+         for c, w in enumerate(wanted)]
+        for entries in queues_of
+    ]  # fmt: skip
+
+
 def longest_idle(groups: Sequence[int], idle: Sequence[deque[int]], idle_since: list[float]) -> int | None:
     """The agent idle the longest among the idle agents of ``groups`` (heads of their deques)."""
     best, best_t = None, 0.0
