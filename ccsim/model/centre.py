@@ -297,9 +297,10 @@ class Centre:
         self.status[i] = WAITING
         q.items.append(i)  # Queue.put inlined (the hot path)
         q.waiting += 1
-        work = self.work
-        for g, bit in q.marks:
-            work[g] |= bit
+        if q.marks:  # (a queue of groups of one queue each has none: Erlang-A's)
+            work = self.work
+            for g, bit in q.marks:
+                work[g] |= bit
         if not patience_set and not q.expires:
             self._start_patience(i)
         if q.delay:
