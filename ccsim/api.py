@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ccsim.economics.sites import with_site_costs
 from ccsim.metrics import SLRule
 from ccsim.progress import SweepProgress
 from ccsim.replications import run as replications_run
@@ -70,14 +71,15 @@ def _results(scenario: Scenario, seed: int, records: list[Record], contacts: boo
     plan = scenario.plan
     rule = SLRule(plan.channels)
     layout = Layout(plan)
-    per_rep = kpi_table(plan, layout, records)
+    agents = agents_table(plan, records)
+    per_rep = with_site_costs(kpi_table(plan, layout, records), agents, scenario.config)
     return Results(
         scenario=scenario,
         seed=seed,
         replications=len(records),
         contacts=contacts_table(plan, records) if contacts else None,
         intervals=intervals_table(plan, layout, records),
-        agents=agents_table(plan, records),
+        agents=agents,
         per_replication=per_rep,
         summary=summarise(per_rep, rule, plan.channel_names),
         sl_definitions=dict(rule.text),

@@ -7,6 +7,7 @@ seconds once the config is loaded.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from functools import partial
@@ -343,6 +344,62 @@ class Empirical(_Dist):
         return Empirical(dist="empirical", values=[v * factor for v in self._array()])
 
 
+class Survival(_Dist):
+    """A survival curve (e.g. a Kaplan-Meier patience curve): the share still waiting at each
+    time of ``at``, with a constant hazard between the times (the survival falls log-linearly,
+    from 1 at 0) and the last piece's hazard continuing after the last time (an exponential tail).
+    """
+
+    dist: Literal["survival"]
+    at: list[Seconds] = Field(min_length=1, description="times, increasing, e.g. ['30s', '1min']")
+    survival: list[float] = Field(min_length=1, description="share still waiting at each time, falling")
+
+    @model_validator(mode="after")
+    def _falling(self) -> Survival:
+        t, s = self.at, self.survival
+        if len(t) != len(s):
+            raise ValueError(f"'at' and 'survival' need as many values ({len(t)} and {len(s)})")
+        if t[0] <= 0 or any(b <= a for a, b in itertools.pairwise(t)):
+            raise ValueError("'at' must be times > 0, increasing")
+        if not (s[-1] > 0 and s[0] < 1) or any(b >= a for a, b in itertools.pairwise(s)):
+            raise ValueError("'survival' must be shares between 0 and 1 (exclusive), falling")
+        return self
+
+    def _pieces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Knots from 0, the cumulative hazard at them, and each piece's hazard (the last one
+        continues beyond the last knot)."""
+        t = np.concatenate([[0.0], np.asarray(self.at, dtype=float)])
+        cum = np.concatenate([[0.0], -np.log(np.asarray(self.survival, dtype=float))])
+        return t, cum, np.diff(cum) / np.diff(t)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        t, cum, h = self._pieces()
+        e = rng.standard_exponential(n)  # the cumulative hazard at which each one gives up
+        k = np.minimum(np.searchsorted(cum, e, side="right") - 1, len(h) - 1)
+        return t[k] + (e - cum[k]) / h[k]
+
+    def _moments(self) -> tuple[float, float]:
+        """E[T] = integral of S, E[T^2] = 2 x integral of t S, piece by piece."""
+        t, cum, h = self._pieces()
+        a, b, s_a, s_b = t[:-1], t[1:], np.exp(-cum[:-1]), np.exp(-cum[1:])
+        m1 = float(np.sum((s_a - s_b) / h)) + s_b[-1] / h[-1]
+        m2 = float(np.sum(s_a * (a / h + 1 / h**2) - s_b * (b / h + 1 / h**2)))
+        m2 += s_b[-1] * (b[-1] / h[-1] + 1 / h[-1] ** 2)
+        return m1, 2 * m2
+
+    @property
+    def mean(self) -> float:
+        return self._moments()[0]
+
+    @property
+    def variance(self) -> float:
+        m1, m2 = self._moments()
+        return m2 - m1 * m1
+
+    def scaled(self, factor: float) -> Survival:
+        return Survival(dist="survival", at=[v * factor for v in self.at], survival=list(self.survival))
+
+
 def _file_unit(unit: str | None, column: str, file: str, required: bool) -> float:
     """Seconds per number of an empirical file: from ``unit``, or the column's name."""
     named = column_unit(column, "duration")
@@ -362,8 +419,8 @@ def _file_unit(unit: str | None, column: str, file: str, required: bool) -> floa
 
 
 Distribution = Annotated[
-    Exponential | Constant | Uniform | LogNormal | Gamma | Erlang | Empirical,
+    Exponential | Constant | Uniform | LogNormal | Gamma | Erlang | Empirical | Survival,
     Field(discriminator="dist"),
 ]
 
-DIST_NAMES = ("exponential", "constant", "uniform", "lognormal", "gamma", "erlang", "empirical")
+DIST_NAMES = ("exponential", "constant", "uniform", "lognormal", "gamma", "erlang", "empirical", "survival")

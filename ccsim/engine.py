@@ -1,7 +1,7 @@
 """Run one replication: plan + seed -> finished contacts (to a sink) and agents' time on shift.
 
 The engine is pure: no printing, no files, no global state. Contacts are drawn and simulated a
-day at a time; each batch of finished contacts goes to ``sink`` (see ``metrics.Accumulator``),
+day at a time; each batch of finished contacts goes to ``sink`` (see ``reducers.Accumulator``),
 so a long run needs memory for the contacts of about one day, not of the whole run. The event
 loop is the scheduler's (``model/scheduler.py``, the one boundary to SimPy).
 """
@@ -12,11 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ccsim.model.centre import OUTCOMES, Centre
 from ccsim.model.plan import Plan
 from ccsim.model.sampling import Array
 from ccsim.model.scheduler import Scheduler
+from ccsim.model.wellbeing import LoadLog
 
 
 @dataclass
@@ -26,6 +28,10 @@ class RunInfo:
     replication: int
     spans: Array  # structured: group, agent, start, end (agents present)
     end_time: float  # simulated time when the run stopped
+    duty: NDArray[np.void] | None = None  # structured: group, start, end, rostered, absent, off (rota.PIECE)
+    load: LoadLog | None = None  # busy periods, recovery pauses, longest stretches (well-being rules)
+    # proactive campaigns: their tally (campaigns x proactive.TALLY) and outbound work (proactive.SPAN)
+    outbound: tuple[NDArray[np.float64], NDArray[np.void]] | None = None
 
     outcome_names = OUTCOMES
 
@@ -46,4 +52,13 @@ def run_replication(
         centre.pool.spans,
         dtype=[("group", np.int32), ("agent", np.int32), ("start", float), ("end", float)],
     )
-    return RunInfo(replication=replication, spans=spans, end_time=float(sched.now))
+    p = centre.proactive
+    outbound = (p.tally.copy(), p.outbound_spans()) if p is not None else None
+    return RunInfo(
+        replication=replication,
+        spans=spans,
+        end_time=float(sched.now),
+        duty=centre.rota.pieces,
+        load=centre.load_log,
+        outbound=outbound,
+    )

@@ -54,6 +54,7 @@ COUNTS = [
     "callback",
     "voicemail",
     "fallback",
+    "chased",  # closed because the customer's chase was answered first
     "callback_offers",  # contacts offered a callback, whether they took it or not
     "first_contacts",  # answered contacts that are a customer's first about an issue
     "first_resolved",  # ... resolved at that first contact
@@ -68,6 +69,13 @@ COUNTS = [
     "wait_personal_s",  # wait of those answered by their personal agent or deputy
     "promised",  # contacts given a promise (acknowledgement, callback)
     "promise_kept",
+    "late_answered",  # promises answered (served) after the promised time
+    "lateness_s",  # sum of (answer time - promised time) of those
+    "late_over_1h",  # promises answered more than 1 hour late
+    "late_over_4h",
+    "late_over_24h",
+    "chases",  # contacts of origin 'chase' (a customer chasing an unanswered contact)
+    "chase_work_s",  # agent work (talk + wrap-up) of the chases served
     "announced",  # contacts told a predicted wait and answered
     "announce_error_s",  # sum of (actual - predicted) wait of those
     *EXPERIENCE_COUNTS,  # money and experience: ccsim.economics.experience
@@ -157,6 +165,8 @@ FLOAT_COUNTS = {
     "work_s",
     "wait_personal_s",
     "announce_error_s",
+    "lateness_s",
+    "chase_work_s",
     *EXPERIENCE_FLOATS,
 }
 
@@ -198,6 +208,7 @@ def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
         frame["asa_personal_s"] = _ratio(frame["wait_personal_s"], personal)
         frame["partner_share"] = _ratio(frame["served_partner"], frame["served"])
         frame["promise_kept_rate"] = _ratio(frame["promise_kept"], frame["promised"])
+        frame["mean_lateness_s"] = _ratio(frame["lateness_s"], frame["late_answered"])
         frame["callback_take_up"] = _ratio(frame["callback"], frame["callback_offers"])
         frame["announce_bias_s"] = _ratio(frame["announce_error_s"], frame["announced"])
     return frame

@@ -29,6 +29,7 @@ from ccsim.model.plan import Plan
 from ccsim.model.store import (
     ABANDONED,
     ARRIVAL,
+    CHASE,
     COLUMNS,
     DEPUTY,
     DTYPES,
@@ -200,11 +201,50 @@ class IntervalCounts:
         for code in (PERSONAL, DEPUTY, POOL, PARTNER):
             count(f"served_{SERVED_BY[code]}", served & (by == code))
         count("wait_personal_s", np.where(served & ((by == PERSONAL) | (by == DEPUTY)), wait, 0.0))
-        count("promised", ~np.isnan(b["promised"]))
+        promised = ~np.isnan(b["promised"])
+        count("promised", promised)
         count("promise_kept", m.kept)
+        if promised.any():
+            self._lateness(m, promised)
+        chase = origin == CHASE
+        if chase.any():
+            count("chases", chase)
+            count("chase_work_s", np.where(chase & served, b["talk"] + b["wrap"], 0.0))
         announced = ~np.isnan(b["predicted"]) & served
         count("announced", announced)
         count("announce_error_s", np.where(announced, wait - np.nan_to_num(b["predicted"]), 0.0))
+
+    def _lateness(self, m: Measured, promised: np.ndarray) -> None:
+        """Promises answered late: how many, by how much in all, more than 1 h, 4 h, 24 h late."""
+        b, count = m.b, self.count
+        late = promised & m.served & ~m.kept
+        by = np.where(late, b["arrival"] + b["wait"] - b["promised"], 0.0)
+        count("late_answered", late)
+        count("lateness_s", by)
+        for hours in (1, 4, 24):
+            count(f"late_over_{hours}h", by > hours * 3600.0)
+
+
+class SiteCounts(IntervalCounts):
+    """With several sites: the additive ``COUNTS`` of the measured contacts per site they were
+    offered to (``model/sites.py``), and the waits of the answered ones with their site."""
+
+    def __init__(self, clock: Clock, n_sites: int):
+        super().__init__(clock, (1, n_sites, 1, 1), None)
+        self.waits: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, m: Measured) -> None:
+        site = m.b["site"].astype(np.int64)
+        self.key = site
+        self._outcomes(m)
+        self._journeys(m)
+        self.waits.append((m.b["wait"][m.answered].astype(np.float32), site[m.answered].astype(np.int16)))
+
+    def wait_values(self) -> tuple[np.ndarray, np.ndarray]:
+        """The answered contacts' waits and their sites."""
+        if not self.waits:
+            return np.zeros(0, np.float32), np.zeros(0, np.int16)
+        return np.concatenate([w for w, _ in self.waits]), np.concatenate([s for _, s in self.waits])
 
 
 class WaitSample:
@@ -246,6 +286,7 @@ class ContactsTable:
     def _columns(self, b: Batch, within: np.ndarray, kept: np.ndarray) -> dict[str, np.ndarray]:
         clock = self.clock
         promised = (b["promised"] - b["arrival"]).astype(np.float32)
+        site = {"site": b["site"].astype(np.int16)} if "site" in b else {}  # several sites
         return {
             "contact_id": b["cid"],
             "channel": b["channel"].astype(np.int8),
@@ -273,7 +314,7 @@ class ContactsTable:
             "promised_s": promised,
             "promise_kept": np.where(np.isnan(promised), -1, kept).astype(np.int8),
             "callback_offered": b["callback_offered"].astype(bool),
-        }
+        } | site
 
     def columns(self) -> dict[str, np.ndarray]:
         """The columns, one row per measured contact in arrival order (``contact_id`` counts all
@@ -319,6 +360,7 @@ class Accumulator:
         self.counts = IntervalCounts(clock, dims, extra)
         self.waits = WaitSample()
         self.contacts = ContactsTable(plan, replication) if keep_contacts else None
+        self.sites = SiteCounts(clock, len(plan.sites.names)) if plan.sites is not None else None
 
     def __call__(self, b: Batch) -> None:
         self.add(b)
@@ -332,6 +374,8 @@ class Accumulator:
             return
         self.counts.add(m)
         self.waits.add(m)
+        if self.sites is not None:
+            self.sites.add(m)
         if self.contacts is not None:
             self.contacts.add(m)
 

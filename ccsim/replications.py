@@ -75,7 +75,7 @@ class Replicator:
     def run(self, replication: int) -> Record:
         acc = self.accumulator(replication)
         info = run_replication(self.plan, self.seed, replication, acc)
-        return record(acc, info.spans, self.layout)
+        return record(acc, info.spans, self.layout, info.duty, info.load, info.outbound)
 
 
 @dataclass(frozen=True)

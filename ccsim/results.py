@@ -43,6 +43,11 @@ KPIS = [
     "asa_personal_s",
     "partner_share",
     "promise_kept_rate",
+    "mean_lateness_s",
+    "late_answered",
+    "late_over_1h",
+    "late_over_4h",
+    "late_over_24h",
     "callback_take_up",
     "announce_bias_s",
     "retrials",
@@ -55,6 +60,30 @@ KPIS = [
     "callback_offers",
     "voicemail",
     "fallback",
+    "absent_hours",
+    "outbound_done",
+    "outbound_not_done",
+    "outbound_reached",
+    "inbound_prevented",
+    "outbound_hours",
+    "prevented_hours",
+    "net_agent_hours",
+    "absence_rate",
+    "planned_shrinkage",
+    "off_phone_hours",
+    "rostered_hours",
+    "chases",
+    "chase_work_s",
+    "chased",
+    "pauses",
+    "pause_hours",
+    "occupancy_above_85",
+    "occupancy_above_90",
+    "occupancy_above_95",
+    "longest_stretch_s",
+    "paid_hours",  # per site (ccsim/economics/sites.py)
+    "staffing_cost",
+    "staffing_cost_per_served",
 ]
 GROUPINGS = ["channel", "segment", "contact_type"]
 
@@ -76,7 +105,7 @@ def summarise(per_rep: pd.DataFrame, rule: SLRule, channels: list[str]) -> pd.Da
         if group_by == "channel" and group in rule.text:
             row["sl_target"] = float(rule.target[channels.index(str(group))])
             row["sl_definition"] = f"{group}: {rule.text[str(group)]}"
-        elif group_by in ("all", "segment", "contact_type"):
+        elif group_by in ("all", "segment", "contact_type", "site"):
             row["sl_definition"] = "; ".join(f"{c}: {t}" for c, t in rule.text.items())
         rows.append(row)
     return pd.DataFrame(rows)

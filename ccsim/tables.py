@@ -20,15 +20,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccsim.metrics import COUNTS, FLOAT_COUNTS, OUTCOME_NAMES, add_ratios, interval_edges, return_freed_memory
+from ccsim.agentload import LOAD, THRESHOLDS, load_seconds
+from ccsim.metrics import (
+    COUNTS,
+    FLOAT_COUNTS,
+    OUTCOME_NAMES,
+    add_ratios,
+    interval_edges,
+    return_freed_memory,
+    span_overlap,
+)
 from ccsim.model.plan import Plan
+from ccsim.model.proactive import TALLY
 from ccsim.model.store import ORIGINS, SERVED_BY
+from ccsim.model.wellbeing import LoadLog
 from ccsim.reducers import Accumulator
 
 QUANTILES = [50, 90, 99]
 WAIT_COLUMNS = [f"wait_p{q}_s" for q in QUANTILES]
 OFFERED = COUNTS.index("offered")
 DIMENSIONS = ["channel", "segment", "contact_type"]  # the KPI groupings, in the table's order
+OUTBOUND = TALLY  # a campaign's tally (model/proactive.py)
+OUTBOUND_COUNTS = ["outbound_done", "outbound_not_done", "outbound_reached", "inbound_prevented"]
+DUTY = ["rostered", "absent", "off"]  # agent-seconds of the rota (absence, breaks and blocks)
 
 
 @dataclass
@@ -42,6 +56,13 @@ class Record:
     staffed: np.ndarray  # (agent groups, intervals) seconds
     busy: np.ndarray  # (agent groups, intervals) seconds, a chat weighing 1/concurrency
     contacts: dict[str, np.ndarray] | None = None  # the contacts table's columns, as codes
+    duty: np.ndarray | None = None  # (DUTY, agent groups, intervals) seconds; None: no rota
+    load: np.ndarray | None = None  # (agentload.LOAD, agent groups, intervals); None: no well-being rules
+    longest: np.ndarray | None = None  # (agent groups,) the longest busy stretch, seconds
+    outbound: np.ndarray | None = None  # (campaigns, OUTBOUND) tallies; None: no proactive contact
+    outbound_busy: np.ndarray | None = None  # (agent groups, intervals) seconds of outbound work
+    sites: np.ndarray | None = None  # (sites, COUNTS) by the site offered to; None: one site
+    site_waits: np.ndarray | None = None  # (sites, QUANTILES): percentiles of the answered waits
 
 
 class Layout:
@@ -77,21 +98,76 @@ class Layout:
         self.onehot = np.array(onehot)  # (KPI groups, combos)
 
 
-def record(acc: Accumulator, spans: np.ndarray, layout: Layout) -> Record:
-    """The record of a finished replication (its accumulator and the spans agents were present)."""
+def record(
+    acc: Accumulator,
+    spans: np.ndarray,
+    layout: Layout,
+    duty: np.ndarray | None = None,
+    load: LoadLog | None = None,
+    outbound: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Record:
+    """The record of a finished replication (its accumulator, the spans agents were present,
+    the pieces of its rota, ``rota.PIECE``, when it has one, its agents' load when they have
+    well-being rules, and its proactive campaigns' tally and outbound work, ``proactive.SPAN``,
+    when it has any). Staffed time leaves out the recovery pauses, as it leaves out breaks."""
     counts = np.empty((len(layout.rows), len(COUNTS) + 1))
     counts[:, :-1] = acc.counts.matrix[:, layout.rows].T
     counts[:, -1] = acc.backlog.values[layout.rows]
     per_combo = counts[:, :-1].reshape(layout.n_iv, layout.n_combos, len(COUNTS)).sum(axis=0)
+    loads = load_seconds(load, spans, acc.busy.edges) if load is not None else None
+    staffed = acc.busy.staffed(spans)
+    busy = acc.busy.values.copy()
+    outbound_busy = None
+    if outbound is not None:  # outbound proactive work keeps agents busy too
+        outbound_busy = outbound_seconds(outbound[1], acc.busy.edges, acc.busy.n_groups)
+        busy += outbound_busy
     return Record(
         replication=acc.replication,
         counts=counts,
         sums=layout.onehot @ per_combo,
         waits=wait_percentiles(acc.waits.values(), layout),
-        staffed=acc.busy.staffed(spans),
-        busy=acc.busy.values.copy(),
+        staffed=staffed - loads[0] if loads is not None else staffed,
+        busy=busy,
         contacts=acc.contacts.columns() if acc.contacts is not None else None,
+        duty=duty_seconds(duty, acc.busy.edges, acc.busy.n_groups) if duty is not None else None,
+        load=loads,
+        longest=load.longest if load is not None else None,
+        outbound=outbound[0] if outbound is not None else None,
+        outbound_busy=outbound_busy,
+        sites=acc.sites.matrix.T.copy() if acc.sites is not None else None,
+        site_waits=site_percentiles(*acc.sites.wait_values(), acc.sites.size)
+        if acc.sites is not None
+        else None,
     )
+
+
+def outbound_seconds(spans: np.ndarray, edges: np.ndarray, n_groups: int) -> np.ndarray:
+    """Agent-seconds of outbound proactive work per agent group x interval."""
+    out = np.zeros((n_groups, len(edges) - 1))
+    for g in range(n_groups):
+        p = spans[spans["group"] == g]
+        out[g] = span_overlap(p["start"], p["end"], np.ones(len(p)), edges)
+    return out
+
+
+def site_percentiles(wait: np.ndarray, site: np.ndarray, n_sites: int) -> np.ndarray:
+    """Percentiles of the answered contacts' waits per site they were offered to (NaN: none)."""
+    out = np.full((n_sites, len(QUANTILES)), np.nan)
+    for s in range(n_sites):
+        w = wait[site == s].astype(float)
+        if len(w):
+            out[s] = np.percentile(w, QUANTILES)
+    return out
+
+
+def duty_seconds(pieces: np.ndarray, edges: np.ndarray, n_groups: int) -> np.ndarray:
+    """Agent-seconds rostered, absent and off the phones per agent group x interval."""
+    out = np.zeros((len(DUTY), n_groups, len(edges) - 1))
+    for g in range(n_groups):
+        p = pieces[pieces["group"] == g]
+        for k, name in enumerate(DUTY):
+            out[k, g] = span_overlap(p["start"], p["end"], p[name], edges)
+    return out
 
 
 def wait_percentiles(waits: tuple[np.ndarray, ...], layout: Layout) -> np.ndarray:
@@ -161,6 +237,17 @@ def agents_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
     )
     out["agents"] = out["staffed_s"] / np.diff(edges)[k_iv]
     out["occupancy"] = _ratio(busy, staffed)
+    if records and records[0].duty is not None:  # a rota: absence, breaks or blocks
+        duty = np.concatenate([r.duty.reshape(len(DUTY), -1) for r in records if r.duty is not None], axis=1)
+        out["rostered_s"], out["absent_s"], out["off_phone_s"] = duty
+    if records and records[0].load is not None:  # well-being rules: pauses and rolling occupancy
+        load = np.concatenate([r.load.reshape(len(LOAD), -1) for r in records if r.load is not None], axis=1)
+        for name, column in zip(LOAD, load, strict=True):
+            out[name] = column
+    if records and records[0].outbound_busy is not None:  # proactive contact: outbound work
+        out["outbound_s"] = np.concatenate(
+            [r.outbound_busy.ravel() for r in records if r.outbound_busy is not None]
+        )
     return out
 
 
@@ -200,12 +287,99 @@ def kpi_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame
             "agents": (staffed_g / plan.clock.duration).ravel(),
         }
     )
-    # replication by replication: its KPI rows, then its agent groups' rows
-    order = np.argsort(
-        np.concatenate([pos * 2, np.repeat(np.arange(len(records)), n_groups) * 2 + 1]), kind="stable"
-    )
+    if records[0].outbound is not None:
+        _outbound_kpis(kpis, groups, pos, grp, records)
+    if records[0].duty is not None:
+        _duty_kpis(kpis, groups, pos, grp, np.stack([r.duty for r in records if r.duty is not None]))
+    if records[0].load is not None:
+        _load_kpis(groups, records)
+    # replication by replication: its KPI rows, then its agent groups' rows (then its sites')
+    second = np.repeat(np.arange(len(records)), n_groups) * 2 + 1
+    if plan.sites is not None:
+        sites = site_rows(plan, records, staffed_g, busy_g)
+        groups = pd.concat([groups, sites], ignore_index=True)
+        second = np.concatenate([second, np.repeat(np.arange(len(records)), len(plan.sites.names)) * 2 + 1])
+    order = np.argsort(np.concatenate([pos * 2, second]), kind="stable")
     both = pd.concat([kpis, groups], ignore_index=True)
     return both.take(order).reset_index(drop=True)
+
+
+def site_rows(plan: Plan, records: list[Record], staffed_g: np.ndarray, busy_g: np.ndarray) -> pd.DataFrame:
+    """The KPI rows of each site per replication: the counts of the contacts offered to it, their
+    ratios and wait percentiles, and the occupancy and agents of its groups. ``staffed_g`` and
+    ``busy_g``: (replications, agent groups) seconds."""
+    sp = plan.sites
+    assert sp is not None
+    n = len(sp.names)
+    counts = np.concatenate([r.sites for r in records if r.sites is not None])  # (reps x sites, COUNTS)
+    waits = np.concatenate([r.site_waits for r in records if r.site_waits is not None])
+    member = np.array([[float(s == k) for s in sp.group_site] for k in range(n)])  # (sites, groups)
+    columns: dict[str, Any] = {
+        "replication": np.repeat(np.array([r.replication for r in records], dtype=np.int64), n),
+        "group_by": "site",
+        "group": np.tile(np.array(sp.names, dtype=object), len(records)),
+    }
+    columns.update({name: counts[:, j] for j, name in enumerate(COUNTS)})
+    columns.update({name: waits[:, j] for j, name in enumerate(WAIT_COLUMNS)})
+    rows = add_ratios(pd.DataFrame(columns))
+    staffed, busy = staffed_g @ member.T, busy_g @ member.T  # (replications, sites)
+    rows["occupancy"] = _ratio(busy, staffed).ravel()
+    rows["agents"] = (staffed / plan.clock.duration).ravel()
+    return rows
+
+
+def _duty_kpis(
+    kpis: pd.DataFrame, groups: pd.DataFrame, pos: np.ndarray, grp: np.ndarray, duty: np.ndarray
+) -> None:
+    """Absent and off-phone agent-hours and the shares of rostered time they take (absence rate,
+    planned shrinkage), per agent group and (absence rate and planned shrinkage) overall, in
+    place. ``duty``: (replications, DUTY, agent groups, intervals) seconds."""
+    per_group = duty.sum(axis=3)  # (replications, DUTY, groups)
+    rostered, absent, off = (per_group[:, k].ravel() for k in range(len(DUTY)))
+    groups["rostered_hours"] = rostered / 3600.0
+    groups["absent_hours"] = absent / 3600.0
+    groups["off_phone_hours"] = off / 3600.0
+    groups["absence_rate"] = _ratio(absent, rostered)
+    groups["planned_shrinkage"] = _ratio(off, rostered)
+    total = per_group.sum(axis=2)  # (replications, DUTY)
+    overall = grp == 0
+    kpis["absent_hours"] = np.where(overall, total[pos, 1] / 3600.0, np.nan)
+    kpis["absence_rate"] = np.where(overall, _ratio(total[:, 1], total[:, 0])[pos], np.nan)
+    kpis["planned_shrinkage"] = np.where(overall, _ratio(total[:, 2], total[:, 0])[pos], np.nan)
+
+
+def _load_kpis(groups: pd.DataFrame, records: list[Record]) -> None:
+    """Per agent group, in place: recovery pauses (count, hours), the share of agent-time with a
+    rolling occupancy above each threshold (NaN for a group without rules) and the longest
+    busy stretch."""
+    load = np.stack([r.load.sum(axis=2) for r in records if r.load is not None])  # (reps, LOAD, groups)
+    at = {name: load[:, k].ravel() for k, name in enumerate(LOAD)}
+    groups["pauses"] = at["pauses"]
+    groups["pause_hours"] = at["pause_s"] / 3600.0
+    for thr in THRESHOLDS:
+        pc = round(thr * 100)
+        groups[f"occupancy_above_{pc}"] = _ratio(at[f"above_{pc}_s"], at["sampled_s"])
+    longest = np.stack([r.longest for r in records if r.longest is not None]).ravel()
+    groups["longest_stretch_s"] = np.where(at["sampled_s"] > 0, longest, np.nan)
+
+
+def _outbound_kpis(
+    kpis: pd.DataFrame, groups: pd.DataFrame, pos: np.ndarray, grp: np.ndarray, records: list[Record]
+) -> None:
+    """Proactive contact on the overall row: outbound contacts done and not done, reached,
+    inbound contacts prevented, and agent-hours (outbound work, the prevented contacts' handle
+    time, net = outbound - prevented); outbound hours per agent group. In place."""
+    t = np.stack([r.outbound.sum(axis=0) for r in records if r.outbound is not None])  # (reps, OUTBOUND)
+    overall = grp == 0
+    for name in OUTBOUND_COUNTS:
+        kpis[name] = np.where(overall, t[pos, OUTBOUND.index(name)], np.nan)
+    outbound_h = t[:, OUTBOUND.index("outbound_s")] / 3600.0
+    prevented_h = t[:, OUTBOUND.index("prevented_s")] / 3600.0
+    kpis["outbound_hours"] = np.where(overall, outbound_h[pos], np.nan)
+    kpis["prevented_hours"] = np.where(overall, prevented_h[pos], np.nan)
+    kpis["net_agent_hours"] = np.where(overall, (outbound_h - prevented_h)[pos], np.nan)
+    per_group = np.stack([r.outbound_busy.sum(axis=1) for r in records if r.outbound_busy is not None])
+    groups["outbound_hours"] = per_group.ravel() / 3600.0
 
 
 def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
@@ -222,6 +396,7 @@ def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
         "agent_group": [*plan.group_names, *(f"partner:{p}" for p in plan.partner_names), ""],
         "origin": list(ORIGINS),
         "served_by": list(SERVED_BY),
+        "site": plan.sites.names if plan.sites is not None else [],
     }
     columns: dict[str, Any] = {}
     for name in list(parts[0]):

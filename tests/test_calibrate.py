@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import ccsim
 from ccsim.analytic import erlang_a
-from ccsim.calibrate import backtest, calibrate, read_log, to_log, write_log
+from ccsim.calibrate import Options, backtest, calibrate, read_log, to_log, write_log
 from ccsim.calibrate.arrivals import fit_busyness
 from ccsim.calibrate.backtesting import fit_erlang
 from ccsim.calibrate.baseline import ERLANG_PATIENCE_COMMENT, ERLANG_SCALE_COMMENT, brown_patience
@@ -498,7 +498,7 @@ def test_committed_bank_config_is_the_calibrated_one():
     text = (ROOT / "configs" / "anonymous_bank.toml").read_text()
     assert text.startswith("# Calibrated by `ccsim calibrate` from anonymous_bank_1999_01_january.txt")
     scenario = ccsim.load(ROOT / "configs" / "anonymous_bank.toml")
-    fresh = calibrate(read_log([JAN, FEB]))
+    fresh = calibrate(read_log([JAN, FEB]), Options(patience="held_out", routing="tested"))
     committed = scenario.raw
     # everything but the staffing (scaled by --fit-scale) and the name is what calibrate gives now
     assert committed["contact_types"] == fresh.raw["contact_types"]
@@ -509,20 +509,24 @@ def test_committed_bank_config_is_the_calibrated_one():
 @needs_bank
 def test_bank_october_against_the_fitted_erlang_a(bank):
     # docs/explanation/backtest-anonymous-bank.md, "Against the Erlang-A formula": what was reached
+    # with the inputs chosen on January and February (held-out patience law, the routing rule the
+    # waits support, the scale fitted on service level and abandonment)
     _, october = bank
     bt = backtest(october, ccsim.load(ROOT / "configs" / "anonymous_bank.toml"), replications=5)
     e = bt.settings["erlang_a"]
-    assert e["scale"] == 0.688 and bt.settings["scale"] == 0.652
+    assert e["scale"] == 0.688 and bt.settings["scale"] == pytest.approx(0.6932)
     assert e["patience_s"] == pytest.approx(354.3, abs=0.1) and e["handle_s"] == pytest.approx(194.9, abs=0.1)
     err = bt.errors().set_index(["model", "measure"])
     sim, formula = err.loc["ccsim"], err.loc["Erlang A"]
-    # reached: the simulation's hourly ASA error is below the formula's, its month's ASA within 3 s
-    assert sim.loc["asa_s", "mae"] < formula.loc["asa_s", "mae"]
-    assert abs(sim.loc["asa_s", "all"]) <= 3.0
-    # not reached (the documented state): the fitted formula is closer on abandonment
+    # reached: hourly service-level error below the fitted formula's; the month's abandonment
+    # within 1.5 points
+    assert sim.loc["service_level", "mae"] < formula.loc["service_level", "mae"]
+    assert abs(sim.loc["abandon_rate", "all"]) <= 0.015
+    # not reached (the documented state): the formula is closer on hourly abandonment and ASA,
+    # and the simulation's month is above the observed service level by about 2 points
     assert formula.loc["abandon_rate", "mae"] < sim.loc["abandon_rate", "mae"]
-    assert sim.loc["service_level", "mae"] == pytest.approx(0.052, abs=0.005)
-    assert formula.loc["service_level", "mae"] == pytest.approx(0.049, abs=0.005)
+    assert formula.loc["asa_s", "mae"] < sim.loc["asa_s", "mae"]
+    assert sim.loc["service_level", "all"] == pytest.approx(0.021, abs=0.005)
 
 
 def test_committed_bank_config_runs_without_the_data():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import base_raw
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 import ccsim
-from ccsim.distributions import Distribution
+from ccsim.distributions import Distribution, Survival
 
 SPECS = [
     {"dist": "exponential", "mean": "5min"},
@@ -83,3 +83,24 @@ def test_bad_distribution_parameters():
     raw = base_raw(**{"contact_types.general.handle": {"dist": "empirical", "file": "nope.csv"}})
     with pytest.raises(ccsim.ConfigError, match="file not found"):
         ccsim.from_dict(raw)
+
+
+def test_survival_curve_is_sampled_with_its_shares_and_moments() -> None:
+    d = Survival(dist="survival", at=["30s", "1min", "5min"], survival=[0.8, 0.7, 0.4])
+    x = d.sample(np.random.default_rng(1), 400_000)
+    for t, share in ((30, 0.8), (60, 0.7), (300, 0.4)):
+        assert abs(float((x > t).mean()) - share) < 0.003
+    tail = 0.4 * (0.4 / 0.7) ** (300 / 240)  # the last piece's hazard continues after 5 min
+    assert abs(float((x > 600).mean()) - tail) < 0.003
+    assert abs(x.mean() / d.mean - 1) < 0.01
+    assert abs(x.var() / d.variance - 1) < 0.03
+    assert d.scaled(2.0).mean == pytest.approx(2 * d.mean)
+
+
+@pytest.mark.parametrize(
+    ("at", "survival"),
+    [(["30s", "20s"], [0.8, 0.7]), (["30s", "1min"], [0.8, 0.9]), (["30s"], [1.0]), (["30s"], [0.5, 0.4])],
+)
+def test_survival_curve_must_fall_with_increasing_times(at: list[str], survival: list[float]) -> None:
+    with pytest.raises(ValidationError):
+        Survival(dist="survival", at=at, survival=survival)

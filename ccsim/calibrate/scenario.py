@@ -19,9 +19,10 @@ import pandas as pd
 
 from ccsim.calibrate import arrivals as A
 from ccsim.calibrate import baseline as B
+from ccsim.calibrate import patience as PT
 from ccsim.calibrate import staffing as S
 from ccsim.calibrate.calllog import CallLog, LogError
-from ccsim.calibrate.fitting import KS_MAX, Fit, fit_handle, fit_patience, km_at
+from ccsim.calibrate.fitting import KS_MAX, Fit, fit_handle, fit_patience, kaplan_meier, km_at
 from ccsim.calibrate.writer import write_toml
 from ccsim.scenario import Scenario, from_dict
 from ccsim.units import format_duration
@@ -48,6 +49,9 @@ class Options:
     seed: int = 1
     ks_max: float = KS_MAX
     min_type: int = MIN_TYPE_CONTACTS  # rarer contact types are folded into the most common one
+    patience: str = "aic"  # aic (exponential or lognormal by AIC) or held_out (ccsim.calibrate.patience)
+    routing: str = "documented"  # documented (the data's head starts) or tested (on the waits)
+    recent: float = 0.0  # fit handle times and patience on the latest this many seconds (0: all)
 
 
 @dataclass
@@ -164,14 +168,17 @@ def calibrate(log: CallLog, options: Options | None = None) -> Calibration:
     busy = A.fit_busyness(A.count_grid(frame["arrival"], days, opt.interval).sum(axis=1), rows, days)
     raw: dict[str, Any] = {"scenario": _scenario_table(log, opt, pattern, busy, notes)}
     raw["channels"] = _channels(frame, opt, notes)
-    raw["segments"], patience = _segments(frame, log.facts, notes)
-    raw["contact_types"], handle, wrap = _contact_types(frame, opt, notes)
+    durations = _recent(frame, opt.recent, folded)
+    raw["segments"], patience = _segments(durations, log.facts, notes, opt)
+    raw["contact_types"], handle, wrap = _contact_types(durations, opt, notes)
     raw["demand"] = _demand(frame, days, opt.interval, pattern, rows, notes, labels)
     teams = S.infer_teams(frame, opt.teams)
     raw["agents"], means = _agents(log, teams, opt, pattern, rows, notes, labels)
     if log.facts.get("head_start", {}):
         raw["routing"] = {"priority": "head_start"}
         notes["routing.priority"] = "the segments' head starts (see segments) are added to their waits"
+        if opt.routing == "tested":
+            _tested_routing(raw, frame, log.facts, opt.interval, notes)
     header = _header(log, len(frame), folded)
     n_k = A.per_day(opt.interval)
     cal = Calibration(raw, notes, header, labels, n_k, handle, wrap, patience, busy, teams, pattern, means)
@@ -222,7 +229,7 @@ def _channels(frame: pd.DataFrame, opt: Options, notes: dict[str, str]) -> dict[
 
 
 def _segments(
-    frame: pd.DataFrame, facts: dict[str, Any], notes: dict[str, str]
+    frame: pd.DataFrame, facts: dict[str, Any], notes: dict[str, str], opt: Options
 ) -> tuple[dict[str, Any], dict[str, Fit]]:
     """One segment per segment of the log: priority, head start, and the patience fitted to the
     waits (censored by the answered contacts)."""
@@ -241,13 +248,68 @@ def _segments(
             entry["head_start"] = format_duration(float(head[seg]))
             notes[f"segments.{seg}.head_start"] = str(facts.get("head_start_source", "the log's facts"))
         waited = part[part["outcome"].isin(["served", "abandoned"])]
-        fit = fit_patience(waited["wait_s"].to_numpy(), (waited["outcome"] == "abandoned").to_numpy())
+        abandoned = (waited["outcome"] == "abandoned").to_numpy()
+        if opt.patience == "held_out" and abandoned.sum() >= PT.MIN_BAND_EVENTS:
+            fit, how = _held_out_patience(waited, entry, opt.interval)
+        else:
+            fit = fit_patience(waited["wait_s"].to_numpy(), abandoned)
+            how = fit.describe()
+            if fit.spec() is not None:
+                entry["patience"] = fit.spec()
         patience[str(seg)] = fit
-        if fit.spec() is not None:
-            entry["patience"] = fit.spec()
-        notes[f"segments.{seg}.patience"] = fit.describe() + _km_text(fit)
+        notes[f"segments.{seg}.patience"] = how + _km_text(fit)
+        if "patience_profile" in entry:
+            notes[f"segments.{seg}.patience_profile"] = "the factors of the time-of-day bands (see patience)"
         segments[str(seg)] = entry
     return segments, patience
+
+
+def _recent(frame: pd.DataFrame, recent: float, header: list[str]) -> pd.DataFrame:
+    """The contacts of the latest ``recent`` seconds of whole days (all with 0), for the fits of
+    handle times and patience."""
+    if recent <= 0:
+        return frame
+    days = max(1, round(recent / 86_400))
+    start = frame["arrival"].max().normalize() - pd.Timedelta(days=days - 1)
+    part = frame[frame["arrival"] >= start]
+    header.append(
+        f"--recent: handle times and patience fitted on the last {days} day(s), from {start:%Y-%m-%d}."
+    )
+    return part
+
+
+def _tested_routing(
+    raw: dict[str, Any], frame: pd.DataFrame, facts: dict[str, Any], interval: float, notes: dict[str, str]
+) -> None:
+    """The documented head starts checked against the waits (``patience.routing_test``): kept,
+    dropped (first come first served) or given to the other segments instead."""
+    for seg, head in facts["head_start"].items():
+        test = PT.routing_test(frame, seg, interval)
+        notes["routing.priority"] = test.describe(float(head))
+        if test.rule == "head_start":
+            continue
+        for name, entry in raw["segments"].items():
+            entry.pop("head_start", None)
+            entry["priority"] = 1
+            notes[f"segments.{name}.priority"] = "all segments alike: see routing.priority"
+            notes.pop(f"segments.{name}.head_start", None)
+            if test.rule == "reversed" and name != seg:
+                entry["head_start"] = format_duration(round(test.difference))
+                notes[f"segments.{name}.head_start"] = "the mean difference of the waits (routing.priority)"
+        if test.rule == "fcfs":
+            raw.pop("routing")
+
+
+def _held_out_patience(part: pd.DataFrame, entry: dict[str, Any], interval: float) -> tuple[Fit, str]:
+    """Patience law and time-of-day profile chosen by held-out likelihood (``patience.choose``)."""
+    choice = PT.choose(part)
+    entry["patience"] = choice.law.spec()
+    if choice.width:
+        entry["patience_profile"] = PT.profile(choice.factors, interval)
+    d = PT.waits(part)
+    km = kaplan_meier(d["w"].to_numpy(), d["a"].to_numpy())
+    fit = Fit(choice.law.name, choice.law.mean, math.nan, choice.n, events=choice.events, km=km)
+    return fit, choice.describe()
 
 
 def _km_text(fit: Fit) -> str:

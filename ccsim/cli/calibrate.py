@@ -48,6 +48,24 @@ FitOn = Annotated[
         "level and abandonment)",
     ),
 ]
+PatienceChoice = Annotated[
+    str,
+    typer.Option(
+        "--patience-law",
+        help="aic (exponential or lognormal by AIC) or held-out (exponential, lognormal, gamma or the "
+        "Kaplan-Meier curve, and a time-of-day profile, by held-out likelihood on the later days)",
+    ),
+]
+RoutingChoice = Annotated[
+    str,
+    typer.Option(
+        "--routing",
+        help="documented (the data's head starts) or tested (kept, dropped or reversed as the waits say)",
+    ),
+]
+Recent = Annotated[
+    str | None, typer.Option(help="fit handle times and patience on the latest part of the log only, e.g. 4w")
+]
 Name = Annotated[str | None, typer.Option(help="scenario name")]
 Replications = Annotated[int, typer.Option(min=1, help="replications written in the scenario")]
 
@@ -65,6 +83,9 @@ def calibrate(
     teams: Teams = True,
     fit_scale: FitScale = False,
     fit_on: FitOn = "service_level",
+    patience: PatienceChoice = "aic",
+    routing: RoutingChoice = "documented",
+    recent: Recent = None,
     first: First = None,
     last: Last = None,
     name: Name = None,
@@ -82,6 +103,9 @@ def calibrate(
         teams=teams,
         name=name,
         replications=replications,
+        patience=choice(patience, ("aic", "held-out"), "--patience-law").replace("-", "_"),
+        routing=choice(routing, ("documented", "tested"), "--routing"),
+        recent=seconds(recent, "--recent") if recent else 0.0,
     )
     log = load_log(logs, log_format, first, last)
     try:

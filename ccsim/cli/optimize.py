@@ -242,6 +242,14 @@ def _print_plan(plan: StaffingPlan, shift_plan: ShiftPlan | None, folder: Path, 
         )
     if shift_plan is not None:
         console.print(f"shifts: {shift_plan.paid_hours:,.1f} paid hours, cost {shift_plan.cost:,.2f}")
+    if plan.problem.on_duty:
+        duty = plan.on_duty
+        console.print(
+            "rostered agents (absence, breaks and blocks are simulated); expected on duty at the "
+            "busiest period: "
+            + ", ".join(f"{g} {duty[g].max():.1f}" for g in plan.problem.on_duty)
+            + " (staffing.csv: GROUP_on_duty)"
+        )
     console.print(f"plan written to {folder}/ (load it with the lines in plan.toml)")
 
 

@@ -248,8 +248,9 @@ class _Score(_Model):
 
 class Csat(_Score):
     """``experience.csat``: satisfaction per contact on a 1-5 scale (higher is better):
-    ``base`` minus the penalties of what happened to the contact, kept within ``low``-``high``;
-    a self-service session scores ``self_service``. The defaults are assumptions."""
+    ``base`` minus the penalties of what happened to the contact, plus the ``early_answer``
+    bonus of a promise beaten, kept within ``low``-``high``; a self-service session scores
+    ``self_service``. The defaults are assumptions."""
 
     low: float = Field(1.0, description="lowest score of the scale")
     high: float = Field(5.0, description="highest score of the scale")
@@ -270,6 +271,11 @@ class Csat(_Score):
     escalated: float = Field(0.3, description="penalty when passed to another support level")
     broken_promise: float = Field(0.8, description="penalty when a promised answer time was missed")
     self_service: float = Field(4.2, description="score of a self-service session")
+    early_answer: WaitCurve | None = Field(
+        None,
+        description="bonus by how long before its promised time a contact was answered, e.g. "
+        "{ at = ['0s', '4h', '12h'], value = [0, 0.1, 0.2] } (default: none)",
+    )
 
 
 class Ces(_Score):

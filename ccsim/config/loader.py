@@ -15,14 +15,18 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
+from ccsim.config import choice as C
 from ccsim.config import economics as E
 from ccsim.config import policies as P
+from ccsim.config import proactive as PR
 from ccsim.config import schema as S
 from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest
 from ccsim.config.limits import check_sizes
+from ccsim.config.sites import Site, Window, site_problems
+from ccsim.config.wellbeing import Wellbeing
 from ccsim.distributions import REQUIRE_UNITS
 
-_DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column"}
+_DIST_KEYS = {"dist", "mean", "value", "low", "high", "cv", "k", "values", "file", "column", "at", "survival"}
 
 
 def _fields(model: type[BaseModel]) -> set[str]:
@@ -47,11 +51,19 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "agents.*": _fields(S.AgentGroup),
     "agents.*.shifts": _fields(S.Shift),
     "agents.*.staffing": _fields(S.ProfileFile),
+    "agents.*.wellbeing": _fields(Wellbeing),
     "routing": _fields(S.Routing),
+    "sites.*": _fields(Site),
+    "sites.*.hours": _fields(Window),
     "channels.*.non_service": _fields(P.NonService),
     "channels.*.announcement": _fields(P.Announcement),
     "channels.*.callback": _fields(P.Callback),
     "channels.*.acknowledgement": _fields(P.Acknowledgement),
+    "channels.*.acknowledgement.chase": _fields(P.Chase),
+    "channels.*.acknowledgement.chase.after": _DIST_KEYS,
+    "channels.*.acknowledgement.chase.after_promise": _DIST_KEYS,
+    "channels.*.acknowledgement.chase.handle": _DIST_KEYS,
+    "routing.blending": _fields(P.Blending),
     "channels.*.patience": _DIST_KEYS,
     "segments.*.personal": _fields(P.Personal),
     "segments.*.identification": _fields(P.Identification),
@@ -61,6 +73,11 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "contact_types.*.decline": _DIST_KEYS,
     "demand.self_service": _fields(P.SelfService),
     "partners.*": _fields(P.Partner),
+    "choice": _fields(C.Choice),
+    "scope_communication": _fields(C.ScopeCommunication),
+    "proactive.*": _fields(PR.Campaign),
+    "proactive.*.prevents": _fields(PR.Prevents),
+    "proactive.*.handle": _DIST_KEYS,
     "costs": _fields(E.Costs),
     "costs.telephony.*": _fields(E.Telephony),
     "value": _fields(E.Value),
@@ -71,6 +88,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "value.uncertainty": _fields(E.Uncertainty),
     "experience": _fields(E.Experience),
     "experience.csat": _fields(E.Csat),
+    "experience.csat.early_answer": _fields(E.WaitCurve),
     "experience.ces": _fields(E.Ces),
     "experience.nps": _fields(E.Nps),
     "frontier": _fields(E.Frontier),
@@ -192,6 +210,8 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
         for s in segs:
             _check_name(problems, f"demand[{i}].segment", s, cfg.segments, "segment")
     policy_names(cfg, problems)
+    wellbeing_groups(cfg, problems)
+    problems += site_problems(cfg)
     if problems:
         return problems
     served = {(ch, t) for ch, t, _ in reachable(cfg)}
@@ -219,7 +239,25 @@ def cross_check(cfg: S.ScenarioConfig) -> list[str]:
                     f"so its {ch} contacts would never be served"
                 )
     skill_names(cfg, problems)
+    patience_profiles(cfg, problems)
     return problems
+
+
+def patience_profiles(cfg: S.ScenarioConfig, problems: list[str]) -> None:
+    """A segment's patience profile has one factor per interval of a whole day."""
+    interval = cfg.scenario.interval
+    per_day = 86_400.0 / interval
+    for name, seg in cfg.segments.items():
+        if seg.patience_profile is None:
+            continue
+        path = f"segments.{name}.patience_profile"
+        if abs(per_day - round(per_day)) > 1e-9:
+            problems.append(f"{path}: needs a scenario.interval that divides a day (got {interval:g}s)")
+        elif len(seg.patience_profile) != round(per_day):
+            problems.append(
+                f"{path}: one factor per interval of the day from 00:00 is {round(per_day)} factors "
+                f"with an interval of {interval:g}s (got {len(seg.patience_profile)})"
+            )
 
 
 def skill_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
@@ -273,6 +311,17 @@ def _context(base_dir: Path) -> dict[str, Any]:
     return {"base_dir": str(base_dir), REQUIRE_UNITS: True}
 
 
+def wellbeing_groups(cfg: S.ScenarioConfig, problems: list[str]) -> None:
+    """Recovery pauses and fatigue are for pooled agents: not a group of personal agents."""
+    personal = {s.personal.group: name for name, s in cfg.segments.items() if s.personal is not None}
+    for name, group in cfg.agents.items():
+        if group.wellbeing is not None and name in personal:
+            problems.append(
+                f"agents.{name}.wellbeing: not supported for a group of personal agents (segment "
+                f"{personal[name]!r} has its customers' personal agents in it)"
+            )
+
+
 def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
     """Names used by the journey policies must exist."""
     chans, types, segs, groups = cfg.channels, cfg.contact_types, cfg.segments, cfg.agents
@@ -281,6 +330,15 @@ def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
             _check_name(
                 problems, f"channels.{name}.fallback_channel", chan.fallback_channel, chans, "channel"
             )
+    for name, chan in chans.items():
+        ack = chan.acknowledgement
+        if ack is not None:
+            for sname in ack.segments:
+                _check_name(problems, f"channels.{name}.acknowledgement.segments", sname, segs, "segment")
+            for cname in (ack.chase.channels or {}) if ack.chase is not None else {}:
+                where = f"channels.{name}.acknowledgement.chase.channels"
+                _check_name(problems, where, cname, chans, "channel")
+    promise_rules(cfg, problems)
     for name, seg in segs.items():
         if seg.personal is not None:
             _check_name(
@@ -313,11 +371,35 @@ def policy_names(cfg: S.ScenarioConfig, problems: list[str]) -> None:
                 f"contact_types.{name}.decline: required for a type outside the scope when "
                 "routing.out_of_scope = 'decline' (the agent time to decline it)"
             )
+    names = {"channel": list(chans), "contact type": list(types), "segment": list(segs)}
+    out_of_scope = [name for name, t in types.items() if not t.in_scope]
+    problems += C.name_problems(cfg.choice, cfg.scope_communication, names, out_of_scope)
+    problems += PR.name_problems(cfg.proactive, names | {"agent group": list(groups)})
     for name, p in cfg.partners.items():
         for j, tname in enumerate(p.contact_types):
             _check_name(problems, f"partners.{name}.contact_types[{j}]", tname, types, "contact type")
         for j, cname in enumerate(p.channels):
             _check_name(problems, f"partners.{name}.channels[{j}]", cname, chans, "channel")
+
+
+def promise_rules(cfg: S.ScenarioConfig, problems: list[str]) -> None:
+    """Promise ordering needs promises, and a blending rule needs agents who blend."""
+    receipts = [c for c, ch in cfg.channels.items() if ch.acknowledgement and ch.acknowledgement.receipt]
+    if cfg.routing.deferred_order == "promise" and not receipts:
+        problems.append(
+            "routing.deferred_order: 'promise' orders the work of channels with an acknowledgement "
+            "that promises an answer time, and no channel has one (value 'promise')"
+        )
+    blend = cfg.routing.blending.rule
+    if blend != "realtime_first" and not any(
+        any(cfg.channels[c].realtime for c in g.channels if c in cfg.channels)
+        and any(not cfg.channels[c].realtime for c in g.channels if c in cfg.channels)
+        for g in cfg.agents.values()
+    ):
+        problems.append(
+            f"routing.blending.rule: {blend!r} applies to agent groups that serve both real-time and "
+            "deferred channels, and no group does"
+        )
 
 
 def reachable(cfg: S.ScenarioConfig) -> set[tuple[str, str, str]]:
@@ -329,7 +411,10 @@ def reachable(cfg: S.ScenarioConfig) -> set[tuple[str, str, str]]:
     for d in cfg.demand:
         types = d.contact_type if isinstance(d.contact_type, dict) else {d.contact_type: 1.0}
         segs = d.segment if isinstance(d.segment, dict) else {d.segment: 1.0}
-        todo += [(d.channel, t, s) for t in types for s in segs]
+        channels = [d.channel]
+        if cfg.choice is not None and d.channel in cfg.choice.channels:  # it may choose another
+            channels = cfg.choice.channels
+        todo += [(c, t, s) for c in channels for t in types for s in segs]
     while todo:
         item = todo.pop()
         if item in found:
@@ -346,5 +431,8 @@ def reachable(cfg: S.ScenarioConfig) -> set[tuple[str, str, str]]:
             nxt.append((ctype.escalation.channel or ch, ctype.escalation.to, s))
         if chan.fallback_channel is not None:
             nxt.append((chan.fallback_channel, t, s))
+        chase = chan.acknowledgement.chase if chan.acknowledgement is not None else None
+        if chase is not None:
+            nxt += [(c, t, s) for c in chase.channels or {}]
         todo += [x for x in nxt if x not in found]
     return found

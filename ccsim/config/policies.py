@@ -1,6 +1,7 @@
 """Schema of the service policies and customer behaviour a planner can switch on (the
 customer's journey): personal agents, caller identification, announcements, callbacks,
-acknowledgements, retrials, repeat contacts, escalation, self-service, outsourcing partners.
+acknowledgements and chasers, retrials, repeat contacts, escalation, self-service, outsourcing
+partners, blending rules.
 
 Each table here is optional; leaving it out leaves the behaviour off. What the model does with
 each is described in ``docs/explanation/journeys.md``.
@@ -170,19 +171,116 @@ class Callback(_Model):
         return self
 
 
+class Chase(_Model):
+    """``channels.NAME.acknowledgement.chase``: customers still waiting for an answer contact
+    again. Without a receipt (``promise = "none"``) a share ``unacknowledged`` chases ``after``
+    the first contact; with one, a share ``missed`` chases ``after_promise`` once the promise has
+    passed. The chase is a new contact (origin 'chase', same customer and contact type) on a
+    channel drawn from ``channels``, with its own handle time; answered before the first
+    contact, it closes it (outcome 'chased')."""
+
+    unacknowledged: float = Field(
+        0.5, ge=0, le=1, description="share of customers given no receipt who chase if not yet answered"
+    )
+    after: Distribution | None = Field(
+        None, description="without a receipt: time from the first contact to the chase"
+    )
+    missed: float = Field(
+        0.5, ge=0, le=1, description="share of customers past their promise who chase if not yet answered"
+    )
+    after_promise: Distribution | None = Field(
+        None, description="with a receipt: time from the missed promise to the chase"
+    )
+    channels: dict[str, float] | None = Field(
+        None, description="channel of the chase, as shares, e.g. { phone = 0.8, email = 0.2 } (default: same)"
+    )
+    handle: Distribution | None = Field(
+        None, description="handle time of a chase (default: the contact type's on the chase's channel)"
+    )
+
+    @model_validator(mode="after")
+    def _timing(self) -> Chase:
+        _check_mix(self.channels)
+        if self.after is None and self.after_promise is None:
+            raise ValueError("give 'after' (no receipt) and/or 'after_promise' (promise missed)")
+        return self
+
+
 class Acknowledgement(_Model):
     """``channels.NAME.acknowledgement``: deferred channels send a receipt with a promised
-    response time: fixed, or from the backlog (contacts waiting x mean handle / agents able,
-    times ``factor``, at least ``minimum``)."""
+    response time: fixed (by segment if ``segments`` says so), or from the backlog (contacts
+    waiting x mean handle / agents able, times ``factor``, at least ``minimum``); ``"none"``
+    sends no receipt (for comparing with ``chase``). A contact whose promise is nearer than
+    ``urgent_before`` overtakes real-time work."""
 
-    promise: Seconds | Literal["backlog"] = Field(description="a fixed time, e.g. '24h', or 'backlog'")
+    promise: Seconds | Literal["backlog", "none"] = Field(
+        description="a fixed time, e.g. '24h'; 'backlog'; or 'none' (no receipt, with 'chase')"
+    )
     factor: float = Field(1.5, gt=0, description="'backlog': safety factor on the estimate")
     minimum: Seconds = Field(3600.0, ge=0, description="'backlog': shortest promise")
+    segments: dict[str, Seconds] = Field(
+        default_factory=dict,
+        description="a fixed promise by segment name, overriding 'promise', e.g. { vip = '4h' }",
+    )
+    urgent_before: Seconds | None = Field(
+        None,
+        ge=0,
+        description="a contact this near its promise (or past it) goes before real-time work "
+        "(default: never)",
+    )
+    chase: Chase | None = Field(None, description="customers still waiting contact again")
 
     @model_validator(mode="after")
     def _positive(self) -> Acknowledgement:
-        if self.promise != "backlog" and not self.promise > 0:
+        if isinstance(self.promise, float) and not self.promise > 0:
             raise ValueError(f"a fixed promise must be > 0 (got {self.promise!r})")
+        if any(not v > 0 for v in self.segments.values()):
+            raise ValueError(f"segments: promises must be > 0 (got {self.segments})")
+        if self.promise == "none":
+            if self.chase is None:
+                raise ValueError("promise = 'none' sends no receipt: give 'chase' or leave the table out")
+            if self.segments or self.urgent_before is not None:
+                raise ValueError("promise = 'none': 'segments' and 'urgent_before' need a promise")
+            if self.chase.after is None:
+                raise ValueError("promise = 'none': give chase.after (the time until customers chase)")
+        elif self.chase is not None and self.chase.after_promise is None:
+            raise ValueError("with a promise, give chase.after_promise (the time after a missed promise)")
+        return self
+
+    @property
+    def receipt(self) -> bool:
+        """Whether a receipt with a promise is sent."""
+        return self.promise != "none"
+
+
+class Blending(_Model):
+    """``routing.blending``: how agents who serve both real-time and deferred channels (e-mail,
+    social, callbacks not yet urgent) choose. 'realtime_first': deferred work only when no
+    real-time contact the agent could take waits. 'reserve': as that, and deferred work only
+    while at least ``reserve`` other agents of the group stay idle for real-time arrivals.
+    'threshold': deferred work first while at most ``queue_below`` real-time contacts the
+    agent could take wait, real-time first above it. Deadline-driven deferred work is set by
+    ``routing.deferred_order`` and ``acknowledgement.urgent_before``."""
+
+    rule: Literal["realtime_first", "reserve", "threshold"] = Field(
+        "realtime_first", description="'realtime_first', 'reserve' or 'threshold'"
+    )
+    reserve: int | None = Field(
+        None, ge=1, le=100_000, description="'reserve': idle agents of a blended group kept for real-time"
+    )
+    queue_below: int | None = Field(
+        None,
+        ge=0,
+        le=1_000_000,
+        description="'threshold': deferred work first while at most this many real-time contacts wait",
+    )
+
+    @model_validator(mode="after")
+    def _rule_keys(self) -> Blending:
+        if (self.rule == "reserve") != (self.reserve is not None):
+            raise ValueError(f"'reserve' goes with rule = 'reserve' (rule is {self.rule!r})")
+        if (self.rule == "threshold") != (self.queue_below is not None):
+            raise ValueError(f"'queue_below' goes with rule = 'threshold' (rule is {self.rule!r})")
         return self
 
 

@@ -18,10 +18,15 @@ from pydantic import BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 
 from ccsim import distributions as D
+from ccsim.config import choice as C
 from ccsim.config import economics as E
 from ccsim.config import limits
 from ccsim.config import policies as P
+from ccsim.config import proactive as PR
+from ccsim.config import rota as R
 from ccsim.config import schema as S
+from ccsim.config import sites as T
+from ccsim.config import wellbeing as W
 from ccsim.units import format_duration
 
 # (anchor, heading, model): one section per TOML table, in the order of a scenario file
@@ -35,8 +40,15 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("demand", "`[[demand]]`", S.Demand),
     ("agent-group", "`[agents.NAME]`", S.AgentGroup),
     ("shift", "`agents.NAME.shifts`", S.Shift),
+    ("absence", "`agents.NAME.absence`", R.Absence),
+    ("break", "`agents.NAME.breaks`", R.Break),
+    ("block", "`agents.NAME.blocks`", R.Block),
+    ("wellbeing", "`agents.NAME.wellbeing`", W.Wellbeing),
     ("profile-file", "CSV columns: `{ file = ..., column = ... }`", S.ProfileFile),
     ("routing", "`[routing]`", S.Routing),
+    ("blending", "`routing.blending`", P.Blending),
+    ("site", "`[sites.NAME]`", T.Site),
+    ("site-hours", "`sites.NAME.hours`", T.Window),
     # the customer's journey (ccsim/config/policies.py)
     ("personal", "`segments.NAME.personal`", P.Personal),
     ("identification", "`segments.NAME.identification`", P.Identification),
@@ -48,7 +60,13 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("announcement", "`channels.NAME.announcement`", P.Announcement),
     ("callback", "`channels.NAME.callback`", P.Callback),
     ("acknowledgement", "`channels.NAME.acknowledgement`", P.Acknowledgement),
+    ("chase", "`channels.NAME.acknowledgement.chase`", P.Chase),
     ("partner", "`[partners.NAME]`", P.Partner),
+    # customers who react (ccsim/config/choice.py)
+    ("choice", "`[choice]`", C.Choice),
+    ("scope-communication", "`[scope_communication]`", C.ScopeCommunication),
+    ("proactive", "`[proactive.NAME]`", PR.Campaign),
+    ("prevents", "`proactive.NAME.prevents`", PR.Prevents),
     # money and experience (ccsim/config/economics.py)
     ("costs", "`[costs]`", E.Costs),
     ("telephony", "`costs.telephony.CHANNEL`", E.Telephony),
@@ -74,6 +92,9 @@ SPECIAL = {"_duration": "duration", "_rate": "rate", "_clock": "time of day"}
 # keys whose validator accepts a shorthand the type alone does not show
 SHORTHAND: dict[tuple[type[BaseModel], str], str] = {
     (S.Channel, "hours"): '`"HH:MM-HH:MM"`, or a list of such strings or of [tables](#hours)',
+    (PR.Campaign, "window"): '`"HH:MM-HH:MM"` (times of day, within one day)',
+    (T.Site, "hours"): '`"HH:MM-HH:MM"`, or a list of such strings or of [tables](#site-hours)',
+    (T.Site, "offset"): 'a signed duration, e.g. `"+1h"`, `"-6h"`',
 }
 
 INTRO = """\

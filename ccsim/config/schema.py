@@ -22,9 +22,11 @@ from pydantic import (
 )
 
 from ccsim.config import economics as E
+from ccsim.config.choice import Choice, ScopeCommunication
 from ccsim.config.policies import (
     Acknowledgement,
     Announcement,
+    Blending,
     Callback,
     Escalation,
     Identification,
@@ -35,6 +37,10 @@ from ccsim.config.policies import (
     Retrial,
     SelfService,
 )
+from ccsim.config.proactive import Campaign
+from ccsim.config.rota import Absence, Block, Break
+from ccsim.config.sites import Site
+from ccsim.config.wellbeing import Wellbeing
 from ccsim.distributions import Distribution, Factor, Seconds, units_required
 from ccsim.units import parse_clock, parse_duration, parse_rate
 
@@ -236,9 +242,21 @@ class Segment(_Model):
     patience: Distribution | None = Field(
         None, description="time a contact waits before abandoning (omitted: never abandons)"
     )
+    patience_profile: list[Annotated[float, Field(gt=0)]] | None = Field(
+        None,
+        description="factors on the patience of contacts arriving in each interval of the day, "
+        "from 00:00, one per scenario.interval (48 with '30min'): 1.2 where callers wait 20% longer "
+        "than 'patience' says (omitted: 1 all day)",
+    )
     personal: Personal | None = Field(None, description="personal agent, then deputy, then pool")
     identification: Identification | None = Field(None, description="caller identification")
     retrial: Retrial | None = Field(None, description="attempts again after abandoning or a busy signal")
+
+    @model_validator(mode="after")
+    def _profile_needs_patience(self) -> Segment:
+        if self.patience_profile is not None and self.patience is None:
+            raise ValueError("patience_profile needs a patience to scale (this segment never abandons)")
+        return self
 
 
 class ContactType(_Model):
@@ -310,6 +328,11 @@ class Demand(_Model):
         None, description="weights per interval of the day (normalised to sum 1)"
     )
     self_service: SelfService | None = Field(None, description="share resolved by self-service or IVR")
+    site: str | dict[str, float] | None = Field(
+        None,
+        description="with [sites]: the home site of the stream's contacts, or a mix {site = share} "
+        "(default: the sites' shares)",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> Demand:
@@ -363,7 +386,15 @@ class AgentGroup(_Model):
         ge=0,
         lt=1,
         description="share of paid time not available (breaks, training, absence): paid hours = "
-        "hours on duty / (1 - shrinkage) (default: costs.shrinkage)",
+        "hours on duty / (1 - shrinkage) (default: costs.shrinkage); with absence, breaks or "
+        "blocks simulated, the share of paid time they leave out (holidays, say)",
+    )
+    # the agents as they really are (ccsim.config.rota)
+    absence: Absence | None = Field(None, description="unplanned absence, drawn per day (off by default)")
+    breaks: list[Break] | None = Field(None, description="breaks per shift, staggered across the agents")
+    blocks: list[Block] | None = Field(None, description="daily training or meeting blocks off the phones")
+    wellbeing: Wellbeing | None = Field(
+        None, description="occupancy cap, recovery pauses and fatigue (off by default)"
     )
 
     @model_validator(mode="after")
@@ -404,6 +435,27 @@ class Routing(_Model):
     out_of_scope: Literal["serve", "decline"] = Field(
         "serve", description="contact types outside the scope are served in full or declined briefly"
     )
+    deferred_order: Literal["arrival", "promise"] = Field(
+        "arrival",
+        description="order of the deferred work of channels with an acknowledgement: 'arrival' "
+        "(oldest first) or 'promise' (earliest promised answer first)",
+    )
+    blending: Blending = Field(
+        default_factory=lambda: Blending(),
+        description="how agents of both real-time and deferred channels choose their next contact",
+    )
+    sites: Literal["local_first", "virtual_queue"] = Field(
+        "local_first",
+        description="with [sites]: 'local_first': a contact waits for its site's agents and the "
+        "other sites' agents may take it after site_overflow_delay; 'virtual_queue': all sites' "
+        "agents serve one queue in order of arrival",
+    )
+    site_overflow_delay: Seconds = Field(
+        0.0,
+        ge=0,
+        description="with sites = 'local_first': the wait after which other sites' agents may take "
+        "a contact, e.g. '30s'",
+    )
 
 
 class ScenarioConfig(_Model):
@@ -417,6 +469,17 @@ class ScenarioConfig(_Model):
     agents: dict[Name, AgentGroup] = Field(min_length=1)
     routing: Routing = Field(default_factory=lambda: Routing())
     partners: dict[Name, Partner] = Field(default_factory=dict, description="outsourcing partners")
+    # customers who react (ccsim.config.choice)
+    choice: Choice | None = Field(None, description="customers choose their channel by the expected wait")
+    scope_communication: ScopeCommunication | None = Field(
+        None, description="communicating the scope: fewer out-of-scope contacts, at a cost"
+    )
+    proactive: dict[Name, Campaign] = Field(
+        default_factory=dict, description="proactive contact: outbound campaigns, by name"
+    )
+    sites: dict[Name, Site] = Field(
+        default_factory=dict, description="the centre's sites (default: one implicit site)"
+    )
     # money, customer value and experience (ccsim.config.economics)
     costs: E.Costs = Field(
         default_factory=lambda: E.Costs(), description="telephony, self-service and callback costs"

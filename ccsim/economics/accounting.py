@@ -11,7 +11,9 @@ Components (currency units, additive over any grouping):
 - ``partner``: contacts served by a partner x its price.
 - ``self_service``: self-service sessions x the channel's session price.
 - ``callback``: callbacks made (accepted offers and voicemails) x the callback cost.
-- ``service_cost`` = the five above.
+- ``scope_communication``: the cost per day of ``[scope_communication]`` x the measured time,
+  spread evenly over each interval's rows of the contact types outside the scope.
+- ``service_cost`` = the six above.
 - ``lost_revenue``: contacts lost for good x (the segment's + the type's ``lost_per_contact``).
 - ``lost_lifetime_value``: expected churned customers x the segment's lifetime value.
 - ``lost_value`` = the two above; ``total_cost`` = ``service_cost + lost_value``; ``_low`` and
@@ -31,7 +33,7 @@ from ccsim.confidence import t_half_width
 from ccsim.config.schema import ScenarioConfig
 from ccsim.scenario import Scenario
 
-COST_COMPONENTS = ["staffing", "telephony", "partner", "self_service", "callback"]
+COST_COMPONENTS = ["staffing", "telephony", "partner", "self_service", "callback", "scope_communication"]
 VALUE_COMPONENTS = ["lost_revenue", "lost_lifetime_value"]
 MONEY = [
     *COST_COMPONENTS,
@@ -67,6 +69,7 @@ RATIOS = [
     "ces",
     "nps",
 ]
+DAY = 86400.0
 KEYS = ["replication", "interval", "start_s", "channel", "contact_type", "segment"]
 
 
@@ -100,10 +103,14 @@ def add_money_ratios(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def group_rates(config: ScenarioConfig) -> tuple[dict[str, float], dict[str, float]]:
-    """Cost per paid hour and shrinkage of each agent group (defaults from ``[costs]``)."""
+    """Cost per paid hour and shrinkage of each agent group (defaults: its site's cost per
+    hour, then ``[costs]``)."""
     costs = config.costs
+    site_cost = {
+        g: s.cost_per_hour for s in config.sites.values() for g in s.groups if s.cost_per_hour is not None
+    }
     cost = {
-        n: g.cost_per_hour if g.cost_per_hour is not None else costs.agent_cost_per_hour
+        n: g.cost_per_hour if g.cost_per_hour is not None else site_cost.get(n, costs.agent_cost_per_hour)
         for n, g in config.agents.items()
     }
     shrink = {
@@ -113,11 +120,20 @@ def group_rates(config: ScenarioConfig) -> tuple[dict[str, float], dict[str, flo
 
 
 def agent_money(agents: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
-    """The agents table with ``paid_hours`` and ``staffing`` (cost) per row."""
+    """The agents table with ``paid_hours`` and ``staffing`` (cost) per row. With a rota
+    (absence, breaks, blocks simulated) paid time is the time on duty plus the planned
+    off-phone time plus the absent time where absence is paid, grossed up by the shrinkage
+    left (what is not simulated)."""
     cost, shrink = group_rates(config)
     out = agents[["replication", "interval", "start_s", "agent_group", "staffed_s"]].copy()
     name = out["agent_group"].astype(str)
-    out["paid_hours"] = out["staffed_s"] / 3600.0 / (1.0 - name.map(shrink).astype(float))
+    paid_s = out["staffed_s"]
+    if "rostered_s" in agents.columns:
+        sick_pay = {n: float(g.absence is not None and g.absence.paid) for n, g in config.agents.items()}
+        paid_s = paid_s + agents["off_phone_s"] + agents["absent_s"] * name.map(sick_pay).astype(float)
+    if "pause_s" in agents.columns:  # recovery pauses (well-being rules): paid, off the phones
+        paid_s = paid_s + agents["pause_s"]
+    out["paid_hours"] = paid_s / 3600.0 / (1.0 - name.map(shrink).astype(float))
     out["staffing"] = out["paid_hours"] * name.map(cost).astype(float)
     return out
 
@@ -175,6 +191,23 @@ def _partner_price(config: ScenarioConfig, channel: str, ctype: str) -> float:
     return 0.0
 
 
+def _scope_cost(iv: pd.DataFrame, config: ScenarioConfig) -> np.ndarray:
+    """The cost of communicating the scope per row: the cost per day x the interval's length,
+    shared evenly by the interval's rows of the types outside the scope."""
+    scope = config.scope_communication
+    cost = np.zeros(len(iv))
+    if scope is None or scope.daily_cost == 0:
+        return cost
+    sc = config.scenario
+    outside = (
+        iv["contact_type"].astype(str).isin([n for n, t in config.contact_types.items() if not t.in_scope])
+    )
+    rows = outside.groupby([iv["replication"], iv["interval"]]).transform("sum").to_numpy()
+    length = np.minimum(sc.interval, sc.duration - iv["start_s"].to_numpy(dtype=float))
+    cost[outside.to_numpy()] = (scope.daily_cost * length / DAY / np.maximum(rows, 1))[outside.to_numpy()]
+    return cost
+
+
 def interval_money(results: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Money per row of the intervals table, and per row of the agents table."""
     config = results.scenario.config
@@ -196,6 +229,7 @@ def interval_money(results: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
     m["partner"] = iv["served_partner"].to_numpy() * price
     m["self_service"] = iv["self_served"] * channel.map(costs.self_service_price).astype(float)
     m["callback"] = (iv["callback"] + iv["voicemail"]) * costs.callback
+    m["scope_communication"] = _scope_cost(iv, config)
     m["service_cost"] = m[COST_COMPONENTS].sum(axis=1)
     seg_lost = {s: (v.lost_per_contact, v.lifetime_value) for s, v in value.segments.items()}
     type_lost = {t: v.lost_per_contact for t, v in value.contact_types.items()}

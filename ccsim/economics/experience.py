@@ -82,11 +82,13 @@ class ExperienceModel:
         resolved: np.ndarray,
         escalated: np.ndarray,
         broken: np.ndarray,
+        early: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
         """Per contact: ``lost`` (expected lost for good), ``churn``, ``rated`` (0/1), ``csat``,
         ``ces``, ``promoter``, ``detractor`` (NaN where not rated). Channels and segments are
-        given by their index in the scenario."""
-        e = self.scores(channel, segment, outcome, wait, attempt, resolved, escalated, broken)
+        given by their index in the scenario. ``early``: how long before its promised time a
+        contact was answered (0 if it was not, or had no promise)."""
+        e = self.scores(channel, segment, outcome, wait, attempt, resolved, escalated, broken, early)
         rated = e["rated"]
         for name in ("csat", "ces", "promoter", "detractor"):
             e[name] = np.where(rated, e[name], np.nan)
@@ -102,6 +104,7 @@ class ExperienceModel:
         resolved: np.ndarray,
         escalated: np.ndarray,
         broken: np.ndarray,
+        early: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
         """As ``evaluate``, but the scores of contacts that are not rated are 0, not NaN (what
         the sums of ``ExperienceCounts`` need, without a pass to clear the NaNs)."""
@@ -144,7 +147,12 @@ class ExperienceModel:
         churn_p = np.where(rated, 1.0 - stay, 0.0)
         self_served = outcome == SELF_SERVED
         facts = (wait, deferred, lost_any, unresolved, attempt, escalated, broken, self_served, any_deferred)
-        csat = np.where(rated, _score(self.experience.csat, *facts), 0.0)
+        csat = _score(self.experience.csat, *facts)
+        bonus = self.experience.csat.early_answer
+        if bonus is not None and early is not None:  # beating the promise pleases
+            spec = self.experience.csat
+            csat = np.where(self_served, csat, np.clip(csat + bonus(early), spec.low, spec.high))
+        csat = np.where(rated, csat, 0.0)
         ces = np.where(rated, _score(self.experience.ces, *facts), 0.0)
         nps = self.experience.nps
         return {
@@ -207,6 +215,7 @@ class ExperienceCounts:
         served = outcome == SERVED
         promised = ~np.isnan(b["promised"])
         kept = served & (b["arrival"] + np.nan_to_num(wait) <= b["promised"] + 1e-9)
+        early = np.where(kept, b["promised"] - b["arrival"] - np.nan_to_num(wait), 0.0)
         e = self.model.scores(
             b["channel"],
             b["segment"],
@@ -216,6 +225,7 @@ class ExperienceCounts:
             b["resolved"],
             b["escalated"],
             promised & ~kept,
+            early,
         )
         add("talk_s", np.where(served, b["talk"], 0.0))
         add("wait_total_s", np.where(np.isnan(wait), 0.0, wait))
@@ -227,6 +237,13 @@ class ExperienceCounts:
         add("ces_sum", e["ces"])
         add("promoters", e["promoter"])
         add("detractors", e["detractor"])
+
+
+def _early(contacts: pd.DataFrame) -> np.ndarray:
+    """Per contact of the contacts table: how long before its promise it was answered (0 if not)."""
+    kept = contacts["promise_kept"].astype("boolean").eq(True).fillna(False).to_numpy(dtype=bool)
+    ahead = contacts["promised_s"].to_numpy(dtype=float) - contacts["wait_s"].to_numpy(dtype=float)
+    return np.where(kept, np.nan_to_num(ahead), 0.0)
 
 
 def contact_experience(results: Any) -> pd.DataFrame:
@@ -250,6 +267,7 @@ def contact_experience(results: Any) -> pd.DataFrame:
         contacts["resolved"].to_numpy(),
         contacts["escalated"].to_numpy(),
         contacts["promise_kept"].astype("boolean").eq(False).fillna(False).to_numpy(dtype=bool),
+        _early(contacts),
     )
     out = contacts.copy()
     for name in ("lost", "churn", "csat", "ces", "promoter", "detractor"):

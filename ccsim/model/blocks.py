@@ -12,9 +12,11 @@ import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
+from ccsim.model import scope
 from ccsim.model.plan import Plan
 from ccsim.model.queues import Queues
 from ccsim.model.sampling import Array, blocks, busyness_factors, sample_contacts, stream
+from ccsim.model.sites import offered_sites
 from ccsim.model.store import DECISIONS, DONE, Contacts
 from ccsim.model.timeline import Ints
 
@@ -58,6 +60,9 @@ class Blocks:
         arrivals; returns the index of its first arrival."""
         c = sample_contacts(self.plan, self.seed, self.replication, k, self.windows[k], self.factors)
         qid, identified = self.queues.queue_of(c.channel, c.ctype, c.segment, k)
+        if self.plan.sites is not None:  # several sites: the queue at the site it is offered to
+            site = offered_sites(self.plan, self.seed, self.replication, k, c.arrival, c.stream)
+            qid = self.queues.placed(qid, site)
         derived: dict[str, npt.ArrayLike] = {
             "qid": qid,
             "identified": identified,
@@ -69,6 +74,11 @@ class Blocks:
             u = rng.random((len(DECISIONS), len(c)))
             for d, name in enumerate(DECISIONS):
                 derived[f"u_{name}"] = u[d]
+        communicated = self.plan.policies.scope
+        if communicated is not None:  # out-of-scope arrivals deterred by the communicated scope
+            c, derived = scope.thin(
+                c, derived, scope.still_contacting(communicated, self.seed, self.replication, k, c)
+            )
         self.k = k
         return self.contacts.load(c, derived, carry)
 

@@ -12,21 +12,29 @@ object each for the whole run). Routing decisions are delegated to ``routing``.
 from __future__ import annotations
 
 import math
+from bisect import insort
 from collections.abc import Callable
 
 from ccsim.model import routing
+from ccsim.model.blending import Blending
 from ccsim.model.blocks import Blocks
+from ccsim.model.choice import ChannelChoice
 from ccsim.model.journeys import Journeys
 from ccsim.model.patience import Patience
 from ccsim.model.plan import Plan
+from ccsim.model.proactive import Proactive
+from ccsim.model.promises import Promises
 from ccsim.model.queues import Queues
 from ccsim.model.relationship import Parts, Relationship
+from ccsim.model.rota import Rota
 from ccsim.model.routing import Queue
 from ccsim.model.sampling import Array
 from ccsim.model.scheduler import Scheduler
 from ccsim.model.store import (
+    ARRIVAL,
     BLOCKED,
     CALLBACK_MADE,
+    CHASE,
     DONE,
     IN_SERVICE,
     NOBODY,
@@ -38,6 +46,7 @@ from ccsim.model.store import (
     WAITING,
     Contacts,
 )
+from ccsim.model.wellbeing import LoadLog, Wellbeing
 from ccsim.model.workforce import AgentPool, Workforce
 
 __all__ = ["OUTCOMES", "Centre"]
@@ -68,9 +77,9 @@ class Centre:
         self._build_routing(plan)
         self._cache_references()
         # timers whose payload names a contact: renumbered when a block's contacts are carried over
-        rel, jr = self.relationship, self.journeys
+        rel, jr, pr = self.relationship, self.journeys, self.promises
         self.per_contact_callbacks = (self.patience.abandon, self._end, self._talk_end, self._overflow,
-                                      self.arrive_created, jr.offer_callback, jr.urgent,
+                                      self.arrive_created, jr.offer_callback, jr.urgent, pr.near, pr.chase,
                                       rel.personal_timeout, rel.partner_after, rel.partner_end)  # fmt: skip
         self._load_block(0)
 
@@ -86,18 +95,34 @@ class Centre:
         self.journeys_on = plan.policies.journeys_on
         self.contacts = Contacts(self.journeys_on)
         self.queues = Queues(plan, seed, replication)
+        self.queue_site = self.queues.site_of() if plan.sites is not None else None
         self.pool = AgentPool(plan)
         self.journeys = Journeys(plan, seed, replication, self.contacts, self.queues, self.pool, sched, self)
+        self.promises = Promises(plan, self.contacts, self.queues, self.pool, sched, self, self.journeys)
         parts = Parts(self.contacts, self.queues, self.pool, sched, self, self.journeys,
                       in_system=self.in_system, channel_open=self.channel_open)  # fmt: skip
         self.relationship = Relationship(plan, seed, replication, parts)
         rel = self.relationship
+        self.rota = Rota(plan, seed, replication)  # absence, breaks and blocks (if any)
         self.workforce = Workforce(
-            plan, sched, self.pool, self, self.channel_open, rel.seat_joined, rel.seat_left
+            plan, sched, self.pool, self, self.channel_open, rel.seat_joined, rel.seat_left, self.rota.steps
         )
+        self.wellbeing = Wellbeing(plan, sched, self.pool, self, self.workforce.depart)
+        if self.wellbeing.on:  # recovery pauses and fatigue (agents.NAME.wellbeing)
+            self.workforce.release_paused = self.wellbeing.release
         gave_up = self.journeys.gave_up if self.journeys_on else None
         self.patience = Patience(self.contacts, self.queues, sched, self, gave_up)
         self.days = Blocks(plan, seed, replication, self.contacts, self.queues, rel.customers_of)
+        spec = plan.policies.choice  # customers who choose their channel (None: off)
+        self.choice = (
+            ChannelChoice(spec, plan, self.contacts, self.queues, self.pool, self.journeys) if spec else None
+        )
+        campaigns = plan.policies.proactive  # outbound proactive contact (None: off)
+        self.proactive = (
+            Proactive(campaigns, seed, replication, (self.contacts, self.pool, sched, self),
+                      self.journeys.draws, len(plan.type_names))
+            if campaigns else None
+        )  # fmt: skip
 
     def _build_routing(self, plan: Plan) -> None:
         """Per group: the queues it may take from, with the wait needed first (overflow)."""
@@ -123,7 +148,24 @@ class Centre:
             not chats and g not in personal and not self.journeys_on
             for g, chats in enumerate(self.group_chats)
         ]
+        self.wellbeing.take_general_path(self.plain_group, self.queues.qlist)  # its hooks are there
+        self.wellbeing_on = self.wellbeing.on
+        self.load_log: LoadLog | None = None
         self.fifo = plan.fifo_across_priorities
+        blend = plan.policies.blending
+        self.blending = (
+            Blending(blend, self.group_queues, self.pool.idle) if blend.rule != "realtime_first" else None
+        )
+        # per group: whether the blending rule chooses its next queue (it serves both kinds)
+        self.blended = self.blending.blends if self.blending is not None else [False] * len(plan.groups)
+        self.reserving = self.blending is not None and self.blending.reserving
+        self.unreserved: Callable[[list[int]], list[int]] = (
+            self.blending.unreserved if self.blending else list
+        )
+        if self.reserving:  # deferred arrivals go through route(), which keeps the reserve
+            for q in self.queues.qlist:
+                q.fast_group = -1 if q.deferred else q.fast_group
+        self.chasing = self.promises.chasing
 
     def _cache_references(self) -> None:
         """The columns, lists and bound methods of the parts that the hot paths use (each one
@@ -158,6 +200,8 @@ class Centre:
     def start(self) -> None:
         """Schedule staffing changes, opening hours, the first block and the end."""
         self.workforce.schedule(self.plan.horizon)
+        if self.proactive is not None:
+            self.proactive.schedule()
         self._schedule_block()
         self.sched.after(self.plan.horizon, self._finish, None)
 
@@ -185,11 +229,17 @@ class Centre:
         self.sched.renumber(self.per_contact_callbacks, remap)
         self.queues.renumber(remap)
         self.relationship.renumber(remap)
+        self.promises.renumber(remap)
         self._load_block(self.days.k + 1, carry)
         self._schedule_block()
 
     def _batch(self, mask: Array) -> dict[str, Array]:
-        return self.contacts.batch(mask, self.agent_group, len(self.plan.groups), not self.journeys_on)
+        if self.proactive is not None:  # prevented contacts never came
+            mask = self.proactive.keep(mask)
+        out = self.contacts.batch(mask, self.agent_group, len(self.plan.groups), not self.journeys_on)
+        if self.queue_site is not None:  # several sites: the site each contact was offered to
+            out["site"] = self.queue_site[self.contacts.view("qid")[mask]]
+        return out
 
     def _arrivals_over(self) -> None:
         """The last arrival is due: patience runs on timers from here (``Patience``)."""
@@ -260,6 +310,11 @@ class Centre:
 
     def _accept_journey(self, i: int, now: float) -> None:
         """``_accept`` with journey policies on."""
+        if self.origin[i] == ARRIVAL:
+            if self.proactive is not None and self.proactive.prevented(i, now):
+                return  # a customer a proactive contact reached does not come
+            if self.choice is not None:
+                self.choice.choose(i, now)  # it may arrive on another channel
         q = self.qlist[self.qid[i]]
         c = q.channel
         if (  # the policies at arrival, for the contacts they can touch (they do nothing to others)
@@ -275,7 +330,7 @@ class Centre:
             self.in_system[c] += 1
         self.open_contacts += 1
         if self.ack[c] is not None:
-            self.journeys.acknowledge(i, c, q, now)
+            self.promises.acknowledge(i, c, q, now)
         if self.channel_open[c]:
             if (
                 self.has_personal
@@ -295,7 +350,10 @@ class Centre:
     def enqueue(self, i: int, q: Queue, now: float, patience_set: bool = False) -> None:
         """Contact ``i`` waits in queue ``q``."""
         self.status[i] = WAITING
-        q.items.append(i)  # Queue.put inlined (the hot path)
+        if q.due is None:  # Queue.put inlined (the hot path)
+            q.items.append(i)
+        else:  # ordered by promise (routing.deferred_order = 'promise')
+            insort(q.items, i, key=q.due.__getitem__)
         q.waiting += 1
         if q.marks:  # (a queue of groups of one queue each has none: Erlang-A's)
             work = self.work
@@ -304,8 +362,9 @@ class Centre:
         if not patience_set and not q.expires:
             self._start_patience(i)
         if q.delay:
+            after = q.after
             for r in range(1, len(q.ranks)):
-                self.sched.after(r * q.delay, self._overflow, (i, r))
+                self.sched.after(after[r], self._overflow, (i, r))
 
     def end_at_arrival(self, i: int, outcome: int) -> None:
         self.status[i] = DONE
@@ -316,10 +375,12 @@ class Centre:
     def route(self, i: int, q: Queue, now: float, up_to: int = 0) -> bool:
         """Offer contact ``i`` to a free agent of its able groups; True if one took it."""
         c = q.channel
-        delayed = q.delay > 0
+        after = q.after  # the wait before each rank (overflow delays)
         for r, groups in enumerate(q.ranks):
-            if r > up_to and delayed:
+            if r > up_to and after[r] > after[up_to]:
                 break
+            if self.reserving and q.deferred:
+                groups = self.unreserved(groups)
             if len(groups) == 1:  # routing.longest_idle of one group: the head of its deque
                 idle = self.idle[groups[0]]
                 if idle:
@@ -371,12 +432,17 @@ class Centre:
             h, fate = self.journeys.handle_time(i, h)
             if fate >= 0:
                 self.outcome[i] = fate  # declined, or a non-service call transferred
+        if self.chasing and self.origin[i] == CHASE:
+            self.promises.chase_answered(i, now)
+        w = self.base_wrap[i]
+        if self.wellbeing_on:  # fatigue: the agent's factor on the customer's handle time
+            f = self.wellbeing.factor(a, now)
+            h, w = h * f, w * f
         if self.concurrency[c] > 1:
             h = self._take_chat(a, c, h)
         else:
             self.load[a] = 1
             self.cur_channel[a] = c  # so a recalled agent on a call is not taken for a chat agent
-        w = self.base_wrap[i]
         self.talk[i] = h
         self.wrap[i] = w
         if w > 0 and self.qlist[self.qid[i]].lines is not None:
@@ -403,6 +469,15 @@ class Centre:
             self._at(now + h + w, self._end_timer, i)
 
     def _next_queue(self, g: int, now: float, among: int = -1) -> Queue | None:
+        """The queue whose head a freed agent of group ``g`` takes (the blending rule first, if
+        it applies; ``among``: a mask of the group's queues, as for more chats), or None."""
+        if self.blended[g] and among == -1:
+            blending = self.blending
+            assert blending is not None  # groups are blended only under a blending rule
+            return blending.next_queue(g, now, self._choose)
+        return self._choose(g, now, among)
+
+    def _choose(self, g: int, now: float, among: int = -1) -> Queue | None:
         """The queue whose head a freed agent of group ``g`` takes (``routing.choose_queue`` over
         this replication's columns; ``among``: a mask of the group's queues), or None."""
         if self.work[g]:
@@ -461,6 +536,8 @@ class Centre:
         """Agent ``a`` has capacity again: take waiting work, or become idle."""
         g = self.agent_group[a]
         load = self.load[a]
+        if self.wellbeing_on and load == 0 and self.wellbeing.rests(a, now):
+            return  # on a recovery pause: its end frees the agent
         if self.leaving[a]:
             if load == 0:
                 self.workforce.depart(a, now)
@@ -474,10 +551,14 @@ class Centre:
         if self.group_chats[g]:
             for part in self.chat_partial:
                 part[g].pop(a, None)
+        if self.proactive is not None and self.proactive.claim(a, g, now):
+            return  # reserved for outbound proactive contacts
         if self.has_personal and self.personal_queues[a] and self.relationship.take_personal(a, now):
             return
         q = self._next_queue(g, now)
         if q is None:
+            if self.proactive is not None and self.proactive.take_idle(a, g, now):
+                return  # outbound work in idle time
             self.idle_since[a] = now
             self.idle[g].append(a)
             return
@@ -529,3 +610,5 @@ class Centre:
                 self.workforce.depart(a, now)
         self.patience.sweep(now)
         self.sink(self._batch(self.contacts.unfinished()))
+        if self.wellbeing_on:
+            self.load_log = self.wellbeing.close(now)

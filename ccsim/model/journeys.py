@@ -1,11 +1,12 @@
 """The customer's journey: what happens around a contact besides waiting and being served.
 
-A part of ``Centre``. On arrival: after-hours handling (lost, queue, voicemail, fallback),
-calls that are not service calls, self-service, wait-time announcements (balking), callback
-offers, e-mail acknowledgements with a promised response. At the end: first-contact
-resolution, repeat contacts, escalation to the next support level; after abandoning or a busy
-signal: retrials. Contacts created this way are linked to the one that led to them (``parent``)
-and carry the customer and the attempt number, so a customer's journey can be followed.
+A part of ``Centre``. On arrival: after-hours handling (lost, queue, voicemail, fallback), calls
+that are not service calls, self-service, wait-time announcements (balking), callback offers
+(the acknowledgements and chases of deferred channels are ``promises.Promises``). At the end:
+first-contact resolution, repeat contacts, escalation to the next support level; after
+abandoning or a busy signal: retrials. Contacts created this way are linked to the one that led
+to them (``parent``) and carry the customer and the attempt number, so a customer's journey can
+be followed.
 
 Each contact decides with its own random numbers (``store.JOURNEY_COLUMNS``): a uniform per
 decision, drawn up front for a block's arrivals; a contact created during the run draws its
@@ -57,7 +58,13 @@ from ccsim.model.workforce import AgentPool
 
 __all__ = ["LANE_CALLBACK", "LANE_NORMAL", "LANE_URGENT", "Journeys"]
 _WAITING = attrgetter("waiting")  # a queue's waiting contacts
-HANDLING = 100  # salt of a contact's own draws when it is answered (transfer, decline times)
+# Salts of a contact's own draws (``Journeys.draws``): the origins (``Origin``, 0-8) salt the draws
+# of what a contact leads to; the decisions below have their own, one each, so that no two
+# decisions of a contact share random numbers.
+HANDLING = 100  # when it is answered (transfer, decline times)
+CHASE_DECIDES = 101  # whether and where it chases (model/promises.py)
+CHOICE = 102  # which channel it chooses (model/choice.py)
+PREVENT = 111  # whether a proactive contact prevented it (model/proactive.py)
 
 
 class Journeys:
@@ -81,7 +88,7 @@ class Journeys:
         self.sched = sched
         self.flow = flow
         pol = plan.policies
-        # the generator of contacts' own draws (_draws): one, repositioned for each contact
+        # the generator of contacts' own draws (draws): one, repositioned for each contact
         self._bits = np.random.PCG64(0)
         self._gen = np.random.Generator(self._bits)
         self._inc = (_mix64(seed) << 64 | _mix64(replication)) | 1  # odd, per run
@@ -112,7 +119,8 @@ class Journeys:
         # per channel: its opening hours as lists, for the contacts created during the run
         self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
         self._queue_of: dict[tuple[int, int, int], int] = {}  # see _queue_index
-        self._choices: dict[int, Choice] = {}  # per channel mix (by id): see _pick
+        self._profiled = any(p is not None for p in pol.patience_profile)  # see _patience_factor
+        self._choices: dict[int, Choice] = {}  # per channel mix (by id): see pick
         self._bind_samplers(plan)
         self._escalate_to = [  # per type: the channel (-1: the same) and type it escalates to
             (plan.channel_index(e.channel) if e.channel else -1, plan.type_index(e.to)) if e else (-1, -1)
@@ -120,7 +128,7 @@ class Journeys:
         ]
 
     def _bind_samplers(self, plan: Plan) -> None:
-        """The draws of created contacts, bound to the one generator of ``_draws``: handle time
+        """The draws of created contacts, bound to the one generator of ``draws``: handle time
         by (type, channel), wrap-up by type, patience by channel and segment (None: none, or not
         a real-time channel), repeat delay by type."""
         gen = self._gen
@@ -134,7 +142,7 @@ class Journeys:
         self._repeat_delay = [r.delay.sampler(gen) if r is not None else None for r in self.repeat]
 
     # ------------------------------------------------------------------ helpers
-    def _draws(self, i: int, salt: int) -> np.random.Generator:
+    def draws(self, i: int, salt: int) -> np.random.Generator:
         """The random numbers of what contact ``i`` leads to: ``salt`` is the origin of the
         contact it creates (a contact creates at most one of each origin), or ``HANDLING``.
 
@@ -149,7 +157,7 @@ class Journeys:
         self._bits.state = self._state  # type: ignore[assignment]  # numpy types it as a TypedDict
         return self._gen
 
-    def _pick(self, mix: dict[str, float] | None, default: int, rng: np.random.Generator) -> int:
+    def pick(self, mix: dict[str, float] | None, default: int, rng: np.random.Generator) -> int:
         """A channel from ``mix`` (weights by channel name), or ``default`` if there is none."""
         if not mix:
             return default
@@ -163,7 +171,7 @@ class Journeys:
                 return c
         return channels[-1]  # u at the very top (rounding)
 
-    def _create(
+    def create(
         self,
         delay: float,
         i: int,
@@ -174,11 +182,11 @@ class Journeys:
         **values: float,
     ) -> int:
         """A contact created by contact ``i``: it arrives after ``delay``. Its handle time,
-        patience and decisions come from ``rng`` (``_draws(i, origin)`` unless given: a caller
+        patience and decisions come from ``rng`` (``draws(i, origin)`` unless given: a caller
         that drew the delay or channel from it passes it on; either way the one generator that
-        ``_draws`` positions, to which the samplers are bound)."""
+        ``draws`` positions, to which the samplers are bound)."""
         ct = self.contacts
-        rng = rng if rng is not None else self._draws(i, origin)
+        rng = rng if rng is not None else self.draws(i, origin)
         key = int(rng.bit_generator.random_raw()) >> 1  # a non-negative int64
         u = rng.random(len(DECISIONS)).tolist()
         seg = ct.segment[i]
@@ -186,11 +194,13 @@ class Journeys:
         draw = self._wrap_of[ctype]
         wrap = draw() if draw is not None else 0.0
         patience = math.inf
+        arrival = self.sched.now + delay
         if origin != CALLBACK_MADE and origin != VOICEMAIL_CALLBACK:
             draw = self._patience_of[channel][seg]
             if draw is not None:  # a real-time channel, and the customer may abandon
                 patience = draw()
-        arrival = self.sched.now + delay
+                if self._profiled:
+                    patience *= self._patience_factor(channel, seg, arrival)
         row = {
             "arrival": arrival,
             "channel": channel,
@@ -199,7 +209,7 @@ class Journeys:
             "base_handle": max(handle, 0.0),
             "base_wrap": max(wrap, 0.0),
             "patience": patience,
-            "closed": self._closed_at(channel, arrival),
+            "closed": self.closed_at(channel, arrival),
             "customer": ct.customer[i],
             "attempt": ct.attempt[i] + 1,
             "parent": ct.cid[i],
@@ -209,8 +219,8 @@ class Journeys:
         }
         if values:
             row.update(values)
-        if "qid" not in row:
-            row["qid"] = self._queue_index(channel, ctype, seg)
+        if "qid" not in row:  # its ordinary queue, at the site of the contact it came from
+            row["qid"] = self.queues.at_site(self._queue_index(channel, ctype, seg), ct.qid[i])
         j = ct.new(row, u)
         self.sched.after(delay, self._arrive_timer, j)
         return j
@@ -224,7 +234,15 @@ class Journeys:
             self._queue_of[(channel, ctype, segment)] = k
         return k
 
-    def _closed_at(self, c: int, t: float) -> int:
+    def _patience_factor(self, channel: int, seg: int, t: float) -> float:
+        """The segment's patience-profile factor at arrival time ``t`` (1 without a profile or
+        where the channel's own patience applies)."""
+        profile = self.plan.policies.patience_profile[seg]
+        if profile is None or self.channel_patience[channel] is not None:
+            return 1.0
+        return float(self.plan.clock.of_day(profile, t))
+
+    def closed_at(self, c: int, t: float) -> int:
         """1 if channel ``c`` is closed at time ``t`` (``Step.at`` over lists: no numpy call)."""
         times, values = self._opening[c]
         return int(values[max(bisect_right(times, t) - 1, 0)] < 0.5)
@@ -240,10 +258,10 @@ class Journeys:
                 return True
             if policy == "voicemail":
                 self.flow.end_at_arrival(i, VOICEMAIL)
-                opening = self._next_opening(c, now)
+                opening = self.next_opening(c, now)
                 cb = self.callback[c]
                 promise = cb.promise if cb is not None else 3600.0
-                j = self._create(
+                j = self.create(
                     opening - now,
                     i,
                     c,
@@ -258,7 +276,7 @@ class Journeys:
                 return True
             if policy == "fallback":
                 self.flow.end_at_arrival(i, FALLBACK)
-                self._create(0.0, i, self.fallback[c], ct.ctype[i], MOVED, attempt=ct.attempt[i])
+                self.create(0.0, i, self.fallback[c], ct.ctype[i], MOVED, attempt=ct.attempt[i])
                 return True
         ns = self.non_service[c]
         if ns is not None and ct.origin[i] == ARRIVAL and ct.u_nonservice[i] < ns.share:
@@ -272,13 +290,13 @@ class Journeys:
             if ss == 2:  # self-service failed: the customer reaches an agent later
                 spec = self.self_service[ct.stream_of[i]]
                 assert spec is not None and spec.delay is not None  # validated: fail > 0 needs a delay
-                rng = self._draws(i, SELF_SERVICE_FAIL)
+                rng = self.draws(i, SELF_SERVICE_FAIL)
                 delay = spec.delay.draw(rng)
-                self._create(delay, i, c, ct.ctype[i], SELF_SERVICE_FAIL, rng)
+                self.create(delay, i, c, ct.ctype[i], SELF_SERVICE_FAIL, rng)
             return True
         return False
 
-    def _next_opening(self, c: int, now: float) -> float:
+    def next_opening(self, c: int, now: float) -> float:
         step = self.plan.channels[c].open
         later = [t for t, v in step.changes() if t > now and v > 0.5]
         return later[0] if later else now
@@ -286,7 +304,8 @@ class Journeys:
     def _callback_queue(self, i: int) -> int:
         ct = self.contacts
         c, t = ct.channel[i], ct.ctype[i]
-        return self.queues.qindex[(c, t, self.queues.route_segment(ct.segment[i], True), LANE_CALLBACK)]
+        k = self.queues.qindex[(c, t, self.queues.route_segment(ct.segment[i], True), LANE_CALLBACK)]
+        return self.queues.at_site(k, ct.qid[i])
 
     def queued_policies(self, i: int, c: int, now: float) -> bool:
         """Policies for a contact that has to wait; True if it left (balked, took a callback)."""
@@ -300,7 +319,7 @@ class Journeys:
             predicted = self._predicted_wait(i, q)
             ct.predicted[i] = predicted
             if ann is not None and predicted > ann.threshold and ct.u_balk[i] < ann.balk:
-                self._leave_queue(i, BALKED, now)
+                self.leave_queue(i, BALKED, now)
                 self.gave_up(i, BALKED)
                 return True
             if (
@@ -316,19 +335,6 @@ class Journeys:
             self.sched.after(cb.offer_after, self._offer_timer, i)
         return False
 
-    def acknowledge(self, i: int, c: int, q: Queue, now: float) -> None:
-        """Deferred channels: the receipt's promised response time, fixed or from the backlog."""
-        ct = self.contacts
-        ack = self.ack[c]
-        assert ack is not None  # called for channels with an acknowledgement
-        if ack.promise == "backlog":
-            waiting = sum(map(_WAITING, q.same_channel))
-            estimate = (waiting + 1) * self.mean_work[(c, ct.ctype[i])] / max(self._able_present(q), 1)
-            promise = max(ack.minimum, ack.factor * estimate)
-        else:
-            promise = float(ack.promise)
-        ct.promised[i] = now + promise
-
     def _predicted_wait(self, i: int, q: Queue) -> float:
         """Queue-length predictor: (contacts ahead + 1) x mean handle / agents able and present,
         where 'ahead' counts the contacts waiting on the channel with the same or a higher
@@ -339,7 +345,7 @@ class Journeys:
     def _able_present(self, q: Queue) -> int:
         return self.pool.able_present(q.able)
 
-    def _leave_queue(self, i: int, outcome: int, now: float) -> None:
+    def leave_queue(self, i: int, outcome: int, now: float) -> None:
         """Contact ``i`` stops waiting (balks, abandons, takes a callback)."""
         ct = self.contacts
         if ct.status[i] == WAITING and ct.target[i] < 0:
@@ -365,8 +371,8 @@ class Journeys:
         ct = self.contacts
         cb = self.callback[ct.channel[i]]
         assert cb is not None  # only on channels with callbacks
-        self._leave_queue(i, CALLBACK, now)
-        j = self._create(
+        self.leave_queue(i, CALLBACK, now)
+        j = self.create(
             0.0,
             i,
             ct.channel[i],
@@ -389,6 +395,7 @@ class Journeys:
         old.waiting -= 1
         c, t = ct.channel[j], ct.ctype[j]
         k = self.queues.qindex[(c, t, self.queues.route_segment(ct.segment[j], True), LANE_URGENT)]
+        k = self.queues.at_site(k, ct.qid[j])
         ct.qid[j] = k
         new = self.queues.qlist[k]
         new.put(j)
@@ -405,18 +412,18 @@ class Journeys:
             ct.escalated[i] = 1
             ct.resolved[i] = 0
             channel, to = self._escalate_to[t]
-            self._create(0.0, i, channel if channel >= 0 else ct.channel[i], to, ESCALATION)
+            self.create(0.0, i, channel if channel >= 0 else ct.channel[i], to, ESCALATION)
             return
         if ct.u_resolve[i] < resolution:
             ct.resolved[i] = 1
             return
         rep = self.repeat[t]
         if rep is not None and ct.attempt[i] < rep.max_contacts:
-            rng = self._draws(i, REPEAT)
+            rng = self.draws(i, REPEAT)
             draw = self._repeat_delay[t]
             assert draw is not None  # bound where repeat[t] is set
             delay = draw()
-            self._create(delay, i, self._pick(rep.channels, ct.channel[i], rng), t, REPEAT, rng)
+            self.create(delay, i, self.pick(rep.channels, ct.channel[i], rng), t, REPEAT, rng)
 
     def gave_up(self, i: int, outcome: int) -> None:
         """Retrial after abandoning, a busy signal, or hanging up on a wait announcement."""
@@ -426,10 +433,10 @@ class Journeys:
             return
         share = spec.share_of(OUTCOMES[outcome])
         if ct.u_retry[i] < share:
-            rng = self._draws(i, RETRIAL)
+            rng = self.draws(i, RETRIAL)
             delay = spec.delay.draw(rng)
-            channel = self._pick(spec.channels, ct.channel[i], rng)
-            self._create(delay, i, channel, ct.ctype[i], RETRIAL, rng)
+            channel = self.pick(spec.channels, ct.channel[i], rng)
+            self.create(delay, i, channel, ct.ctype[i], RETRIAL, rng)
 
     def handle_time(self, i: int, base: float) -> tuple[float, int]:
         """Talk time and final outcome of a contact an agent answers (declines, transfers)."""
@@ -438,11 +445,11 @@ class Journeys:
             spec = self.non_service[ct.channel[i]]
             assert spec is not None and spec.time is not None  # validated with handling = 'agent'
             ct.base_wrap[i] = 0.0  # a transfer has no wrap-up
-            return spec.time.draw(self._draws(i, HANDLING)), PASSED_THROUGH
+            return spec.time.draw(self.draws(i, HANDLING)), PASSED_THROUGH
         dec = self.decline[ct.ctype[i]]
         if dec is not None:
             ct.base_wrap[i] = 0.0
-            return dec.draw(self._draws(i, HANDLING)), DECLINED
+            return dec.draw(self.draws(i, HANDLING)), DECLINED
         return base, -1
 
 

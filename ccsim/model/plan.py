@@ -17,7 +17,11 @@ from ccsim.config.schema import ScenarioConfig, ServiceLevel
 from ccsim.distributions import Distribution
 from ccsim.model import timeline
 from ccsim.model.policies import Policies, compile_policies
+from ccsim.model.proactiveplan import compile_proactive
+from ccsim.model.rotaplan import RotaPlan, compile_rota
+from ccsim.model.siteplan import SitePlan, capped, compile_sites, local_agents
 from ccsim.model.timeline import Clock, Floats, Step
+from ccsim.model.wellbeingplan import WellbeingPlan, compile_wellbeing
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class GroupPlan:
     staffing: Step
     channels: frozenset[int]
     proficiency: dict[int, float]  # skill index -> proficiency
+    rota: RotaPlan | None = None  # absence, breaks and blocks (None: on duty as staffed)
+    wellbeing: WellbeingPlan | None = None  # recovery pauses and fatigue (None: never tire)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class Plan:
     combos: list[tuple[int, int, int]]
     policies: Policies  # journey and routing policies by index: the engine reads these
     config: ScenarioConfig
+    sites: SitePlan | None = None  # several sites (None: one implicit site)
     meta: dict[str, object] = field(default_factory=dict)
 
     def channel_index(self, name: str) -> int:
@@ -139,7 +146,9 @@ def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
     horizon = clock.end + (sc.drain_limit if sc.drain else 0.0)
     names = _Names.of(cfg)
     type_skill = [names.skills[t.skill or n] for n, t in cfg.contact_types.items()]
-    groups = _groups(cfg, names, clock, base_dir, horizon)
+    sites = compile_sites(cfg, horizon)
+    groups = _groups(cfg, names, clock, base_dir, horizon, sites)
+    streams = _streams(cfg, names, clock, base_dir)
     return Plan(
         clock=clock,
         horizon=horizon,
@@ -153,7 +162,7 @@ def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
         handle=_handle(cfg),
         wrap=[t.wrap_up for t in cfg.contact_types.values()],
         skill_names=list(names.skills),
-        streams=_streams(cfg, names, clock, base_dir),
+        streams=streams,
         groups=groups,
         partner_names=list(cfg.partners),
         ranks=_ranks(cfg, type_skill, groups),
@@ -161,10 +170,20 @@ def compile_plan(cfg: ScenarioConfig, base_dir: Path) -> Plan:
         busyness=sc.busyness,
         fifo_across_priorities=cfg.routing.queue_selection == "longest_waiting",
         combos=sorted((names.channels[c], names.types[t], names.segments[g]) for c, t, g in reachable(cfg)),
-        policies=compile_policies(cfg),
+        policies=_policies(cfg, clock, streams),
         config=cfg,
+        sites=sites,
         meta={"name": sc.name},
     )
+
+
+def _policies(cfg: ScenarioConfig, clock: Clock, streams: list[StreamPlan]) -> Policies:
+    """The policies by index, proactive campaigns included (they need the demand's rates)."""
+    policies = compile_policies(cfg)
+    if not cfg.proactive:
+        return policies
+    rates = [(s.rate.times, s.rate.values, dict(zip(s.types, s.type_shares, strict=True))) for s in streams]
+    return replace(policies, proactive=compile_proactive(cfg, clock, rates, policies.scope))
 
 
 def _channels(cfg: ScenarioConfig, clock: Clock, horizon: float) -> list[ChannelPlan]:
@@ -214,16 +233,21 @@ def _streams(cfg: ScenarioConfig, names: _Names, clock: Clock, base_dir: Path) -
 
 
 def _groups(
-    cfg: ScenarioConfig, names: _Names, clock: Clock, base_dir: Path, horizon: float
+    cfg: ScenarioConfig, names: _Names, clock: Clock, base_dir: Path, horizon: float, sites: SitePlan | None
 ) -> list[GroupPlan]:
+    """The agent groups; at several sites, shifts in the site's local time and the staffing
+    capped by the site's hours."""
+    agents = local_agents(cfg) if sites is not None else cfg.agents
     return [
         GroupPlan(
             name=n,
-            staffing=timeline.staffing(g, n, clock, base_dir, horizon),
+            staffing=capped(timeline.staffing(g, n, clock, base_dir, horizon), sites, k),
             channels=frozenset(names.channels[c] for c in g.channels),
             proficiency={names.skills[s]: p for s, p in g.proficiency.items()},
+            rota=compile_rota(n, g),
+            wellbeing=compile_wellbeing(g),
         )
-        for n, g in cfg.agents.items()
+        for k, (n, g) in enumerate(agents.items())
     ]
 
 
@@ -293,6 +317,6 @@ def scaled_plan(plan: Plan, demand: float = 1.0, handle: float = 1.0, patience: 
         handle={k: d.scaled(handle) for k, d in plan.handle.items()},
         wrap=[w.scaled(handle) if w is not None else None for w in plan.wrap],
         patience=[p.scaled(patience) if p is not None else None for p in plan.patience],
-        policies=plan.policies.with_patience_scaled(patience),
+        policies=plan.policies.with_patience_scaled(patience).with_demand_scaled(demand),
         config=config,
     )

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ccsim.config.policies import (
     Acknowledgement,
     Announcement,
+    Blending,
     Callback,
     Escalation,
     Identification,
@@ -23,6 +26,9 @@ from ccsim.config.policies import (
 )
 from ccsim.config.schema import ScenarioConfig
 from ccsim.distributions import Distribution
+from ccsim.model.choiceplan import ChoicePlan, ScopePlan, compile_choice, compile_scope
+from ccsim.model.proactiveplan import CampaignPlan
+from ccsim.model.timeline import Floats
 
 
 @dataclass(frozen=True)
@@ -37,11 +43,13 @@ class Policies:
     announcement: list[Announcement | None]
     callback: list[Callback | None]
     acknowledgement: list[Acknowledgement | None]
+    promise_by_segment: list[list[float | None]]  # a fixed promise by segment, overriding the channel's
     # per segment
     retrial: list[Retrial | None]
     personal: list[Personal | None]
     identification: list[Identification | None]
     head_start: list[float]  # with head-start priority (``head_start_priority``)
+    patience_profile: list[Floats | None]  # factors on patience per interval of the day from 00:00
     # per contact type
     resolution: list[float]
     repeat: list[Repeat | None]
@@ -52,6 +60,12 @@ class Policies:
     self_service: list[SelfService | None]
     partners: list[Partner]
     head_start_priority: bool  # routing.priority = 'head_start'
+    deferred_by_promise: bool  # routing.deferred_order = 'promise'
+    blending: Blending  # routing.blending
+    # customers who react (model/choiceplan.py)
+    choice: ChoicePlan | None = None  # customers choose their channel
+    scope: ScopePlan | None = None  # fewer out-of-scope arrivals
+    proactive: tuple[CampaignPlan, ...] = ()  # outbound campaigns (model/proactiveplan.py)
 
     @property
     def journeys_on(self) -> bool:
@@ -65,7 +79,15 @@ class Policies:
             or bool(self.partners)
             or any(x is not None for x in self.self_service)
             or any(p is not None for p in self.personal)
+            or self.choice is not None
+            or bool(self.proactive)
         )
+
+    def with_demand_scaled(self, factor: float) -> Policies:
+        """The policies with every demand stream's rate multiplied by ``factor``."""
+        if factor == 1.0 or not self.proactive:
+            return self
+        return replace(self, proactive=tuple(c.with_demand_scaled(factor) for c in self.proactive))
 
     def with_patience_scaled(self, factor: float) -> Policies:
         """The policies with every channel's patience multiplied by ``factor``."""
@@ -87,10 +109,15 @@ def compile_policies(cfg: ScenarioConfig) -> Policies:
         announcement=[ch.announcement for ch in chans],
         callback=[ch.callback for ch in chans],
         acknowledgement=[ch.acknowledgement for ch in chans],
+        promise_by_segment=[
+            [ch.acknowledgement.segments.get(s) if ch.acknowledgement else None for s in cfg.segments]
+            for ch in chans
+        ],
         retrial=[s.retrial for s in segs],
         personal=[s.personal for s in segs],
         identification=[s.identification for s in segs],
         head_start=[s.head_start for s in segs],
+        patience_profile=[None if (f := s.patience_profile) is None else np.asarray(f) for s in segs],
         resolution=[t.resolution for t in types],
         repeat=[t.repeat for t in types],
         escalation=[t.escalation for t in types],
@@ -99,4 +126,8 @@ def compile_policies(cfg: ScenarioConfig) -> Policies:
         self_service=[d.self_service for d in cfg.demand],
         partners=list(cfg.partners.values()),
         head_start_priority=cfg.routing.priority == "head_start",
+        deferred_by_promise=cfg.routing.deferred_order == "promise",
+        blending=cfg.routing.blending,
+        choice=compile_choice(cfg),
+        scope=compile_scope(cfg),
     )

@@ -1,9 +1,9 @@
 """The queues of a replication, and which queue a contact waits in.
 
 One queue per (channel, contact type, routing segment, lane) a contact can be in: lane 0 the
-ordinary queue, lane 1 callbacks (worked after real-time contacts), lane 2 callbacks near their
-promise (before them). Caller identification decides the routing segment: an unrecognised
-caller waits as its segment's 'otherwise' segment.
+ordinary queue, lane 1 callbacks (worked after real-time contacts), lane 2 callbacks and
+acknowledged e-mails near their promise (before them). Caller identification decides the routing
+segment: an unrecognised caller waits as its segment's 'otherwise' segment.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
+from ccsim.model import sites
 from ccsim.model.plan import Plan
 from ccsim.model.routing import Queue
 from ccsim.model.sampling import stream
@@ -34,6 +35,9 @@ class Queues:
         with_callbacks = {
             c for c, p in enumerate(pol.after_hours) if pol.callback[c] is not None or p == "voicemail"
         }
+        with_urgent = with_callbacks | {
+            c for c, a in enumerate(pol.acknowledgement) if a is not None and a.urgent_before is not None
+        }
         self.queues: dict[tuple[int, int, int, int], Queue] = {}
         routed = set(plan.combos)  # an unrecognised caller waits as its 'otherwise' segment
         for ch, t, g in plan.combos:
@@ -47,14 +51,18 @@ class Queues:
             type_prio = pol.type_priority[t]
             prio = type_prio if type_prio is not None else seg_prio
             for lane in (LANE_NORMAL, LANE_CALLBACK, LANE_URGENT):
-                if lane != LANE_NORMAL and ch not in with_callbacks:
+                if (lane == LANE_CALLBACK and ch not in with_callbacks) or (
+                    lane == LANE_URGENT and ch not in with_urgent
+                ):
                     continue
                 q = Queue(
                     ch,
                     t,
                     g,
                     -1 if lane == LANE_URGENT else prio,
-                    deferred=(lane == LANE_CALLBACK) or not plan.channels[ch].realtime,
+                    # urgent work (a promise near) goes before real-time work, even e-mail
+                    deferred=lane == LANE_CALLBACK
+                    or (lane == LANE_NORMAL and not plan.channels[ch].realtime),
                     ranks=ranks,
                     delay=plan.overflow_delay[t],
                     fast_group=fast if plan.channels[ch].concurrency == 1 else -1,
@@ -63,6 +71,10 @@ class Queues:
                 q.lines = plan.channels[ch].lines if lane == LANE_NORMAL else None  # callbacks: none
                 self.queues[(ch, t, g, lane)] = q
         self.qlist = list(self.queues.values())
+        self.site_copies: NDArray[np.int32] | None = None  # per queue and site: its copy there
+        if plan.sites is not None:
+            self.qlist, copies = sites.localised(self.qlist, plan)
+            self.site_copies = np.array(copies, dtype=np.int32)
         for q in self.qlist:
             q.same_channel = [qq for qq in self.qlist if qq.channel == q.channel]
             q.ahead = [qq for qq in q.same_channel if qq.priority <= q.priority and qq.deferred == q.deferred]
@@ -98,6 +110,22 @@ class Queues:
                 route[mask & ~identified] = self.otherwise[s]
         ns, nt = len(self.plan.segment_names), len(self.plan.type_names)
         return self.qlookup[(channel * nt + ctype) * ns + route], identified
+
+    def at_site(self, k: int, of_queue: int) -> int:
+        """The copy of queue ``k`` at the site of queue ``of_queue`` (a created contact waits at
+        the site of the contact it came from); ``k`` itself with one implicit site."""
+        copies = self.site_copies
+        return k if copies is None else int(copies[k, self.qlist[of_queue].site])
+
+    def placed(self, qid: Ints, site: Ints) -> Ints:
+        """The queues of a block's arrivals at the sites they are offered to."""
+        assert self.site_copies is not None
+        placed: Ints = self.site_copies[qid, site]
+        return placed
+
+    def site_of(self) -> Ints:
+        """The site of each queue, by index."""
+        return np.array([q.site for q in self.qlist], dtype=np.int32)
 
     def renumber(self, remap: Mapping[int, int]) -> None:
         """Contacts carried over to the next block get new indices; the others leave."""

@@ -5,6 +5,7 @@ later policies can be added beside them.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import deque
 from collections.abc import Callable, MutableSequence, Sequence
 
@@ -12,7 +13,8 @@ WAITING = 1
 
 
 class Queue:
-    """The waiting contacts of one (channel, contact type, segment), oldest first.
+    """The waiting contacts of one (channel, contact type, segment), oldest first (or, with
+    ``due``, the earliest promised answer first: ``Centre.enqueue`` inserts them in order).
 
     Contacts that left (abandoned, or taken by an overflow) stay in the deque until they reach
     its head, where they are dropped: removal from the middle is never needed.
@@ -30,11 +32,13 @@ class Queue:
 
     __slots__ = (
         "able",
+        "after",
         "ahead",
         "channel",
         "ctype",
         "deferred",
         "delay",
+        "due",
         "expires",
         "fast_group",
         "head_start",
@@ -46,6 +50,7 @@ class Queue:
         "ranks",
         "same_channel",
         "segment",
+        "site",
         "waiting",
         "work",
     )
@@ -68,11 +73,14 @@ class Queue:
         self.deferred = deferred
         self.ranks = ranks or []  # able groups by rank; rank r after r x delay of waiting
         self.delay = delay
+        self.after = [r * delay for r in range(len(self.ranks))]  # the wait before rank r
+        self.site = 0  # the site it is at (``sites.py``; 0 with one implicit site)
         self.fast_group = fast_group  # the only able group, when there is one (no chat)
         self.items: deque[int] = deque()
         self.lines: int | None = None  # the channel's trunk lines, if limited
         self.head_start = 0.0  # with head-start priority: counted as waiting this much longer
         self.waiting = 0  # contacts waiting in it (the deque may also hold some that left)
+        self.due: Sequence[float] | None = None  # promised times, when it is ordered by them
         self.expires = False  # patience checked at the head, without timers (see above)
         self.on_expire: Callable[[int], None] = _ignore
         # set once all queues exist (queues.Queues): for the wait predictors
@@ -85,8 +93,12 @@ class Queue:
 
     def put(self, i: int) -> None:
         """Contact ``i`` starts waiting here; the queue is marked as having work for every
-        group that takes from it. Contacts join a queue only this way."""
-        self.items.append(i)
+        group that takes from it. Contacts join a queue only this way (or ``Centre.enqueue``,
+        which inlines it)."""
+        if self.due is None:
+            self.items.append(i)
+        else:  # ordered by promise (routing.deferred_order = 'promise')
+            insort(self.items, i, key=self.due.__getitem__)
         self.waiting += 1
         work = self.work
         for g, bit in self.marks:
@@ -133,8 +145,9 @@ def choose_queue(
     ``among`` are looked at, in their order; a queue found without a waiting contact has its
     bit cleared. Real-time contacts come before deferred ones (e-mail is taken only when no
     real-time contact the agent could take is waiting); then the smallest priority value; then
-    the longest wait (ties: the first queue). With ``fifo_across_priorities`` priority is
-    ignored. ``patience`` is needed for queues that expire their contacts (see ``Queue``).
+    the longest wait (for a queue ordered by promise: the earliest promised time; ties: the
+    first queue). With ``fifo_across_priorities`` priority is ignored. ``patience`` is needed
+    for queues that expire their contacts (see ``Queue``).
     """
     best: Queue | None = None
     best_key: tuple[bool, int, float] | None = None
@@ -153,7 +166,12 @@ def choose_queue(
         t = arrival[i]
         if delay and now - t < delay:
             continue
-        key = (q.deferred, 0 if fifo_across_priorities else q.priority, t - q.head_start)
+        due = q.due  # ordered by promise: the earliest promise first
+        key = (
+            q.deferred,
+            0 if fifo_across_priorities else q.priority,
+            (t if due is None else due[i]) - q.head_start,
+        )
         if best_key is None or key < best_key:
             best, best_key = q, key
     work[g] = marked
@@ -164,12 +182,13 @@ def group_queues(
     qlist: Sequence[Queue], overflow_delay: Sequence[float], n_groups: int
 ) -> list[list[tuple[Queue, float]]]:
     """Per agent group: the queues it may take from, each with the wait a contact must have had
-    before the group may take it (rank r of the queue's able groups: r x overflow delay)."""
+    before the group may take it (rank r of the queue's able groups: ``q.after[r]``, which is
+    r x its type's overflow delay, plus the site overflow delay for other sites' groups)."""
     out: list[list[tuple[Queue, float]]] = [[] for _ in range(n_groups)]
     for q in qlist:
         for r, groups in enumerate(q.ranks):
             for g in groups:
-                out[g].append((q, r * overflow_delay[q.ctype]))
+                out[g].append((q, q.after[r]))
     return out
 
 

@@ -143,7 +143,7 @@ def sample_contacts(
             wrap[mask] = wdist.sample(
                 stream(seed, replication, f"wrap/{plan.type_names[ti]}/{block}"), int(mask.sum())
             )
-    patience = _patience(plan, seed, replication, block, channel, segment)
+    patience = _patience(plan, seed, replication, block, channel, segment, arrival)
     self_service = _self_service(plan, seed, replication, block, stream_i)
     closed = np.zeros(n, dtype=bool)
     for ci, ch in enumerate(plan.channels):
@@ -164,9 +164,11 @@ def sample_contacts(
     )
 
 
-def _patience(plan: Plan, seed: int, replication: int, block: int, channel: Ints, segment: Ints) -> Floats:
-    """Patience of a block's arrivals: the segment's, or the channel's where it has its own;
-    deferred contacts (e-mail) never abandon."""
+def _patience(
+    plan: Plan, seed: int, replication: int, block: int, channel: Ints, segment: Ints, arrival: Floats
+) -> Floats:
+    """Patience of a block's arrivals: the segment's (times its profile's factor at the arrival's
+    time of day), or the channel's where it has its own; deferred contacts (e-mail) never abandon."""
     n = len(channel)
     patience = np.full(n, np.inf)
     for si, pdist in enumerate(plan.patience):
@@ -174,6 +176,9 @@ def _patience(plan: Plan, seed: int, replication: int, block: int, channel: Ints
             mask = segment == si
             name = f"patience/{plan.segment_names[si]}/{block}"
             patience[mask] = pdist.sample(stream(seed, replication, name), int(mask.sum()))
+            profile = plan.policies.patience_profile[si]
+            if profile is not None:  # after the draws: a profile changes no other random number
+                patience[mask] *= plan.clock.of_day(profile, arrival[mask])
     for ci, ch in enumerate(plan.channels):
         override = plan.policies.channel_patience[ci]
         if override is not None and ch.realtime:  # e.g. a walk-in desk: the channel's patience

@@ -47,6 +47,7 @@ class Outcome(IntEnum):
     CALLBACK = 9
     VOICEMAIL = 10
     FALLBACK = 11
+    CHASED = 12
 
 
 class Origin(IntEnum):
@@ -60,6 +61,7 @@ class Origin(IntEnum):
     SELF_SERVICE = 5
     VOICEMAIL = 6
     FALLBACK = 7
+    CHASE = 8
 
 
 class ServedBy(IntEnum):
@@ -75,16 +77,26 @@ class ServedBy(IntEnum):
 # the codes as plain ints for the engine's hot paths (an int compares faster than an IntEnum)
 PENDING, WAITING, IN_SERVICE, DONE = (int(c) for c in Status)
 SERVED, ABANDONED, BLOCKED, CLOSED, UNFINISHED = (int(c) for c in list(Outcome)[:5])
-BALKED, SELF_SERVED, PASSED_THROUGH, DECLINED, CALLBACK, VOICEMAIL, FALLBACK = (
+BALKED, SELF_SERVED, PASSED_THROUGH, DECLINED, CALLBACK, VOICEMAIL, FALLBACK, CHASED = (
     int(c) for c in list(Outcome)[5:]
 )
-ARRIVAL, RETRIAL, REPEAT, CALLBACK_MADE, ESCALATION, SELF_SERVICE_FAIL, VOICEMAIL_CALLBACK, MOVED = (
+ARRIVAL, RETRIAL, REPEAT, CALLBACK_MADE, ESCALATION, SELF_SERVICE_FAIL, VOICEMAIL_CALLBACK, MOVED, CHASE = (
     int(c) for c in Origin
 )
 NOBODY, POOL, PERSONAL, DEPUTY, PARTNER = (int(c) for c in ServedBy)
 # the names, by code: what the tables show
 OUTCOMES = tuple(c.name.lower() for c in Outcome)
-ORIGINS = ("arrival", "retrial", "repeat", "callback", "escalation", "self_service", "voicemail", "fallback")
+ORIGINS = (
+    "arrival",
+    "retrial",
+    "repeat",
+    "callback",
+    "escalation",
+    "self_service",
+    "voicemail",
+    "fallback",
+    "chase",
+)
 SERVED_BY = tuple("" if c is ServedBy.NOBODY else c.name.lower() for c in ServedBy)
 assert tuple(c.name.lower() for c in Origin) == ORIGINS
 

@@ -127,6 +127,11 @@ class Clock:
     def time_of_day(self, t: Floats | float) -> Floats:
         return np.mod(self.start + np.asarray(t) - self.warmup, DAY)
 
+    def of_day(self, values: Floats, t: Floats | float) -> Floats:
+        """``values`` given per interval of the day from 00:00, at the simulated times ``t``."""
+        k = (self.time_of_day(t) // self.interval).astype(np.int64)
+        return values[np.minimum(k, len(values) - 1)]
+
     def label(self, interval: int) -> str:
         """The clock time at which a measured interval starts, e.g. '09:30' (see ``clock_label``)."""
         return clock_label(self.start + interval * self.interval)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ccsim.model.flow import Flow
 from ccsim.model.plan import Plan
 from ccsim.model.scheduler import Scheduler
+from ccsim.model.timeline import Step
 
 
 class AgentPool:
@@ -87,6 +88,7 @@ class Workforce:
         channel_open: list[bool],
         seated: Callable[[int, int], None],
         unseated: Callable[[int, float], None],
+        duty: list[Step] | None = None,
     ) -> None:
         self.plan = plan
         self.sched = sched
@@ -95,11 +97,17 @@ class Workforce:
         self.seated = seated  # an agent joined its group (personal seats)
         self.unseated = unseated  # an agent left
         self.channel_open = channel_open  # per channel: its queue is worked
+        # per group: the agents to have on duty (``rota.Rota``: absence, breaks and blocks
+        # taken off the plan's staffing), else the plan's staffing
+        self.duty = duty if duty is not None else [g.staffing for g in plan.groups]
+        # (group, drop, now) -> still to drop: agents on a recovery pause leave after the idle
+        # ones (``wellbeing.Wellbeing.release``); None without well-being rules
+        self.release_paused: Callable[[int, int, float], int] | None = None
 
     def schedule(self, horizon: float) -> None:
         """The timers of the staffing changes and opening hours before ``horizon``."""
-        for g, gp in enumerate(self.plan.groups):
-            for t, v in gp.staffing.changes():
+        for g, step in enumerate(self.duty):
+            for t, v in step.changes():
                 if t < horizon:
                     self.sched.after(t, self.staff, (g, int(v)))
         for c, ch in enumerate(self.plan.channels):
@@ -138,6 +146,8 @@ class Workforce:
             pool.present[g] -= 1
             self.depart(a, now)
             drop -= 1
+        if drop and self.release_paused is not None:
+            drop = self.release_paused(g, drop, now)
         for a in reversed(pool.members[g]):  # the others finish the contact in hand
             if drop == 0:
                 break

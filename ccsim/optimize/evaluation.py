@@ -26,6 +26,7 @@ MONEY_COLUMNS = [
     "partner",
     "self_service",
     "callback",
+    "scope_communication",
     "service_cost",
     "lost_revenue",
     "lost_lifetime_value",
@@ -71,6 +72,12 @@ def replicate(
     targets = {c: ch.service_level.target for c, ch in scenario.channels.items() if ch.service_level}
     r = risk_by_replication(results, {c: t for c, t in targets.items() if c in channels})
     out = out.join(r, how="left")
+    ag = results.agents
+    if "rostered_s" in ag.columns:  # a rota: the plan is of rostered agents; these are on duty
+        per_rep = ag.groupby("replication")[["staffed_s", "absent_s", "off_phone_s"]].sum() / 3600.0
+        out["on_duty_hours"] = per_rep["staffed_s"]
+        out["absent_hours"] = per_rep["absent_s"]
+        out["off_phone_hours"] = per_rep["off_phone_s"]
     return out.reset_index().rename(columns={"index": "replication"})
 
 
@@ -112,5 +119,8 @@ class Samples:
         row["p_interval"] = float(np.nanmean(f["p_interval"]))
         row["p_day"] = float(np.nanmean(f["p_day"]))
         row["agent_hours"] = self.agent_hours
+        for c in ("on_duty_hours", "absent_hours", "off_phone_hours"):  # with a rota
+            if c in f.columns:
+                row[c] = float(np.nanmean(f[c]))
         row["replications"] = self.n
         return row

@@ -87,6 +87,16 @@ class StaffingPlan:
     history: list[dict[str, Any]] = field(default_factory=list)
     feasible: bool = True  # False: no plan met every target within the budget; this one misses fewest
 
+    @property
+    def on_duty(self) -> pd.DataFrame:
+        """Per period, the agents expected on duty of each optimised group with absence, breaks
+        or blocks (the plan's rostered agents x the share of them on duty in the pilot)."""
+        out = self.staffing[["period", "start"]].copy()
+        for g in self.problem.groups:
+            if g in self.problem.on_duty:
+                out[g] = self.staffing[g].to_numpy() * self.problem.on_duty[g]
+        return out
+
     def as_arrays(self) -> Staffing:
         return {g: self.staffing[g].to_numpy(dtype=int) for g in self.problem.groups}
 
@@ -94,7 +104,10 @@ class StaffingPlan:
         """Write the plan: one row per period, a ``start`` column and one column per group."""
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        self.staffing.drop(columns=["period"]).to_csv(p, index=False)
+        table = self.staffing.drop(columns=["period"])
+        for g in self.problem.on_duty:  # rostered agents in the group's column; on duty beside it
+            table[f"{g}_on_duty"] = self.on_duty[g].round(2)
+        table.to_csv(p, index=False)
         return p
 
     def config_lines(self, csv: str) -> str:
@@ -163,8 +176,11 @@ def _share(shares: Shares, c: str, g: str, k: int) -> float:
 
 
 def _effective(problem: Problem, n: Staffing, alpha: Shares, c: str, k: int) -> float:
-    """Agents working on channel c in period k: each group's agents split by its work mix."""
-    return float(sum(n[g][k] * _share(alpha, c, g, k) for g in problem.serves[c]))
+    """Agents on duty working on channel c in period k: each group's rostered agents, less
+    those absent or off the phones, split by its work mix."""
+    return float(
+        sum(n[g][k] * problem.availability(g, k) * _share(alpha, c, g, k) for g in problem.serves[c])
+    )
 
 
 def _need(problem: Problem, ch: Any, k: int, row: Any, eff: float) -> float:
@@ -199,7 +215,7 @@ def analytic_start(problem: Problem) -> Staffing:
                     if total[k] > 0
                     else 0
                 )
-                n[g][k] += need * share
+                n[g][k] += need * share / problem.availability(g, k)  # rostered for those on duty
     return {g: np.ceil(v - 1e-9).astype(int) for g, v in n.items()}
 
 
@@ -221,7 +237,7 @@ def _fixed_point_step(
             eff = _effective(problem, n, alpha, ch.name, k)
             change = _need(problem, ch, k, row, eff) - eff
             for g in problem.serves[ch.name]:
-                delta[g][k] += change * _share(beta, ch.name, g, k)
+                delta[g][k] += change * _share(beta, ch.name, g, k) / problem.availability(g, k)
     out = {}
     for g in problem.groups:
         step = np.where(delta[g] > 0, np.ceil(delta[g] - 1e-9), np.trunc(delta[g]))
@@ -246,7 +262,8 @@ def _repair(problem: Problem, n: Staffing, perf: pd.DataFrame, shares: tuple[Sha
         if (g, k) not in added:
             eff = _effective(problem, n, alpha, c, k)
             missing = _need(problem, spec[c], k, row, eff) - eff
-            out[g][k] += max(1, min(math.ceil(missing / max(_share(alpha, c, g, k), 0.25)), 1 + n[g][k] // 4))
+            per_agent = max(_share(alpha, c, g, k), 0.25) * problem.availability(g, k)
+            out[g][k] += max(1, min(math.ceil(missing / per_agent), 1 + n[g][k] // 4))
             added.add((g, k))
     return out
 
@@ -279,7 +296,7 @@ def _safe_to_remove(
             if fewer > 1:
                 return False
             continue  # deferred: only a simulation can tell
-        after = problem.analytic(ch, k, max(0, round(eff - share * fewer)))
+        after = problem.analytic(ch, k, max(0, round(eff - share * problem.availability(g, k) * fewer)))
         assert after is not None
         cap = ch.abandon_cap
         sl = after[0] + row.service_level - base[0]

@@ -269,6 +269,7 @@ OUTCOME_COLOURS = {
     "callback": "#0277bd",
     "voicemail": "#5c6bc0",
     "fallback": "#9e9d24",
+    "chased": "#4e342e",
 }
 
 

@@ -26,6 +26,7 @@ from ccsim.report.journeys import (
     who_answered,
 )
 from ccsim.report.parts import Page, card, ci_text, esc, number, pct, secs, summary_row
+from ccsim.report.reaction_cards import reacting, reaction_cards
 
 __all__ = ["add_section", "journey_cards"]
 
@@ -41,7 +42,9 @@ def journey_cards(data: ReportData) -> str:
         *_fcr_card(r, total, reps),
         *_personal_cards(data),
         *_promise_card(data, r, total, reps),
+        *_chase_card(data, total, reps),
         *_partner_card(r, total, reps),
+        *reaction_cards(data, r),
     ]
     return '<div class="cards">' + "".join(cards) + "</div>" if cards else ""
 
@@ -105,6 +108,14 @@ def _promise_card(data: ReportData, r: pd.Series | None, total: dict[str, float]
         rc = summary_row(data.summary, "channel", c.name)
         if math.isfinite(number(rc, "promise_kept_rate")):
             rows.append((f"kept on {c.name}", pct(number(rc, "promise_kept_rate"))))
+    if total.get("late_answered", 0) > 0:  # the lateness distribution of those answered late
+        iv = data.intervals
+        rows.append(("answered late per replication", f"{total['late_answered'] / reps:,.1f}"))
+        for hours in (1, 4, 24):
+            rows.append(
+                (f"… more than {hours} h late", f"{float(iv[f'late_over_{hours}h'].sum()) / reps:,.1f}")
+            )
+        rows.append(("mean lateness", secs(number(r, "mean_lateness_s"))))
     return [
         card(
             "all channels · promises kept",
@@ -112,6 +123,28 @@ def _promise_card(data: ReportData, r: pd.Series | None, total: dict[str, float]
             ci_text(number(r, "promise_kept_rate_ci95")),
             "",
             "callbacks made and e-mails answered by the time promised",
+            "",
+            rows,
+        )
+    ]
+
+
+def _chase_card(data: ReportData, total: dict[str, float], reps: int) -> list[str]:
+    """Customers who chased an unanswered contact: how many, on which channel, the agent time."""
+    if total.get("chases", 0) <= 0:
+        return []
+    iv = data.intervals
+    by_channel = iv.groupby("channel", observed=True)["chases"].sum() / reps
+    rows = [(f"on {c}", f"{n:,.1f}") for c, n in by_channel.items() if n > 0]
+    rows.append(("agent hours they take", f"{float(iv['chase_work_s'].sum()) / reps / 3600:,.1f}"))
+    rows.append(("contacts closed by their chase", f"{total.get('chased', 0) / reps:,.1f}"))
+    return [
+        card(
+            "chases per replication",
+            f"{total['chases'] / reps:,.1f}",
+            "",
+            "",
+            "customers still waiting who contacted the centre again",
             "",
             rows,
         )
@@ -138,7 +171,7 @@ def _partner_card(r: pd.Series | None, total: dict[str, float], reps: int) -> li
 def add_section(page: Page, data: ReportData) -> None:
     """The "Customer journeys" section, with the figures that apply; nothing without journeys."""
     iv = data.intervals
-    if not uses_journeys(iv):
+    if not uses_journeys(iv) and not reacting(data):
         return
     total = {c: float(iv[c].sum()) for c in [*JOURNEY_COUNTS, "served", "resolved"] if c in iv.columns}
     page.section("journeys", "Customer journeys")

@@ -35,6 +35,9 @@ JOURNEY_COUNTS = [
     "callback",
     "voicemail",
     "fallback",
+    "chased",
+    "chases",
+    "late_answered",
 ]
 # outcomes beyond served, abandoned, blocked, closed and unfinished (the engine's codes 5 on)
 JOURNEY_OUTCOMES = list(OUTCOMES[OUTCOMES.index("unfinished") + 1 :])
@@ -57,6 +60,7 @@ ORIGINS = {
     "self_service": "after failed self-service",
     "voicemail": "callback of a voicemail",
     "fallback": "moved from a closed channel",
+    "chase": "chasing an unanswered contact",
     "new_or_created": "new, or created (callback, escalation, ...)",
 }
 CONTACT_COLUMNS = ["origin", "served_by", "predicted_wait_s"]  # read from contacts.parquet if there

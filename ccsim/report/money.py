@@ -22,6 +22,7 @@ LABELS = {
     "partner": "partner",
     "self_service": "self-service",
     "callback": "callbacks",
+    "scope_communication": "communicating the scope",
     "lost_revenue": "lost revenue",
     "lost_lifetime_value": "lost lifetime value (churn)",
 }

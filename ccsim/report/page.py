@@ -16,6 +16,7 @@ from ccsim.report import money as M
 from ccsim.report.backtest_section import backtest_section
 from ccsim.report.data import ReportData, outcome_columns, percentiles_from_summary
 from ccsim.report.journey_section import add_section as add_journey_section
+from ccsim.report.load_section import add_section as add_load_section
 from ccsim.report.parts import (
     BADGE,
     Page,
@@ -29,6 +30,7 @@ from ccsim.report.parts import (
     summary_row,
     top_bar,
 )
+from ccsim.report.sites_section import add_section as add_sites_section
 from ccsim.toml_writer import to_toml
 
 __all__ = ["BADGE", "build", "header", "kpi_cards", "outcomes_table", "run_details", "status"]
@@ -211,6 +213,8 @@ def build(data: ReportData, plotly_js: str | None = None) -> str:
     intervals_section(page, data)
     waiting_section(page, data)
     agents_section(page, data)
+    add_load_section(page, data)  # only for runs with well-being rules
+    add_sites_section(page, data)  # only for centres on several sites
     outcomes_section(page, data)
     add_journey_section(page, data)  # only for runs with journey policies
     if data.money is not None:

@@ -1,0 +1,195 @@
+"""Customers who choose their channel ([choice]) and communicating the scope
+([scope_communication]): the effect's direction and size, common random numbers, the money and
+the frontier, and the config errors."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+import ccsim
+from ccsim.confidence import t_half_width
+from ccsim.config.errors import ConfigError
+from ccsim.model.centre import Centre
+from ccsim.model.choice import ChannelChoice
+from ccsim.model.queues import LANE_NORMAL
+from ccsim.model.scheduler import Scheduler
+from ccsim.optimize import frontier
+
+TWO: dict[str, Any] = {
+    "scenario": {"name": "two channels", "start": "08:00", "duration": "4h", "warmup": "15min",
+                 "interval": "1h", "replications": 2, "seed": 5},
+    "channels": {
+        "phone": {"kind": "voice", "service_level": {"within": "30s", "target": 0.8}},
+        "chat": {"kind": "chat", "service_level": {"within": "60s", "target": 0.8}},
+    },
+    "segments": {"s": {"patience": {"dist": "exponential", "mean": "5min"}}},
+    "contact_types": {"g": {"handle": {"dist": "exponential", "mean": "4min"}}},
+    "demand": [{"channel": "phone", "contact_type": "g", "segment": "s", "rate": "60/h"},
+               {"channel": "chat", "contact_type": "g", "segment": "s", "rate": "60/h"}],
+    "agents": {"voice": {"count": 7, "skills": ["g"], "channels": ["phone"]},
+               "digital": {"count": 7, "skills": ["g"], "channels": ["chat"]}},
+    "choice": {"channels": ["phone", "chat"], "share": 1.0, "wait_scale": "4min",
+               "preference": {"phone": 0.3}},
+}  # fmt: skip
+
+
+def scenario(raw: dict[str, Any], **overrides: Any) -> ccsim.Scenario:
+    return (
+        ccsim.from_dict(copy.deepcopy(raw)).with_overrides(overrides) if overrides else ccsim.from_dict(raw)
+    )
+
+
+def test_the_choice_follows_the_logit_of_the_expected_waits() -> None:
+    """With the chat queue holding n contacts and no agent free, each phone arrival moves to
+    the chat with the logit's probability given the two expected waits."""
+    plan = scenario(TWO).plan
+    centre = Centre(Scheduler(), plan, 3, 0, lambda batch: None)
+    choice = centre.choice
+    assert isinstance(choice, ChannelChoice)
+    ct, queues = centre.contacts, centre.queues
+    phone, chat = plan.channel_index("phone"), plan.channel_index("chat")
+    arrivals = [i for i in range(ct.block_end) if ct.channel[i] == phone]
+    chat_q = queues.qlist[queues.qindex[(chat, 0, 0, LANE_NORMAL)]]
+    mean = 240.0
+    for n in (0, 6):
+        chat_q.waiting = n
+        w_phone, w_chat = choice.expected_wait(phone, 0, 0, 3600.0), choice.expected_wait(chat, 0, 0, 3600.0)
+        assert (w_phone, w_chat) == pytest.approx((mean, (n + 1) * mean))  # nobody on duty yet: 1 agent
+        v_phone, v_chat = 0.3 - w_phone / 240.0, 0.0 - w_chat / 240.0
+        p_chat = math.exp(v_chat) / (math.exp(v_phone) + math.exp(v_chat))
+        moved = 0
+        for i in arrivals:
+            ct.channel[i], ct.qid[i] = phone, queues.qindex[(phone, 0, 0, LANE_NORMAL)]
+            choice.choose(i, 3600.0)
+            moved += ct.channel[i] == chat
+        k = len(arrivals)
+        assert abs(moved / k - p_chat) < 4 * math.sqrt(p_chat * (1 - p_chat) / k), (n, moved / k, p_chat)
+
+
+def test_a_slower_chat_moves_demand_to_the_phone() -> None:
+    """Fewer chat agents: longer chat waits, so more customers choose the phone; the same
+    customers arrive in both runs (common random numbers)."""
+    fast = ccsim.simulate(scenario(TWO), replications=8, seed=2)
+    slow = ccsim.simulate(scenario(TWO, **{"agents.digital.count": 4}), replications=8, seed=2)
+    share = {}
+    for name, res in (("fast", fast), ("slow", slow)):
+        per = res.per_replication
+        per = per[per["group_by"] == "channel"].pivot(index="replication", columns="group", values="offered")
+        share[name] = (per["phone"] / (per["phone"] + per["chat"])).to_numpy()
+    diff = share["slow"] - share["fast"]
+    # the phone's share rises in every replication, and significantly on the paired difference
+    # (the amount per contact against the logit is the test above)
+    assert (diff > 0).all() and diff.mean() - t_half_width(diff) > 0, diff
+    # the same customers: arrival times and types of the first arrivals are the same
+    a, b = (r.contacts[r.contacts["origin"] == "arrival"] for r in (fast, slow))
+    assert np.array_equal(a["arrival_s"].to_numpy(), b["arrival_s"].to_numpy())
+
+
+def test_closing_the_phone_moves_evening_demand_to_chat_and_email() -> None:
+    raw = ccsim.load(ROOT / "configs" / "channel_choice.toml").raw
+    late = scenario(raw)  # the phone closes at 18:00
+    open_ = scenario(raw, **{"channels.phone.hours": "08:00-20:00"})
+    res = {k: ccsim.simulate(s, replications=8, seed=3) for k, s in (("late", late), ("open", open_))}
+    evening = {}
+    for k, r in res.items():
+        iv = r.intervals
+        ev = iv[iv["start_s"] >= 10 * 3600]  # 18:00-20:00
+        evening[k] = ev.groupby(["replication", "channel"], observed=True)["offered"].sum().unstack()
+    for ch in ("chat", "email"):
+        diff = (evening["late"][ch] - evening["open"][ch]).to_numpy()
+        assert diff.mean() - t_half_width(diff) > 0, (ch, diff)
+    # in the evening only those who do not choose still call, and find the phone closed
+    c = res["late"].contacts
+    eve_phone = c[(c["arrival_s"] >= 10.5 * 3600) & (c["channel"] == "phone")]
+    assert (eve_phone["outcome"] == "closed").all()
+
+
+def test_nobody_choosing_changes_nothing() -> None:
+    """share = 0: the same contacts, outcomes and waits as without [choice]."""
+    raw = copy.deepcopy(TWO)
+    raw["choice"]["share"] = 0.0
+    with_table = ccsim.simulate(scenario(raw), replications=2, seed=4).contacts
+    del raw["choice"]
+    without = ccsim.simulate(scenario(raw), replications=2, seed=4).contacts
+    cols = ["arrival_s", "channel", "outcome", "wait_s", "handle_s"]
+    cols = [c for c in cols if c in without.columns]
+    assert with_table[cols].equals(without[cols])
+
+
+def test_scope_communication_thins_out_of_scope_demand_by_its_share() -> None:
+    raw = ccsim.load(ROOT / "configs" / "channel_choice.toml").raw
+    del raw["choice"]
+    runs = {  # without the lever: nothing deterred, nothing paid
+        r: ccsim.simulate(
+            scenario(
+                raw,
+                **{"scope_communication.reduction": r, "scope_communication.cost_per_month": 1500 * r / 0.3},
+            ),
+            replications=8,
+            seed=9,
+        )
+        for r in (0.0, 0.3)
+    }
+    offered = {
+        r: res.per_replication.query("group_by == 'contact_type'").pivot(
+            index="replication", columns="group", values="offered"
+        )
+        for r, res in runs.items()
+    }
+    ratio = (offered[0.3]["card_status"] / offered[0.0]["card_status"]).to_numpy()
+    assert abs(ratio.mean() - 0.7) < max(t_half_width(ratio), 0.02) + 0.01, ratio
+    # the in-scope customers are the same customers: same arrival times
+    first = {
+        r: res.contacts.query("contact_type == 'account'")["arrival_s"].to_numpy() for r, res in runs.items()
+    }
+    assert np.array_equal(first[0.0], first[0.3])
+    # it costs its price per month for the measured 12 h, in the money tables
+    cost = runs[0.3].money.kpi("scope_communication")[0]
+    assert cost == pytest.approx(1500 / (365.25 / 12) * 0.5)
+    service = {r: res.money.kpi("service_cost")[0] for r, res in runs.items()}
+    assert service[0.3] - service[0.0] == pytest.approx(cost)
+
+
+@pytest.mark.slow
+def test_the_frontier_compares_the_scope_communication_as_a_service_choice() -> None:
+    sc = ccsim.load(ROOT / "configs" / "channel_choice.toml")
+    result = frontier(sc, replications=4, eval_replications=4, max_eval_replications=4, refine=0,
+                      targets=[0.8])  # fmt: skip
+    assert set(result.points["choice"]) == {"as_configured", "no_scope_communication"}
+    pts = result.points.set_index("choice")
+    assert pts.loc["as_configured", "scope_communication"] > 0
+    assert pts.loc["no_scope_communication", "scope_communication"] == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"choice.channels": ["phone", "fax"]}, "choice.channels[1]: unknown channel 'fax'"),
+        ({"choice.preference": {"e-mail": 1.0}}, "choice.preference: unknown channel 'e-mail'"),
+        ({"choice.segments": {"vip": {"phone": 1.0}}}, "choice.segments: unknown segment 'vip'"),
+        ({"choice.wait_scale": 5}, "choice.wait_scale"),
+        ({"choice.share": 1.5}, "choice.share"),
+        ({"scope_communication": {"reduction": 0.2}}, "scope_communication.reduction: 0.2 acts on"),
+        (
+            {"scope_communication": {"reduction": 0.2, "cost_per_day": 1, "cost_per_month": 30}},
+            "not both",
+        ),
+    ],
+)
+def test_config_errors_name_the_path(overrides: dict[str, Any], message: str) -> None:
+    raw = copy.deepcopy(TWO)
+    for path, value in overrides.items():
+        head, _, key = path.rpartition(".")
+        node = raw
+        for part in head.split(".") if head else []:
+            node = node.setdefault(part, {})
+        node[key] = value
+    with pytest.raises(ConfigError) as err:
+        ccsim.from_dict(raw)
+    assert message in str(err.value), str(err.value)
