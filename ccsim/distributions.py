@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -51,6 +53,17 @@ class _Dist(BaseModel):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         raise NotImplementedError
 
+    def draw(self, rng: np.random.Generator) -> float:
+        """One value: the same number as ``float(self.sample(rng, 1)[0])``, drawing the same
+        random numbers from ``rng``, without an array (numpy's scalar call of the same
+        method). The engine draws the values of the contacts created during the run this way."""
+        return float(self.sample(rng, 1)[0])
+
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        """A function of no argument that does what ``draw(rng)`` does, with the parameters
+        bound once (the engine's per-contact draws)."""
+        return partial(self.draw, rng)
+
     @property
     def mean(self) -> float:
         raise NotImplementedError
@@ -78,6 +91,12 @@ class Exponential(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean_, n)
 
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(rng.exponential(self.mean_))
+
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        return partial(rng.exponential, self.mean_)
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -98,6 +117,12 @@ class Constant(_Dist):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
+
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(self.value)
+
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        return partial(float, self.value)
 
     @property
     def mean(self) -> float:
@@ -127,6 +152,12 @@ class Uniform(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
 
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.low, self.high))
+
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        return partial(rng.uniform, self.low, self.high)
+
     @property
     def mean(self) -> float:
         return (self.low + self.high) / 2
@@ -151,6 +182,15 @@ class LogNormal(_Dist):
         mu = math.log(self.mean_) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), n)
 
+    def draw(self, rng: np.random.Generator) -> float:
+        sigma2 = math.log1p(self.cv_**2)
+        mu = math.log(self.mean_) - sigma2 / 2
+        return float(rng.lognormal(mu, math.sqrt(sigma2)))
+
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        sigma2 = math.log1p(self.cv_**2)
+        return partial(rng.lognormal, math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2))
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -174,6 +214,14 @@ class Gamma(_Dist):
         shape = 1.0 / self.cv_**2
         return rng.gamma(shape, self.mean_ / shape, n)
 
+    def draw(self, rng: np.random.Generator) -> float:
+        shape = 1.0 / self.cv_**2
+        return float(rng.gamma(shape, self.mean_ / shape))
+
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        shape = 1.0 / self.cv_**2
+        return partial(rng.gamma, shape, self.mean_ / shape)
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -195,6 +243,12 @@ class Erlang(_Dist):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(self.k, self.mean_ / self.k, n)
+
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(rng.gamma(self.k, self.mean_ / self.k))
+
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        return partial(rng.gamma, self.k, self.mean_ / self.k)
 
     @property
     def mean(self) -> float:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import base_raw
+from conftest import ROOT, base_raw
 
 import ccsim
+from ccsim.model import routing
 
 
 def run(raw, replications=1, seed=1, **kw):
@@ -370,3 +371,38 @@ def test_a_run_without_measured_contacts_gives_empty_tables():
     res = run(raw)
     assert len(res.contacts) == 0 and "callback_offered" in res.contacts.columns
     assert res.kpi("offered")[0] == 0
+
+
+class _EveryQueue(list):
+    """Masks of work that keep every queue of every group marked (set bits are ignored)."""
+
+    def __setitem__(self, g, value):
+        pass
+
+
+EXAMPLES = sorted(p.name for p in (ROOT / "configs").glob("*.toml"))
+
+
+@pytest.mark.parametrize("config", EXAMPLES)
+def test_queues_marked_with_work_give_the_contacts_of_scanning_every_queue(config, monkeypatch):
+    """A freed agent looks only at the queues marked as having work for its group (and at a
+    group's only queue directly); looking at every queue of every group each time gives the
+    same contacts, bit for bit, in every example config (each of its policies puts contacts
+    into queues its own way: promises, urgent lanes, sites, channel choice, callbacks, ...)."""
+    scenario = ccsim.load(ROOT / "configs" / config)
+    if scenario.scenario.duration > 12 * 3600 and scenario.raw["scenario"].get("interval") is None:
+        scenario = scenario.with_overrides({"scenario.duration": "12h"})  # as test_configs
+    marked = ccsim.simulate(scenario, replications=2, seed=3, workers=1)
+
+    def every_queue(queues_of, unmarked):
+        work = _EveryQueue((1 << len(entries)) - 1 for entries in queues_of)
+        for entries in queues_of:
+            for q, _delay in entries:
+                q.marks, q.work = [], work
+        return work
+
+    monkeypatch.setattr(routing, "mark_work", every_queue)
+    scanned = ccsim.simulate(scenario, replications=2, seed=3, workers=1)
+    assert len(marked.contacts) > 100
+    pd.testing.assert_frame_equal(marked.contacts, scanned.contacts)
+    pd.testing.assert_frame_equal(marked.agents, scanned.agents)

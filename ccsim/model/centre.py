@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from bisect import insort
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from ccsim.model import routing
 from ccsim.model.blending import Blending
@@ -88,7 +88,6 @@ class Centre:
         self.lines = [ch.lines for ch in chans]
         self.in_system = [0] * len(chans)
         self.concurrency = [ch.concurrency for ch in chans]
-        self.stretch = [ch.stretch for ch in chans]
         # A channel's queue is worked while it is open and, after closing, its waiting contacts
         # are still answered (they arrived while it was open), unless the channel keeps
         # after-hours arrivals for the next opening (after_hours = 'queue').
@@ -128,9 +127,12 @@ class Centre:
     def _build_routing(self, plan: Plan) -> None:
         """Per group: the queues it may take from, with the wait needed first (overflow)."""
         self.group_queues = routing.group_queues(self.queues.qlist, plan.overflow_delay, len(plan.groups))
-        self.chat_queues = [
-            [(q, d) for q, d in gq if self.concurrency[q.channel] > 1] for gq in self.group_queues
-        ]
+        # per group: its only queue, when it serves one and without overflow delay
+        self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
+        # per group (but those of one queue): a mask of its queues that may have work
+        self.work = routing.mark_work(self.group_queues, [q is not None for q in self.solo])
+        # per group and channel: the mask of the group's queues of that channel, if it is a chat
+        self.chat_queues = routing.channel_masks(self.group_queues, [n > 1 for n in self.concurrency])
         # handle time multiplier by group and contact type: 1 / proficiency
         self.slowness = [
             [1.0 / g.proficiency.get(plan.type_skill[t], 1.0) for t in range(len(plan.type_names))]
@@ -150,12 +152,12 @@ class Centre:
         self.wellbeing_on = self.wellbeing.on
         self.load_log: LoadLog | None = None
         self.fifo = plan.fifo_across_priorities
-        # per group: its only queue, when it serves one and without overflow delay
-        self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
         blend = plan.policies.blending
         self.blending = (
             Blending(blend, self.group_queues, self.pool.idle) if blend.rule != "realtime_first" else None
         )
+        # per group: whether the blending rule chooses its next queue (it serves both kinds)
+        self.blended = self.blending.blends if self.blending is not None else [False] * len(plan.groups)
         self.reserving = self.blending is not None and self.blending.reserving
         self.unreserved: Callable[[list[int]], list[int]] = (
             self.blending.unreserved if self.blending else list
@@ -179,10 +181,15 @@ class Centre:
         self.agent_group, self.load = p.agent_group, p.load
         self.cur_channel, self.leaving = p.cur_channel, p.leaving
         self.idle, self.idle_since, self.partial = p.idle, p.idle_since, p.partial
+        # the chat channels' partial-load sets (the others' stay empty: AgentPool.take_chat, free)
+        self.chat_partial = [p.partial[c] for c, n in enumerate(self.concurrency) if n > 1]
+        self._take_chat = p.take_chat
         self.qlist = self.queues.qlist
         self.ack = self.journeys.ack
         self.nonservice_flag, self.self_service_code = c.nonservice_flag, c.self_service_code
-        self.screened = [x is not None for x in self.journeys.non_service]  # non-service calls
+        self.u_nonservice = c.u_nonservice
+        # per channel: the share of non-service calls (0: none; the policy looks at those below)
+        self.nonservice_share = [x.share if x is not None else 0.0 for x in self.journeys.non_service]
         self.declined = [x is not None for x in self.journeys.decline]  # out of scope, declined
         self.resolution = self.journeys.resolution
         self.personal_group = self.relationship.personal_group
@@ -251,8 +258,11 @@ class Centre:
             self.due = math.inf
             if self.days.last:
                 self._arrivals_over()
+        if self.journeys_on:
+            self._accept_journey(i, now)
+            return
         q = self.qlist[self.qid[i]]
-        if self.journeys_on or self.closed[i] or q.lines is not None or not self.channel_open[q.channel]:
+        if self.closed[i] or q.lines is not None or not self.channel_open[q.channel]:
             self._accept(i, now)
             return
         # the common case inlined (the per-contact path is the engine's hot loop): no journey
@@ -273,41 +283,52 @@ class Centre:
         self._accept(i, self.sched.now)
 
     def _accept(self, i: int, now: float) -> None:
-        if self.proactive is not None and self.origin[i] == ARRIVAL and self.proactive.prevented(i, now):
-            return  # a customer a proactive contact reached does not come
-        if self.choice is not None and self.origin[i] == ARRIVAL:
-            self.choice.choose(i, now)  # it may arrive on another channel
+        if self.journeys_on:
+            self._accept_journey(i, now)
+            return
         q = self.qlist[self.qid[i]]
         c = q.channel
-        if (
-            self.closed[i] or (self.journeys_on and (self.screened[c] or self.self_service_code[i]))
-        ) and self.journeys.arrival_policies(i, c, now):
+        if self.closed[i] and self.journeys.arrival_policies(i, c, now):
             return  # (the policies at arrival do nothing to other contacts)
         lines = q.lines
         if lines is not None:
             if self.in_system[c] >= lines:
                 self.end_at_arrival(i, BLOCKED)
-                if self.journeys_on:
-                    self.journeys.gave_up(i, BLOCKED)
                 return
             self.in_system[c] += 1
         self.open_contacts += 1
-        if not self.journeys_on:
-            if self.channel_open[c]:
-                g = q.fast_group
-                if g >= 0:  # one able group, no chat: the longest-idle agent is the deque's head
-                    idle = self.idle[g]
-                    if idle:
-                        self._serve_one(i, idle.popleft(), now)
-                        return
-                elif self.route(i, q, now):
+        if self.channel_open[c]:
+            g = q.fast_group
+            if g >= 0:  # one able group, no chat: the longest-idle agent is the deque's head
+                idle = self.idle[g]
+                if idle:
+                    self._serve_one(i, idle.popleft(), now)
                     return
-            self.enqueue(i, q, now)
-            return
-        self._accept_journey(i, q, c, now)
+            elif self.route(i, q, now):
+                return
+        self.enqueue(i, q, now)
 
-    def _accept_journey(self, i: int, q: Queue, c: int, now: float) -> None:
-        """``_accept`` for a contact on a line, with journey policies on."""
+    def _accept_journey(self, i: int, now: float) -> None:
+        """``_accept`` with journey policies on."""
+        if self.origin[i] == ARRIVAL:
+            if self.proactive is not None and self.proactive.prevented(i, now):
+                return  # a customer a proactive contact reached does not come
+            if self.choice is not None:
+                self.choice.choose(i, now)  # it may arrive on another channel
+        q = self.qlist[self.qid[i]]
+        c = q.channel
+        if (  # the policies at arrival, for the contacts they can touch (they do nothing to others)
+            self.closed[i] or self.self_service_code[i] or self.u_nonservice[i] < self.nonservice_share[c]
+        ) and self.journeys.arrival_policies(i, c, now):
+            return
+        lines = q.lines
+        if lines is not None:
+            if self.in_system[c] >= lines:
+                self.end_at_arrival(i, BLOCKED)
+                self.journeys.gave_up(i, BLOCKED)
+                return
+            self.in_system[c] += 1
+        self.open_contacts += 1
         if self.ack[c] is not None:
             self.promises.acknowledge(i, c, q, now)
         if self.channel_open[c]:
@@ -329,11 +350,15 @@ class Centre:
     def enqueue(self, i: int, q: Queue, now: float, patience_set: bool = False) -> None:
         """Contact ``i`` waits in queue ``q``."""
         self.status[i] = WAITING
-        if q.due is None:
+        if q.due is None:  # Queue.put inlined (the hot path)
             q.items.append(i)
         else:  # ordered by promise (routing.deferred_order = 'promise')
             insort(q.items, i, key=q.due.__getitem__)
         q.waiting += 1
+        if q.marks:  # (a queue of groups of one queue each has none: Erlang-A's)
+            work = self.work
+            for g, bit in q.marks:
+                work[g] |= bit
         if not patience_set and not q.expires:
             self._start_patience(i)
         if q.delay:
@@ -356,11 +381,17 @@ class Centre:
                 break
             if self.reserving and q.deferred:
                 groups = self.unreserved(groups)
-            a = routing.longest_idle(groups, self.idle, self.idle_since)
-            if a is not None:
-                self.idle[self.agent_group[a]].popleft()
-                self.serve(i, a, now)
-                return True
+            if len(groups) == 1:  # routing.longest_idle of one group: the head of its deque
+                idle = self.idle[groups[0]]
+                if idle:
+                    self.serve(i, idle.popleft(), now)
+                    return True
+            else:
+                a = routing.longest_idle(groups, self.idle, self.idle_since)
+                if a is not None:
+                    self.idle[self.agent_group[a]].popleft()
+                    self.serve(i, a, now)
+                    return True
             conc = self.concurrency[c]
             if conc > 1:
                 a = routing.least_loaded(groups, self.partial[c], self.load, conc)
@@ -408,7 +439,7 @@ class Centre:
             f = self.wellbeing.factor(a, now)
             h, w = h * f, w * f
         if self.concurrency[c] > 1:
-            h = self._chat_taken(a, c, h)
+            h = self._take_chat(a, c, h)
         else:
             self.load[a] = 1
             self.cur_channel[a] = c  # so a recalled agent on a call is not taken for a chat agent
@@ -437,32 +468,27 @@ class Centre:
         else:
             self._at(now + h + w, self._end_timer, i)
 
-    def _next_queue(self, queues: list[tuple[Queue, float]], now: float, g: int) -> Queue | None:
-        """The queue whose head a freed agent of group ``g`` choosing among these ``queues``
-        takes (``routing.choose_queue`` over this replication's columns; the blending rule
-        first, if any), or None."""
-        blending = self.blending
-        if blending is not None and blending.applies(queues, g):
+    def _next_queue(self, g: int, now: float, among: int = -1) -> Queue | None:
+        """The queue whose head a freed agent of group ``g`` takes (the blending rule first, if
+        it applies; ``among``: a mask of the group's queues, as for more chats), or None."""
+        if self.blended[g] and among == -1:
+            blending = self.blending
+            assert blending is not None  # groups are blended only under a blending rule
             return blending.next_queue(g, now, self._choose)
-        return self._choose(queues, now)
+        return self._choose(g, now, among)
 
-    def _choose(self, queues: Sequence[tuple[Queue, float]], now: float) -> Queue | None:
-        return routing.choose_queue(
-            queues, now, self.arrival, self.status, self.channel_open, self.fifo, self.patience_of
-        )
-
-    def _chat_taken(self, a: int, c: int, h: float) -> float:
-        """Agent ``a`` takes one more chat: its load, partial-load set and stretched handle time."""
-        load = self.load[a] + 1
-        self.load[a] = load
-        self.cur_channel[a] = c
-        g = self.agent_group[a]
-        part = self.partial[c][g]
-        if load < self.concurrency[c]:
-            part[a] = None
-        else:
-            part.pop(a, None)
-        return h * (1.0 + self.stretch[c] * (load - 1)) if load > 1 else h
+    def _choose(self, g: int, now: float, among: int = -1) -> Queue | None:
+        """The queue whose head a freed agent of group ``g`` takes (``routing.choose_queue`` over
+        this replication's columns; ``among``: a mask of the group's queues), or None."""
+        if self.work[g]:
+            return routing.choose_queue(
+                self.group_queues[g], self.work, g, now, self.arrival, self.status,
+                self.channel_open, self.fifo, self.patience_of, among,
+            )  # fmt: skip
+        q = self.solo[g]  # a group of one queue keeps no marks (routing.mark_work): look at it
+        if q is None or not among & 1 or not q.items or not self.channel_open[q.channel]:
+            return None
+        return q if q.head(self.status, now, self.arrival, self.patience_of) is not None else None
 
     def _talk_end(self, i: int) -> None:
         self.in_system[self.channel[i]] -= 1
@@ -496,7 +522,7 @@ class Centre:
                 ):
                     q = None
             else:
-                q = self._next_queue(self.group_queues[g], now, g)
+                q = self._next_queue(g, now)
             if q is None:
                 self.idle_since[a] = now
                 self.idle[g].append(a)
@@ -523,13 +549,13 @@ class Centre:
                 self.partial[c][g][a] = None
             return
         if self.group_chats[g]:
-            for part in self.partial:
+            for part in self.chat_partial:
                 part[g].pop(a, None)
         if self.proactive is not None and self.proactive.claim(a, g, now):
             return  # reserved for outbound proactive contacts
         if self.has_personal and self.personal_queues[a] and self.relationship.take_personal(a, now):
             return
-        q = self._next_queue(self.group_queues[g], now, g)
+        q = self._next_queue(g, now)
         if q is None:
             if self.proactive is not None and self.proactive.take_idle(a, g, now):
                 return  # outbound work in idle time
@@ -545,9 +571,9 @@ class Centre:
 
     def _take_chats(self, a: int, g: int, c: int, now: float) -> None:
         conc = self.concurrency[c]
-        queues = [(q, d) for q, d in self.chat_queues[g] if q.channel == c]
+        among = self.chat_queues[g][c]
         while self.load[a] < conc:
-            q = self._next_queue(queues, now, g)
+            q = self._next_queue(g, now, among)
             if q is None:
                 return
             q.waiting -= 1
@@ -559,7 +585,7 @@ class Centre:
         keep: list[int] = []
         while idle:
             a = idle.popleft()
-            q = self._next_queue(self.group_queues[g], now, g)
+            q = self._next_queue(g, now)
             if q is None:
                 keep.append(a)
                 keep.extend(idle)

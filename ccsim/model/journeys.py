@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
+from operator import attrgetter
 
 import numpy as np
 
@@ -55,7 +57,7 @@ from ccsim.model.store import (
 from ccsim.model.workforce import AgentPool
 
 __all__ = ["LANE_CALLBACK", "LANE_NORMAL", "LANE_URGENT", "Journeys"]
-U_COLUMNS = tuple(f"u_{d}" for d in DECISIONS)  # a contact's uniform per decision
+_WAITING = attrgetter("waiting")  # a queue's waiting contacts
 # Salts of a contact's own draws (``Journeys.draws``): the origins (``Origin``, 0-8) salt the draws
 # of what a contact leads to; the decisions below have their own, one each, so that no two
 # decisions of a contact share random numbers.
@@ -116,6 +118,28 @@ class Journeys:
         self._arrive_timer, self._offer_timer = flow.arrive_created, self.offer_callback  # made once
         # per channel: its opening hours as lists, for the contacts created during the run
         self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
+        self._queue_of: dict[tuple[int, int, int], int] = {}  # see _queue_index
+        self._profiled = any(p is not None for p in pol.patience_profile)  # see _patience_factor
+        self._choices: dict[int, Choice] = {}  # per channel mix (by id): see pick
+        self._bind_samplers(plan)
+        self._escalate_to = [  # per type: the channel (-1: the same) and type it escalates to
+            (plan.channel_index(e.channel) if e.channel else -1, plan.type_index(e.to)) if e else (-1, -1)
+            for e in self.escalation
+        ]
+
+    def _bind_samplers(self, plan: Plan) -> None:
+        """The draws of created contacts, bound to the one generator of ``draws``: handle time
+        by (type, channel), wrap-up by type, patience by channel and segment (None: none, or not
+        a real-time channel), repeat delay by type."""
+        gen = self._gen
+        self._handle_of = {k: d.sampler(gen) for k, d in plan.handle.items()}
+        self._wrap_of = [d.sampler(gen) if d is not None else None for d in plan.wrap]
+        self._patience_of = [
+            [d.sampler(gen) if ch.realtime and (d := self.channel_patience[c] or p) is not None else None
+             for p in plan.patience]
+            for c, ch in enumerate(plan.channels)
+        ]  # fmt: skip
+        self._repeat_delay = [r.delay.sampler(gen) if r is not None else None for r in self.repeat]
 
     # ------------------------------------------------------------------ helpers
     def draws(self, i: int, salt: int) -> np.random.Generator:
@@ -137,14 +161,15 @@ class Journeys:
         """A channel from ``mix`` (weights by channel name), or ``default`` if there is none."""
         if not mix:
             return default
-        u = float(rng.random()) * sum(mix.values())
-        names = list(mix)
-        total = 0.0
-        for name in names:
-            total += mix[name]
+        choice = self._choices.get(id(mix))
+        if choice is None or choice[0] is not mix:
+            choice = self._choices[id(mix)] = _cumulative(mix, self.plan.channel_index)
+        _mix, channels, totals, weight = choice
+        u = float(rng.random()) * weight
+        for c, total in zip(channels, totals, strict=True):
             if u < total:
-                return int(self.plan.channel_index(name))
-        return int(self.plan.channel_index(names[-1]))  # u at the very top (rounding)
+                return c
+        return channels[-1]  # u at the very top (rounding)
 
     def create(
         self,
@@ -158,23 +183,24 @@ class Journeys:
     ) -> int:
         """A contact created by contact ``i``: it arrives after ``delay``. Its handle time,
         patience and decisions come from ``rng`` (``draws(i, origin)`` unless given: a caller
-        that drew the delay or channel from it passes it on)."""
+        that drew the delay or channel from it passes it on; either way the one generator that
+        ``draws`` positions, to which the samplers are bound)."""
         ct = self.contacts
-        plan = self.plan
-        now = self.sched.now
         rng = rng if rng is not None else self.draws(i, origin)
         key = int(rng.bit_generator.random_raw()) >> 1  # a non-negative int64
         u = rng.random(len(DECISIONS)).tolist()
         seg = ct.segment[i]
-        handle = float(plan.handle[(ctype, channel)].sample(rng, 1)[0])
-        wrap_d = plan.wrap[ctype]
-        wrap = float(wrap_d.sample(rng, 1)[0]) if wrap_d is not None else 0.0
+        handle = self._handle_of[(ctype, channel)]()
+        draw = self._wrap_of[ctype]
+        wrap = draw() if draw is not None else 0.0
         patience = math.inf
-        if plan.channels[channel].realtime and origin not in (CALLBACK_MADE, VOICEMAIL_CALLBACK):
-            dist = self.channel_patience[channel] or plan.patience[seg]
-            if dist is not None:
-                patience = float(dist.sample(rng, 1)[0]) * self._patience_factor(channel, seg, now + delay)
-        arrival = now + delay
+        arrival = self.sched.now + delay
+        if origin != CALLBACK_MADE and origin != VOICEMAIL_CALLBACK:
+            draw = self._patience_of[channel][seg]
+            if draw is not None:  # a real-time channel, and the customer may abandon
+                patience = draw()
+                if self._profiled:
+                    patience *= self._patience_factor(channel, seg, arrival)
         row = {
             "arrival": arrival,
             "channel": channel,
@@ -184,25 +210,29 @@ class Journeys:
             "base_wrap": max(wrap, 0.0),
             "patience": patience,
             "closed": self.closed_at(channel, arrival),
-            "qid": values.pop(
-                "qid",
-                self.queues.at_site(
-                    self.queues.qindex[(channel, ctype, self.queues.route_segment(seg, True), LANE_NORMAL)],
-                    ct.qid[i],
-                ),
-            ),
             "customer": ct.customer[i],
             "attempt": ct.attempt[i] + 1,
             "parent": ct.cid[i],
             "origin": origin,
             "identified": ct.identified[i],
             "key": key,
-            **dict(zip(U_COLUMNS, u, strict=True)),
-            **values,
         }
-        j = self.contacts.new(row)
+        if values:
+            row.update(values)
+        if "qid" not in row:  # its ordinary queue, at the site of the contact it came from
+            row["qid"] = self.queues.at_site(self._queue_index(channel, ctype, seg), ct.qid[i])
+        j = ct.new(row, u)
         self.sched.after(delay, self._arrive_timer, j)
         return j
+
+    def _queue_index(self, channel: int, ctype: int, segment: int) -> int:
+        """The ordinary queue of a created contact (remembered per channel, type, segment)."""
+        k = self._queue_of.get((channel, ctype, segment))
+        if k is None:
+            q = self.queues
+            k = q.qindex[(channel, ctype, q.route_segment(segment, True), LANE_NORMAL)]
+            self._queue_of[(channel, ctype, segment)] = k
+        return k
 
     def _patience_factor(self, channel: int, seg: int, t: float) -> float:
         """The segment's patience-profile factor at arrival time ``t`` (1 without a profile or
@@ -261,7 +291,7 @@ class Journeys:
                 spec = self.self_service[ct.stream_of[i]]
                 assert spec is not None and spec.delay is not None  # validated: fail > 0 needs a delay
                 rng = self.draws(i, SELF_SERVICE_FAIL)
-                delay = float(spec.delay.sample(rng, 1)[0])
+                delay = spec.delay.draw(rng)
                 self.create(delay, i, c, ct.ctype[i], SELF_SERVICE_FAIL, rng)
             return True
         return False
@@ -309,7 +339,7 @@ class Journeys:
         """Queue-length predictor: (contacts ahead + 1) x mean handle / agents able and present,
         where 'ahead' counts the contacts waiting on the channel with the same or a higher
         priority (they will be answered first)."""
-        ahead = sum(qq.waiting for qq in q.ahead)
+        ahead = sum(map(_WAITING, q.ahead))
         return ahead * self.mean_work[(q.channel, q.ctype)] / max(self._able_present(q), 1)
 
     def _able_present(self, q: Queue) -> int:
@@ -368,8 +398,7 @@ class Journeys:
         k = self.queues.at_site(k, ct.qid[j])
         ct.qid[j] = k
         new = self.queues.qlist[k]
-        new.items.append(j)
-        new.waiting += 1
+        new.put(j)
         for g in {g for groups in new.ranks for g in groups}:
             self.flow.dispatch_idle(g, self.sched.now)
 
@@ -382,8 +411,8 @@ class Journeys:
         if esc is not None and ct.u_escalate[i] < esc.share:
             ct.escalated[i] = 1
             ct.resolved[i] = 0
-            channel = self.plan.channel_index(esc.channel) if esc.channel else ct.channel[i]
-            self.create(0.0, i, channel, self.plan.type_index(esc.to), ESCALATION)
+            channel, to = self._escalate_to[t]
+            self.create(0.0, i, channel if channel >= 0 else ct.channel[i], to, ESCALATION)
             return
         if ct.u_resolve[i] < resolution:
             ct.resolved[i] = 1
@@ -391,7 +420,9 @@ class Journeys:
         rep = self.repeat[t]
         if rep is not None and ct.attempt[i] < rep.max_contacts:
             rng = self.draws(i, REPEAT)
-            delay = float(rep.delay.sample(rng, 1)[0])
+            draw = self._repeat_delay[t]
+            assert draw is not None  # bound where repeat[t] is set
+            delay = draw()
             self.create(delay, i, self.pick(rep.channels, ct.channel[i], rng), t, REPEAT, rng)
 
     def gave_up(self, i: int, outcome: int) -> None:
@@ -403,7 +434,7 @@ class Journeys:
         share = spec.share_of(OUTCOMES[outcome])
         if ct.u_retry[i] < share:
             rng = self.draws(i, RETRIAL)
-            delay = float(spec.delay.sample(rng, 1)[0])
+            delay = spec.delay.draw(rng)
             channel = self.pick(spec.channels, ct.channel[i], rng)
             self.create(delay, i, channel, ct.ctype[i], RETRIAL, rng)
 
@@ -414,15 +445,26 @@ class Journeys:
             spec = self.non_service[ct.channel[i]]
             assert spec is not None and spec.time is not None  # validated with handling = 'agent'
             ct.base_wrap[i] = 0.0  # a transfer has no wrap-up
-            return float(spec.time.sample(self.draws(i, HANDLING), 1)[0]), PASSED_THROUGH
+            return spec.time.draw(self.draws(i, HANDLING)), PASSED_THROUGH
         dec = self.decline[ct.ctype[i]]
         if dec is not None:
             ct.base_wrap[i] = 0.0
-            return float(dec.sample(self.draws(i, HANDLING), 1)[0]), DECLINED
+            return dec.draw(self.draws(i, HANDLING)), DECLINED
         return base, -1
 
 
 _MASK64 = (1 << 64) - 1
+# a channel mix ready to draw from: the mix, its channels, the running sums of their weights
+# (added in the mix's order, as the draw compares them) and the sum of the weights
+Choice = tuple[dict[str, float], list[int], list[float], float]
+
+
+def _cumulative(mix: dict[str, float], channel_index: Callable[[str], int]) -> Choice:
+    totals, total = [], 0.0
+    for name in mix:
+        total += mix[name]
+        totals.append(total)
+    return mix, [int(channel_index(name)) for name in mix], totals, sum(mix.values())
 
 
 def _mix64(x: int) -> int:

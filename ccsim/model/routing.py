@@ -5,6 +5,7 @@ later policies can be added beside them.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import deque
 from collections.abc import Callable, MutableSequence, Sequence
 
@@ -17,6 +18,11 @@ class Queue:
 
     Contacts that left (abandoned, or taken by an overflow) stay in the deque until they reach
     its head, where they are dropped: removal from the middle is never needed.
+
+    Contacts join a queue only by ``put``, which marks the queue as having work for the agent
+    groups that take from it (``Queue.marks``, bits of the groups' masks in ``Queue.work``):
+    a freed agent looks only at the queues marked for its group (``choose_queue``), and a bit
+    is cleared when its queue is found without a waiting contact.
 
     In a queue that ``expires`` its contacts, patience runs without a timer: a contact whose
     patience has run out (arrival + patience <= now) when it reaches the head has abandoned at
@@ -38,6 +44,7 @@ class Queue:
         "head_start",
         "items",
         "lines",
+        "marks",
         "on_expire",
         "priority",
         "ranks",
@@ -45,6 +52,7 @@ class Queue:
         "segment",
         "site",
         "waiting",
+        "work",
     )
 
     def __init__(
@@ -79,6 +87,22 @@ class Queue:
         self.able: list[int] = sorted({g for groups in self.ranks for g in groups})  # able groups
         self.same_channel: list[Queue] = []  # the queues of its channel, itself included
         self.ahead: list[Queue] = []  # ... of the same kind whose contacts go first or alike
+        # set by mark_work: per group taking from it, (group, its bit in that group's mask)
+        self.marks: list[tuple[int, int]] = []
+        self.work: list[int] = []  # per group: a mask of its queues that may have work
+
+    def put(self, i: int) -> None:
+        """Contact ``i`` starts waiting here; the queue is marked as having work for every
+        group that takes from it. Contacts join a queue only this way (or ``Centre.enqueue``,
+        which inlines it)."""
+        if self.due is None:
+            self.items.append(i)
+        else:  # ordered by promise (routing.deferred_order = 'promise')
+            insort(self.items, i, key=self.due.__getitem__)
+        self.waiting += 1
+        work = self.work
+        for g, bit in self.marks:
+            work[g] |= bit
 
     def head(
         self,
@@ -103,30 +127,41 @@ class Queue:
 
 def choose_queue(
     queues: Sequence[tuple[Queue, float]],
+    work: list[int],
+    g: int,
     now: float,
     arrival: Sequence[float],
     status: MutableSequence[int],
     channel_open: Sequence[bool],
     fifo_across_priorities: bool = False,
     patience: Sequence[float] = (),
+    among: int = -1,
 ) -> Queue | None:
-    """The queue whose head a freed agent takes (its head is then ``q.items[0]``).
+    """The queue whose head a freed agent of group ``g`` takes (its head is then ``q.items[0]``).
 
-    ``queues`` are the queues the agent may serve, each with the wait a contact must have had
-    before this agent's group may take it (its overflow delay; 0 for a primary group).
-    Real-time contacts come before deferred ones (e-mail is taken only when no real-time
-    contact the agent could take is waiting); then the smallest priority value; then the
-    longest wait (for a queue ordered by promise: the earliest promised time). With
-    ``fifo_across_priorities`` priority is ignored. ``patience`` is needed for queues that expire
-    their contacts (see ``Queue``).
+    ``queues`` are the queues the group may serve (``group_queues``), each with the wait a
+    contact must have had before this group may take it (its overflow delay; 0 for a primary
+    group). Only those marked in ``work[g]`` (bit k: ``queues[k]``; see ``mark_work``) and in
+    ``among`` are looked at, in their order; a queue found without a waiting contact has its
+    bit cleared. Real-time contacts come before deferred ones (e-mail is taken only when no
+    real-time contact the agent could take is waiting); then the smallest priority value; then
+    the longest wait (for a queue ordered by promise: the earliest promised time; ties: the
+    first queue). With ``fifo_across_priorities`` priority is ignored. ``patience`` is needed
+    for queues that expire their contacts (see ``Queue``).
     """
     best: Queue | None = None
     best_key: tuple[bool, int, float] | None = None
-    for q, delay in queues:
-        if not q.items or not channel_open[q.channel]:
+    marked = work[g]
+    rest = marked & among
+    while rest:
+        bit = rest & -rest
+        rest ^= bit
+        q, delay = queues[bit.bit_length() - 1]
+        if not channel_open[q.channel]:
             continue
         i = q.head(status, now, arrival, patience)
         if i is None:
+            marked ^= bit
             continue
         t = arrival[i]
         if delay and now - t < delay:
@@ -139,6 +174,7 @@ def choose_queue(
         )
         if best_key is None or key < best_key:
             best, best_key = q, key
+    work[g] = marked
     return best
 
 
@@ -154,6 +190,34 @@ def group_queues(
             for g in groups:
                 out[g].append((q, q.after[r]))
     return out
+
+
+def mark_work(queues_of: Sequence[Sequence[tuple[Queue, float]]], unmarked: Sequence[bool]) -> list[int]:
+    """Per group: the mask of its queues (``queues_of[g]``, bit k for the k-th) that may have
+    work, empty at first; each queue learns its (group, bit) pairs, which ``Queue.put`` sets.
+    Groups that are ``unmarked`` (one queue, looked at directly) keep no marks."""
+    work = [0] * len(queues_of)
+    for entries in queues_of:
+        for q, _delay in entries:
+            q.marks = []
+            q.work = work
+    for g, entries in enumerate(queues_of):
+        if not unmarked[g]:
+            for k, (q, _delay) in enumerate(entries):
+                q.marks.append((g, 1 << k))
+    return work
+
+
+def channel_masks(
+    queues_of: Sequence[Sequence[tuple[Queue, float]]], wanted: Sequence[bool]
+) -> list[list[int]]:
+    """Per group and channel: the mask of the group's queues (as in ``mark_work``) of that
+    channel, for the channels ``wanted`` (0 for the others)."""
+    return [
+        [sum(1 << k for k, (q, _) in enumerate(entries) if q.channel == c) if w else 0
+         for c, w in enumerate(wanted)]
+        for entries in queues_of
+    ]  # fmt: skip
 
 
 def longest_idle(groups: Sequence[int], idle: Sequence[deque[int]], idle_since: list[float]) -> int | None:

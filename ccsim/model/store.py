@@ -12,7 +12,7 @@ keep references to the columns they use.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import IntEnum
 from typing import cast
 
@@ -201,10 +201,15 @@ class Contacts:
             setattr(self, name, col)
             if name in self.codes:
                 self.cols[name] = col
-        # per column in use: its name and the bound append (for created contacts)
-        self._appends = [
-            (name, cast("Callable[[float], None]", col.append)) for name, col in self.cols.items()
+        # per column in use but the decisions' uniforms: its bound append, name and default
+        # (for created contacts; None: the creator sets it), and the uniforms' appends
+        u_columns = [f"u_{d}" for d in DECISIONS]
+        self._created = [
+            (_append(col), name, CREATED_DEFAULTS.get(name))
+            for name, col in self.cols.items()
+            if name not in u_columns
         ]
+        self._decision_appends = [_append(self.cols[name]) for name in u_columns if name in self.cols]
         self.n = 0  # contacts in the columns
         self.n_seen = 0  # contacts drawn so far (their global ids)
         self.block_end = 0  # block arrivals occupy [carried, block_end); created ones follow
@@ -294,16 +299,25 @@ class Contacts:
         out["agent"][partner] = -1
         return out
 
-    def new(self, values: dict[str, float]) -> int:
-        """Append a contact created during the run; returns its index."""
+    def new(self, values: dict[str, float], decisions: Sequence[float] = ()) -> int:
+        """Append a contact created during the run; returns its index. ``values``: the columns
+        its creator sets (the others take ``CREATED_DEFAULTS``; ``cid`` is set here);
+        ``decisions``: its uniforms, one per decision (``DECISIONS``), when journeys are on."""
         i = self.n
         self.n = i + 1
-        row = CREATED_DEFAULTS | values
-        row["cid"] = self.n_seen
+        values["cid"] = self.n_seen
         self.n_seen += 1
-        for name, append in self._appends:
-            append(row[name])
+        get = values.get
+        for append, name, default in self._created:
+            append(get(name, default))
+        for append, u in zip(self._decision_appends, decisions, strict=True):
+            append(u)
         return i
+
+
+def _append(col: array[int] | array[float]) -> Callable[[float | None], None]:
+    """A column's bound ``append`` (a missing value, None, raises: its creator must set it)."""
+    return cast("Callable[[float | None], None]", col.append)
 
 
 # the columns of a contact created during the run that its creator does not set

@@ -22,6 +22,7 @@ class AgentPool:
     def __init__(self, plan: Plan) -> None:
         ng, nc = len(plan.groups), len(plan.channels)
         self.concurrency = [ch.concurrency for ch in plan.channels]
+        self.stretch = [ch.stretch for ch in plan.channels]  # a chat's handle time per extra chat
         self.agent_group: list[int] = []
         self.load: list[int] = []  # contacts in hand
         self.cur_channel: list[int] = []  # the channel of those (-1: none yet)
@@ -48,6 +49,19 @@ class AgentPool:
         self.present[g] += 1
         return a
 
+    def take_chat(self, a: int, c: int, h: float) -> float:
+        """Agent ``a`` takes one more chat of channel ``c``: its load, partial-load set and the
+        chat's handle time ``h`` stretched by the chats held at once."""
+        load = self.load[a] + 1
+        self.load[a] = load
+        self.cur_channel[a] = c
+        part = self.partial[c][self.agent_group[a]]
+        if load < self.concurrency[c]:
+            part[a] = None
+        else:
+            part.pop(a, None)
+        return h * (1.0 + self.stretch[c] * (load - 1)) if load > 1 else h
+
     def capacity(self, a: int) -> int:
         c = self.cur_channel[a]
         return self.concurrency[c] if c >= 0 else 1
@@ -59,8 +73,7 @@ class AgentPool:
 
     def able_present(self, groups: list[int]) -> int:
         """Agents present (not leaving) in ``groups``."""
-        present = self.present
-        return sum(present[g] for g in groups)
+        return sum(map(self.present.__getitem__, groups))
 
 
 class Workforce:
