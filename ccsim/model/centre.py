@@ -16,6 +16,7 @@ from bisect import insort
 from collections.abc import Callable
 
 from ccsim.model import routing
+from ccsim.model.arrivals import JourneyArrivals
 from ccsim.model.blending import Blending
 from ccsim.model.blocks import Blocks
 from ccsim.model.choice import ChannelChoice
@@ -31,9 +32,7 @@ from ccsim.model.routing import Queue
 from ccsim.model.sampling import Array
 from ccsim.model.scheduler import Scheduler
 from ccsim.model.store import (
-    ARRIVAL,
     BLOCKED,
-    CALLBACK_MADE,
     CHASE,
     DONE,
     IN_SERVICE,
@@ -42,7 +41,6 @@ from ccsim.model.store import (
     POOL,
     SERVED,
     UNFINISHED,
-    VOICEMAIL_CALLBACK,
     WAITING,
     Contacts,
 )
@@ -123,6 +121,8 @@ class Centre:
                       self.journeys.draws, len(plan.type_names))
             if campaigns else None
         )  # fmt: skip
+        arrivals = JourneyArrivals(parts, rel, self.promises, self.patience, self.proactive, self.choice)
+        self._accept_journey = arrivals.accept  # the arrival path with journey policies on
 
     def _build_routing(self, plan: Plan) -> None:
         """Per group: the queues it may take from, with the wait needed first (overflow)."""
@@ -171,9 +171,9 @@ class Centre:
         """The columns, lists and bound methods of the parts that the hot paths use (each one
         object for the whole run): an attribute of the centre is one lookup, not two."""
         c = self.contacts
-        self.arrival, self.channel, self.ctype, self.segment = c.arrival, c.channel, c.ctype, c.segment
+        self.arrival, self.channel, self.ctype = c.arrival, c.channel, c.ctype
         self.base_handle, self.base_wrap, self.patience_of = c.base_handle, c.base_wrap, c.patience
-        self.closed, self.qid, self.origin, self.identified = c.closed, c.qid, c.origin, c.identified
+        self.closed, self.qid, self.origin = c.closed, c.qid, c.origin
         self.status, self.outcome, self.wait = c.status, c.outcome, c.wait
         self.talk, self.wrap = c.talk, c.wrap
         self.agent, self.served_by, self.target = c.agent, c.served_by, c.target
@@ -185,14 +185,9 @@ class Centre:
         self.chat_partial = [p.partial[c] for c, n in enumerate(self.concurrency) if n > 1]
         self._take_chat = p.take_chat
         self.qlist = self.queues.qlist
-        self.ack = self.journeys.ack
-        self.nonservice_flag, self.self_service_code = c.nonservice_flag, c.self_service_code
-        self.u_nonservice = c.u_nonservice
-        # per channel: the share of non-service calls (0: none; the policy looks at those below)
-        self.nonservice_share = [x.share if x is not None else 0.0 for x in self.journeys.non_service]
+        self.nonservice_flag = c.nonservice_flag
         self.declined = [x is not None for x in self.journeys.decline]  # out of scope, declined
         self.resolution = self.journeys.resolution
-        self.personal_group = self.relationship.personal_group
         self.personal_queues = self.relationship.personal_queues
         self._start_patience = self.patience.start
 
@@ -307,45 +302,6 @@ class Centre:
             elif self.route(i, q, now):
                 return
         self.enqueue(i, q, now)
-
-    def _accept_journey(self, i: int, now: float) -> None:
-        """``_accept`` with journey policies on."""
-        if self.origin[i] == ARRIVAL:
-            if self.proactive is not None and self.proactive.prevented(i, now):
-                return  # a customer a proactive contact reached does not come
-            if self.choice is not None:
-                self.choice.choose(i, now)  # it may arrive on another channel
-        q = self.qlist[self.qid[i]]
-        c = q.channel
-        if (  # the policies at arrival, for the contacts they can touch (they do nothing to others)
-            self.closed[i] or self.self_service_code[i] or self.u_nonservice[i] < self.nonservice_share[c]
-        ) and self.journeys.arrival_policies(i, c, now):
-            return
-        lines = q.lines
-        if lines is not None:
-            if self.in_system[c] >= lines:
-                self.end_at_arrival(i, BLOCKED)
-                self.journeys.gave_up(i, BLOCKED)
-                return
-            self.in_system[c] += 1
-        self.open_contacts += 1
-        if self.ack[c] is not None:
-            self.promises.acknowledge(i, c, q, now)
-        if self.channel_open[c]:
-            if (
-                self.has_personal
-                and self.personal_group[self.segment[i]] >= 0
-                and self.identified[i]
-                and self.origin[i] not in (CALLBACK_MADE, VOICEMAIL_CALLBACK)  # those go to the pool
-                and self.relationship.personal_arrival(i, now)
-            ):
-                self._start_patience(i)
-                return
-            if self.route(i, q, now):
-                return
-        self.enqueue(i, q, now)
-        if self.status[i] == WAITING and not self.journeys.queued_policies(i, c, now):
-            self.relationship.partner_check(i, q, now)
 
     def enqueue(self, i: int, q: Queue, now: float, patience_set: bool = False) -> None:
         """Contact ``i`` waits in queue ``q``."""
