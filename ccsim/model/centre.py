@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 from bisect import insort
 from collections.abc import Callable
+from functools import partial
 
 from ccsim.model import routing
 from ccsim.model.arrivals import JourneyArrivals
 from ccsim.model.blending import Blending
-from ccsim.model.blocks import Blocks
+from ccsim.model.blocks import Blocks, Handover, Sink
 from ccsim.model.choice import ChannelChoice
 from ccsim.model.journeys import Journeys
 from ccsim.model.patience import Patience
@@ -29,7 +30,6 @@ from ccsim.model.queues import Queues
 from ccsim.model.relationship import Parts, Relationship
 from ccsim.model.rota import Rota
 from ccsim.model.routing import Queue
-from ccsim.model.sampling import Array
 from ccsim.model.scheduler import Scheduler
 from ccsim.model.store import (
     BLOCKED,
@@ -48,8 +48,6 @@ from ccsim.model.wellbeing import LoadLog, Wellbeing
 from ccsim.model.workforce import AgentPool, Workforce
 
 __all__ = ["OUTCOMES", "Centre"]
-
-Sink = Callable[[dict[str, Array]], None]
 
 
 class Centre:
@@ -79,7 +77,12 @@ class Centre:
         self.per_contact_callbacks = (self.patience.abandon, self._end, self._talk_end, self._overflow,
                                       self.arrive_created, jr.offer_callback, jr.urgent, pr.near, pr.chase,
                                       rel.personal_timeout, rel.partner_after, rel.partner_end)  # fmt: skip
-        self._load_block(0)
+        renumbers = (partial(sched.renumber, self.per_contact_callbacks), self.queues.renumber,
+                     rel.renumber, pr.renumber)  # fmt: skip
+        keep = self.proactive.keep if self.proactive is not None else None
+        self.handover = Handover(self.days, sink, self.patience.sweep, renumbers, keep, self.agent_group)
+        self.next_arrival = self.days.load(0)
+        self.block_end = self.contacts.block_end
 
     def _build_parts(self, sched: Scheduler, plan: Plan, seed: int, replication: int) -> None:
         chans = plan.channels
@@ -93,7 +96,6 @@ class Centre:
         self.journeys_on = plan.policies.journeys_on
         self.contacts = Contacts(self.journeys_on)
         self.queues = Queues(plan, seed, replication)
-        self.queue_site = self.queues.site_of() if plan.sites is not None else None
         self.pool = AgentPool(plan)
         self.journeys = Journeys(plan, seed, replication, self.contacts, self.queues, self.pool, sched, self)
         self.promises = Promises(plan, self.contacts, self.queues, self.pool, sched, self, self.journeys)
@@ -201,10 +203,6 @@ class Centre:
         self.sched.after(self.plan.horizon, self._finish, None)
 
     # ------------------------------------------------------------------ blocks
-    def _load_block(self, k: int, carry: dict[str, Array] | None = None) -> None:
-        self.next_arrival = self.days.load(k, carry)
-        self.block_end = self.contacts.block_end
-
     def _schedule_block(self) -> None:
         """The first arrival of the loaded block, and the switch to the next block."""
         if self.next_arrival < self.block_end:
@@ -217,24 +215,9 @@ class Centre:
 
     def _switch(self, _payload: None) -> None:
         """At a block's end: finished contacts go to the sink, the others are carried over."""
-        self.patience.sweep(self.sched.now)
-        done = self.days.finished()
-        self.sink(self._batch(done))
-        remap, carry = self.days.carry_over(done)
-        self.sched.renumber(self.per_contact_callbacks, remap)
-        self.queues.renumber(remap)
-        self.relationship.renumber(remap)
-        self.promises.renumber(remap)
-        self._load_block(self.days.k + 1, carry)
+        self.next_arrival = self.handover.next_block(self.sched.now)
+        self.block_end = self.contacts.block_end
         self._schedule_block()
-
-    def _batch(self, mask: Array) -> dict[str, Array]:
-        if self.proactive is not None:  # prevented contacts never came
-            mask = self.proactive.keep(mask)
-        out = self.contacts.batch(mask, self.agent_group, len(self.plan.groups), not self.journeys_on)
-        if self.queue_site is not None:  # several sites: the site each contact was offered to
-            out["site"] = self.queue_site[self.contacts.view("qid")[mask]]
-        return out
 
     def _arrivals_over(self) -> None:
         """The last arrival is due: patience runs on timers from here (``Patience``)."""
@@ -565,6 +548,6 @@ class Centre:
             for a in list(members):
                 self.workforce.depart(a, now)
         self.patience.sweep(now)
-        self.sink(self._batch(self.contacts.unfinished()))
+        self.sink(self.handover.batch(self.contacts.unfinished()))
         if self.wellbeing_on:
             self.load_log = self.wellbeing.close(now)
