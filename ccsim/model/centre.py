@@ -2,10 +2,11 @@
 
 Built for speed (docs/explanation/engine.md): contacts are indices into columns, agents are
 integers in free-lists per group, every handler is a timer of the scheduler (``scheduler.py``,
-the one boundary to SimPy). The centre is composed of typed parts with their own state: the
-contact columns (``store``, ``blocks``), the queues, the agent pool and staffing (``workforce``),
-patience, the journey policies (``journeys``) and relationship routing; they see the centre
-through ``flow.Flow``. The hot paths keep references to the columns and lists they use (one
+the one boundary to SimPy). The centre is composed of typed parts with their own state, built
+by ``assembly``: the contact columns and the handover at a block's end (``store``, ``blocks``),
+the queues, the agent pool and staffing (``workforce``), patience, the journey policies
+(``journeys``, ``arrivals``) and relationship routing; they see the centre through
+``flow.Flow``. The hot paths keep references to the columns and lists they use (one
 object each for the whole run). Routing decisions are delegated to ``routing``.
 """
 
@@ -17,18 +18,9 @@ from collections.abc import Callable
 from functools import partial
 
 from ccsim.model import routing
-from ccsim.model.arrivals import JourneyArrivals
-from ccsim.model.blending import Blending
-from ccsim.model.blocks import Blocks, Handover, Sink
-from ccsim.model.choice import ChannelChoice
-from ccsim.model.journeys import Journeys
-from ccsim.model.patience import Patience
+from ccsim.model.assembly import build_parts, build_routes
+from ccsim.model.blocks import Handover, Sink
 from ccsim.model.plan import Plan
-from ccsim.model.proactive import Proactive
-from ccsim.model.promises import Promises
-from ccsim.model.queues import Queues
-from ccsim.model.relationship import Parts, Relationship
-from ccsim.model.rota import Rota
 from ccsim.model.routing import Queue
 from ccsim.model.scheduler import Scheduler
 from ccsim.model.store import (
@@ -42,10 +34,8 @@ from ccsim.model.store import (
     SERVED,
     UNFINISHED,
     WAITING,
-    Contacts,
 )
-from ccsim.model.wellbeing import LoadLog, Wellbeing
-from ccsim.model.workforce import AgentPool, Workforce
+from ccsim.model.wellbeing import LoadLog
 
 __all__ = ["OUTCOMES", "Centre"]
 
@@ -85,63 +75,26 @@ class Centre:
         self.block_end = self.contacts.block_end
 
     def _build_parts(self, sched: Scheduler, plan: Plan, seed: int, replication: int) -> None:
+        """The parts (``assembly.build_parts``), and the channels' lines and concurrency."""
         chans = plan.channels
         self.lines = [ch.lines for ch in chans]
-        self.in_system = [0] * len(chans)
         self.concurrency = [ch.concurrency for ch in chans]
-        # A channel's queue is worked while it is open and, after closing, its waiting contacts
-        # are still answered (they arrived while it was open), unless the channel keeps
-        # after-hours arrivals for the next opening (after_hours = 'queue').
-        self.channel_open = [ch.open.at(0.0) > 0.5 or not ch.hold_when_closed for ch in chans]
         self.journeys_on = plan.policies.journeys_on
-        self.contacts = Contacts(self.journeys_on)
-        self.queues = Queues(plan, seed, replication)
-        self.pool = AgentPool(plan)
-        self.journeys = Journeys(plan, seed, replication, self.contacts, self.queues, self.pool, sched, self)
-        self.promises = Promises(plan, self.contacts, self.queues, self.pool, sched, self, self.journeys)
-        parts = Parts(self.contacts, self.queues, self.pool, sched, self, self.journeys,
-                      in_system=self.in_system, channel_open=self.channel_open)  # fmt: skip
-        self.relationship = Relationship(plan, seed, replication, parts)
-        rel = self.relationship
-        self.rota = Rota(plan, seed, replication)  # absence, breaks and blocks (if any)
-        self.workforce = Workforce(
-            plan, sched, self.pool, self, self.channel_open, rel.seat_joined, rel.seat_left, self.rota.steps
-        )
-        self.wellbeing = Wellbeing(plan, sched, self.pool, self, self.workforce.depart)
-        if self.wellbeing.on:  # recovery pauses and fatigue (agents.NAME.wellbeing)
-            self.workforce.release_paused = self.wellbeing.release
-        gave_up = self.journeys.gave_up if self.journeys_on else None
-        self.patience = Patience(self.contacts, self.queues, sched, self, gave_up)
-        self.days = Blocks(plan, seed, replication, self.contacts, self.queues, rel.customers_of)
-        spec = plan.policies.choice  # customers who choose their channel (None: off)
-        self.choice = (
-            ChannelChoice(spec, plan, self.contacts, self.queues, self.pool, self.journeys) if spec else None
-        )
-        campaigns = plan.policies.proactive  # outbound proactive contact (None: off)
-        self.proactive = (
-            Proactive(campaigns, seed, replication, (self.contacts, self.pool, sched, self),
-                      self.journeys.draws, len(plan.type_names))
-            if campaigns else None
-        )  # fmt: skip
-        arrivals = JourneyArrivals(parts, rel, self.promises, self.patience, self.proactive, self.choice)
-        self._accept_journey = arrivals.accept  # the arrival path with journey policies on
+        p = build_parts(sched, plan, seed, replication, self)
+        self.in_system, self.channel_open = p.in_system, p.channel_open
+        self.contacts, self.queues, self.pool = p.contacts, p.queues, p.pool
+        self.journeys, self.promises, self.relationship = p.journeys, p.promises, p.relationship
+        self.rota, self.workforce, self.wellbeing = p.rota, p.workforce, p.wellbeing
+        self.patience, self.days = p.patience, p.days
+        self.choice, self.proactive = p.choice, p.proactive
+        self._accept_journey = p.accept_journey
 
     def _build_routing(self, plan: Plan) -> None:
-        """Per group: the queues it may take from, with the wait needed first (overflow)."""
-        self.group_queues = routing.group_queues(self.queues.qlist, plan.overflow_delay, len(plan.groups))
-        # per group: its only queue, when it serves one and without overflow delay
-        self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
-        # per group (but those of one queue): a mask of its queues that may have work
-        self.work = routing.mark_work(self.group_queues, [q is not None for q in self.solo])
-        # per group and channel: the mask of the group's queues of that channel, if it is a chat
-        self.chat_queues = routing.channel_masks(self.group_queues, [n > 1 for n in self.concurrency])
-        # handle time multiplier by group and contact type: 1 / proficiency
-        self.slowness = [
-            [1.0 / g.proficiency.get(plan.type_skill[t], 1.0) for t in range(len(plan.type_names))]
-            for g in plan.groups
-        ]
-        chans = plan.channels
-        self.group_chats = [any(chans[c].concurrency > 1 for c in g.channels) for g in plan.groups]
+        """Per group: the queues it may take from (``assembly.build_routes``), and its path."""
+        r = build_routes(plan, self.queues, self.pool, self.concurrency)
+        self.group_queues, self.solo, self.work = r.group_queues, r.solo, r.work
+        self.chat_queues, self.blending, self.blended = r.chat_queues, r.blending, r.blended
+        self.slowness, self.group_chats = r.slowness, r.group_chats  # (per group)
         personal = self.relationship.personal_groups
         self.has_personal = bool(personal)
         # groups whose agents take one contact at a time, have no personal customers, and serve
@@ -154,12 +107,6 @@ class Centre:
         self.wellbeing_on = self.wellbeing.on
         self.load_log: LoadLog | None = None
         self.fifo = plan.fifo_across_priorities
-        blend = plan.policies.blending
-        self.blending = (
-            Blending(blend, self.group_queues, self.pool.idle) if blend.rule != "realtime_first" else None
-        )
-        # per group: whether the blending rule chooses its next queue (it serves both kinds)
-        self.blended = self.blending.blends if self.blending is not None else [False] * len(plan.groups)
         self.reserving = self.blending is not None and self.blending.reserving
         self.unreserved: Callable[[list[int]], list[int]] = (
             self.blending.unreserved if self.blending else list
