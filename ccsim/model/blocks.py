@@ -1,12 +1,12 @@
 """The run cut into blocks (a day each): a block's contacts drawn into the columns.
 
 At a block's end the finished contacts go to the sink and the others are carried over to the
-next block, renumbered (``Centre._switch`` renumbers their timers and queue places).
+next block, renumbered with their timers and queue places (``Handover``, at ``Centre._switch``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,8 @@ from ccsim.model.store import DECISIONS, DONE, Contacts
 from ccsim.model.timeline import Ints
 
 Customers = Callable[[Ints, int, int], NDArray[np.int64]]  # segment, block, first id -> customers
+Sink = Callable[[dict[str, Array]], None]  # receives finished contacts, a batch at a time
+Renumber = Callable[[Mapping[int, int]], None]  # a part's contacts get new indices (old -> new)
 
 
 class Blocks:
@@ -92,3 +94,48 @@ class Blocks:
         live = np.flatnonzero(~done)
         remap = {int(old): new for new, old in enumerate(live.tolist())}
         return remap, self.contacts.carry_over(live)
+
+
+class Handover:
+    """A block's end: its finished contacts go to the sink, the others are carried over to
+    the next block (the parts that name contacts renumber them), and the next block is loaded."""
+
+    def __init__(
+        self,
+        days: Blocks,
+        sink: Sink,
+        sweep: Callable[[float], None],
+        renumbers: Sequence[Renumber],
+        keep: Callable[[Array], Array] | None,
+        agent_group: list[int],
+    ) -> None:
+        self.days, self.contacts, self.sink = days, days.contacts, sink
+        self.sweep = sweep  # settles the contacts whose patience ran out (``Patience.sweep``)
+        self.renumbers = renumbers  # in order: the timers, queues, personal queues, chases
+        self.keep = keep  # drops the contacts that never came (``Proactive.keep``), or None
+        self.agent_group = agent_group
+        plan = days.plan
+        self.n_groups = len(plan.groups)
+        self.lean = not plan.policies.journeys_on  # every served contact is resolved
+        # several sites: the site of each queue, for the site each contact was offered to
+        self.queue_site = days.queues.site_of() if plan.sites is not None else None
+
+    def batch(self, mask: Array) -> dict[str, Array]:
+        """The result columns of the contacts selected by ``mask``."""
+        if self.keep is not None:  # prevented contacts never came
+            mask = self.keep(mask)
+        out = self.contacts.batch(mask, self.agent_group, self.n_groups, self.lean)
+        if self.queue_site is not None:  # several sites: the site each contact was offered to
+            out["site"] = self.queue_site[self.contacts.view("qid")[mask]]
+        return out
+
+    def next_block(self, now: float) -> int:
+        """Hands the finished contacts over, carries the others to the next block and loads it;
+        returns the index of its first arrival."""
+        self.sweep(now)
+        done = self.days.finished()
+        self.sink(self.batch(done))
+        remap, carry = self.days.carry_over(done)
+        for renumber in self.renumbers:
+            renumber(remap)
+        return self.days.load(self.days.k + 1, carry)

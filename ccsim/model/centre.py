@@ -2,10 +2,11 @@
 
 Built for speed (docs/explanation/engine.md): contacts are indices into columns, agents are
 integers in free-lists per group, every handler is a timer of the scheduler (``scheduler.py``,
-the one boundary to SimPy). The centre is composed of typed parts with their own state: the
-contact columns (``store``, ``blocks``), the queues, the agent pool and staffing (``workforce``),
-patience, the journey policies (``journeys``) and relationship routing; they see the centre
-through ``flow.Flow``. The hot paths keep references to the columns and lists they use (one
+the one boundary to SimPy). The centre is composed of typed parts with their own state, built
+by ``assembly``: the contact columns and the handover at a block's end (``store``, ``blocks``),
+the queues, the agent pool and staffing (``workforce``), patience, the journey policies
+(``journeys``, ``arrivals``) and relationship routing; they see the centre through
+``flow.Flow``. The hot paths keep references to the columns and lists they use (one
 object each for the whole run). Routing decisions are delegated to ``routing``.
 """
 
@@ -14,26 +15,16 @@ from __future__ import annotations
 import math
 from bisect import insort
 from collections.abc import Callable
+from functools import partial
 
 from ccsim.model import routing
-from ccsim.model.blending import Blending
-from ccsim.model.blocks import Blocks
-from ccsim.model.choice import ChannelChoice
-from ccsim.model.journeys import Journeys
-from ccsim.model.patience import Patience
+from ccsim.model.assembly import build_parts, build_routes
+from ccsim.model.blocks import Handover, Sink
 from ccsim.model.plan import Plan
-from ccsim.model.proactive import Proactive
-from ccsim.model.promises import Promises
-from ccsim.model.queues import Queues
-from ccsim.model.relationship import Parts, Relationship
-from ccsim.model.rota import Rota
 from ccsim.model.routing import Queue
-from ccsim.model.sampling import Array
 from ccsim.model.scheduler import Scheduler
 from ccsim.model.store import (
-    ARRIVAL,
     BLOCKED,
-    CALLBACK_MADE,
     CHASE,
     DONE,
     IN_SERVICE,
@@ -42,16 +33,11 @@ from ccsim.model.store import (
     POOL,
     SERVED,
     UNFINISHED,
-    VOICEMAIL_CALLBACK,
     WAITING,
-    Contacts,
 )
-from ccsim.model.wellbeing import LoadLog, Wellbeing
-from ccsim.model.workforce import AgentPool, Workforce
+from ccsim.model.wellbeing import LoadLog
 
 __all__ = ["OUTCOMES", "Centre"]
-
-Sink = Callable[[dict[str, Array]], None]
 
 
 class Centre:
@@ -81,65 +67,34 @@ class Centre:
         self.per_contact_callbacks = (self.patience.abandon, self._end, self._talk_end, self._overflow,
                                       self.arrive_created, jr.offer_callback, jr.urgent, pr.near, pr.chase,
                                       rel.personal_timeout, rel.partner_after, rel.partner_end)  # fmt: skip
-        self._load_block(0)
+        renumbers = (partial(sched.renumber, self.per_contact_callbacks), self.queues.renumber,
+                     rel.renumber, pr.renumber)  # fmt: skip
+        keep = self.proactive.keep if self.proactive is not None else None
+        self.handover = Handover(self.days, sink, self.patience.sweep, renumbers, keep, self.agent_group)
+        self.next_arrival = self.days.load(0)
+        self.block_end = self.contacts.block_end
 
     def _build_parts(self, sched: Scheduler, plan: Plan, seed: int, replication: int) -> None:
+        """The parts (``assembly.build_parts``), and the channels' lines and concurrency."""
         chans = plan.channels
         self.lines = [ch.lines for ch in chans]
-        self.in_system = [0] * len(chans)
         self.concurrency = [ch.concurrency for ch in chans]
-        # A channel's queue is worked while it is open and, after closing, its waiting contacts
-        # are still answered (they arrived while it was open), unless the channel keeps
-        # after-hours arrivals for the next opening (after_hours = 'queue').
-        self.channel_open = [ch.open.at(0.0) > 0.5 or not ch.hold_when_closed for ch in chans]
         self.journeys_on = plan.policies.journeys_on
-        self.contacts = Contacts(self.journeys_on)
-        self.queues = Queues(plan, seed, replication)
-        self.queue_site = self.queues.site_of() if plan.sites is not None else None
-        self.pool = AgentPool(plan)
-        self.journeys = Journeys(plan, seed, replication, self.contacts, self.queues, self.pool, sched, self)
-        self.promises = Promises(plan, self.contacts, self.queues, self.pool, sched, self, self.journeys)
-        parts = Parts(self.contacts, self.queues, self.pool, sched, self, self.journeys,
-                      in_system=self.in_system, channel_open=self.channel_open)  # fmt: skip
-        self.relationship = Relationship(plan, seed, replication, parts)
-        rel = self.relationship
-        self.rota = Rota(plan, seed, replication)  # absence, breaks and blocks (if any)
-        self.workforce = Workforce(
-            plan, sched, self.pool, self, self.channel_open, rel.seat_joined, rel.seat_left, self.rota.steps
-        )
-        self.wellbeing = Wellbeing(plan, sched, self.pool, self, self.workforce.depart)
-        if self.wellbeing.on:  # recovery pauses and fatigue (agents.NAME.wellbeing)
-            self.workforce.release_paused = self.wellbeing.release
-        gave_up = self.journeys.gave_up if self.journeys_on else None
-        self.patience = Patience(self.contacts, self.queues, sched, self, gave_up)
-        self.days = Blocks(plan, seed, replication, self.contacts, self.queues, rel.customers_of)
-        spec = plan.policies.choice  # customers who choose their channel (None: off)
-        self.choice = (
-            ChannelChoice(spec, plan, self.contacts, self.queues, self.pool, self.journeys) if spec else None
-        )
-        campaigns = plan.policies.proactive  # outbound proactive contact (None: off)
-        self.proactive = (
-            Proactive(campaigns, seed, replication, (self.contacts, self.pool, sched, self),
-                      self.journeys.draws, len(plan.type_names))
-            if campaigns else None
-        )  # fmt: skip
+        p = build_parts(sched, plan, seed, replication, self)
+        self.in_system, self.channel_open = p.in_system, p.channel_open
+        self.contacts, self.queues, self.pool = p.contacts, p.queues, p.pool
+        self.journeys, self.promises, self.relationship = p.journeys, p.promises, p.relationship
+        self.rota, self.workforce, self.wellbeing = p.rota, p.workforce, p.wellbeing
+        self.patience, self.days = p.patience, p.days
+        self.choice, self.proactive = p.choice, p.proactive
+        self._accept_journey = p.accept_journey
 
     def _build_routing(self, plan: Plan) -> None:
-        """Per group: the queues it may take from, with the wait needed first (overflow)."""
-        self.group_queues = routing.group_queues(self.queues.qlist, plan.overflow_delay, len(plan.groups))
-        # per group: its only queue, when it serves one and without overflow delay
-        self.solo = [gq[0][0] if len(gq) == 1 and not gq[0][1] else None for gq in self.group_queues]
-        # per group (but those of one queue): a mask of its queues that may have work
-        self.work = routing.mark_work(self.group_queues, [q is not None for q in self.solo])
-        # per group and channel: the mask of the group's queues of that channel, if it is a chat
-        self.chat_queues = routing.channel_masks(self.group_queues, [n > 1 for n in self.concurrency])
-        # handle time multiplier by group and contact type: 1 / proficiency
-        self.slowness = [
-            [1.0 / g.proficiency.get(plan.type_skill[t], 1.0) for t in range(len(plan.type_names))]
-            for g in plan.groups
-        ]
-        chans = plan.channels
-        self.group_chats = [any(chans[c].concurrency > 1 for c in g.channels) for g in plan.groups]
+        """Per group: the queues it may take from (``assembly.build_routes``), and its path."""
+        r = build_routes(plan, self.queues, self.pool, self.concurrency)
+        self.group_queues, self.solo, self.work = r.group_queues, r.solo, r.work
+        self.chat_queues, self.blending, self.blended = r.chat_queues, r.blending, r.blended
+        self.slowness, self.group_chats = r.slowness, r.group_chats  # (per group)
         personal = self.relationship.personal_groups
         self.has_personal = bool(personal)
         # groups whose agents take one contact at a time, have no personal customers, and serve
@@ -152,12 +107,6 @@ class Centre:
         self.wellbeing_on = self.wellbeing.on
         self.load_log: LoadLog | None = None
         self.fifo = plan.fifo_across_priorities
-        blend = plan.policies.blending
-        self.blending = (
-            Blending(blend, self.group_queues, self.pool.idle) if blend.rule != "realtime_first" else None
-        )
-        # per group: whether the blending rule chooses its next queue (it serves both kinds)
-        self.blended = self.blending.blends if self.blending is not None else [False] * len(plan.groups)
         self.reserving = self.blending is not None and self.blending.reserving
         self.unreserved: Callable[[list[int]], list[int]] = (
             self.blending.unreserved if self.blending else list
@@ -171,9 +120,9 @@ class Centre:
         """The columns, lists and bound methods of the parts that the hot paths use (each one
         object for the whole run): an attribute of the centre is one lookup, not two."""
         c = self.contacts
-        self.arrival, self.channel, self.ctype, self.segment = c.arrival, c.channel, c.ctype, c.segment
+        self.arrival, self.channel, self.ctype = c.arrival, c.channel, c.ctype
         self.base_handle, self.base_wrap, self.patience_of = c.base_handle, c.base_wrap, c.patience
-        self.closed, self.qid, self.origin, self.identified = c.closed, c.qid, c.origin, c.identified
+        self.closed, self.qid, self.origin = c.closed, c.qid, c.origin
         self.status, self.outcome, self.wait = c.status, c.outcome, c.wait
         self.talk, self.wrap = c.talk, c.wrap
         self.agent, self.served_by, self.target = c.agent, c.served_by, c.target
@@ -185,14 +134,9 @@ class Centre:
         self.chat_partial = [p.partial[c] for c, n in enumerate(self.concurrency) if n > 1]
         self._take_chat = p.take_chat
         self.qlist = self.queues.qlist
-        self.ack = self.journeys.ack
-        self.nonservice_flag, self.self_service_code = c.nonservice_flag, c.self_service_code
-        self.u_nonservice = c.u_nonservice
-        # per channel: the share of non-service calls (0: none; the policy looks at those below)
-        self.nonservice_share = [x.share if x is not None else 0.0 for x in self.journeys.non_service]
+        self.nonservice_flag = c.nonservice_flag
         self.declined = [x is not None for x in self.journeys.decline]  # out of scope, declined
         self.resolution = self.journeys.resolution
-        self.personal_group = self.relationship.personal_group
         self.personal_queues = self.relationship.personal_queues
         self._start_patience = self.patience.start
 
@@ -206,10 +150,6 @@ class Centre:
         self.sched.after(self.plan.horizon, self._finish, None)
 
     # ------------------------------------------------------------------ blocks
-    def _load_block(self, k: int, carry: dict[str, Array] | None = None) -> None:
-        self.next_arrival = self.days.load(k, carry)
-        self.block_end = self.contacts.block_end
-
     def _schedule_block(self) -> None:
         """The first arrival of the loaded block, and the switch to the next block."""
         if self.next_arrival < self.block_end:
@@ -222,24 +162,9 @@ class Centre:
 
     def _switch(self, _payload: None) -> None:
         """At a block's end: finished contacts go to the sink, the others are carried over."""
-        self.patience.sweep(self.sched.now)
-        done = self.days.finished()
-        self.sink(self._batch(done))
-        remap, carry = self.days.carry_over(done)
-        self.sched.renumber(self.per_contact_callbacks, remap)
-        self.queues.renumber(remap)
-        self.relationship.renumber(remap)
-        self.promises.renumber(remap)
-        self._load_block(self.days.k + 1, carry)
+        self.next_arrival = self.handover.next_block(self.sched.now)
+        self.block_end = self.contacts.block_end
         self._schedule_block()
-
-    def _batch(self, mask: Array) -> dict[str, Array]:
-        if self.proactive is not None:  # prevented contacts never came
-            mask = self.proactive.keep(mask)
-        out = self.contacts.batch(mask, self.agent_group, len(self.plan.groups), not self.journeys_on)
-        if self.queue_site is not None:  # several sites: the site each contact was offered to
-            out["site"] = self.queue_site[self.contacts.view("qid")[mask]]
-        return out
 
     def _arrivals_over(self) -> None:
         """The last arrival is due: patience runs on timers from here (``Patience``)."""
@@ -307,45 +232,6 @@ class Centre:
             elif self.route(i, q, now):
                 return
         self.enqueue(i, q, now)
-
-    def _accept_journey(self, i: int, now: float) -> None:
-        """``_accept`` with journey policies on."""
-        if self.origin[i] == ARRIVAL:
-            if self.proactive is not None and self.proactive.prevented(i, now):
-                return  # a customer a proactive contact reached does not come
-            if self.choice is not None:
-                self.choice.choose(i, now)  # it may arrive on another channel
-        q = self.qlist[self.qid[i]]
-        c = q.channel
-        if (  # the policies at arrival, for the contacts they can touch (they do nothing to others)
-            self.closed[i] or self.self_service_code[i] or self.u_nonservice[i] < self.nonservice_share[c]
-        ) and self.journeys.arrival_policies(i, c, now):
-            return
-        lines = q.lines
-        if lines is not None:
-            if self.in_system[c] >= lines:
-                self.end_at_arrival(i, BLOCKED)
-                self.journeys.gave_up(i, BLOCKED)
-                return
-            self.in_system[c] += 1
-        self.open_contacts += 1
-        if self.ack[c] is not None:
-            self.promises.acknowledge(i, c, q, now)
-        if self.channel_open[c]:
-            if (
-                self.has_personal
-                and self.personal_group[self.segment[i]] >= 0
-                and self.identified[i]
-                and self.origin[i] not in (CALLBACK_MADE, VOICEMAIL_CALLBACK)  # those go to the pool
-                and self.relationship.personal_arrival(i, now)
-            ):
-                self._start_patience(i)
-                return
-            if self.route(i, q, now):
-                return
-        self.enqueue(i, q, now)
-        if self.status[i] == WAITING and not self.journeys.queued_policies(i, c, now):
-            self.relationship.partner_check(i, q, now)
 
     def enqueue(self, i: int, q: Queue, now: float, patience_set: bool = False) -> None:
         """Contact ``i`` waits in queue ``q``."""
@@ -609,6 +495,6 @@ class Centre:
             for a in list(members):
                 self.workforce.depart(a, now)
         self.patience.sweep(now)
-        self.sink(self._batch(self.contacts.unfinished()))
+        self.sink(self.handover.batch(self.contacts.unfinished()))
         if self.wellbeing_on:
             self.load_log = self.wellbeing.close(now)
