@@ -33,7 +33,8 @@ LIMITS = {
 
 
 def check_sizes(cfg: ScenarioConfig) -> list[str]:
-    """The horizon and the number of intervals (before any per-interval array is built)."""
+    """The horizon, the number of intervals and the proactive campaigns' daily volumes (before any
+    per-interval or per-contact array is built)."""
     sc = cfg.scenario
     problems = []
     intervals = sc.duration / sc.interval
@@ -49,4 +50,11 @@ def check_sizes(cfg: ScenarioConfig) -> list[str]:
             f"{MAX_DAYS:,} days are allowed (got warmup {sc.warmup:g}s, duration {sc.duration:g}s, "
             f"drain_limit {sc.drain_limit:g}s)"
         )
+    for name, campaign in cfg.proactive.items():
+        per_day = campaign.volume * DAY
+        if not per_day <= MAX_CONTACTS:  # also catches an overflow to inf
+            problems.append(
+                f"proactive.{name}.volume: about {per_day:,.4g} outbound contacts a day; at most "
+                f"{MAX_CONTACTS:,} are allowed: check the volume's unit (e.g. '400/day')"
+            )
     return problems

@@ -107,6 +107,6 @@ def name_problems(campaigns: dict[str, Campaign], names: dict[str, list[str]]) -
                 f"{path}: unknown {what} {value!r}{suggest(value, known)}; known: {', '.join(known)}"
             )
     for name, c in campaigns.items():
-        if c.daily == 0:
+        if c.volume * DAY <= 0.5:  # round() gives 0 (a volume too large is refused with the sizes: limits.py)
             problems.append(f"proactive.{name}.volume: {c.volume * DAY:g} per day rounds to no contact")
     return problems
