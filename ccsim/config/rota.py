@@ -7,19 +7,10 @@ does with them is described in ``docs/explanation/absence-and-breaks.md``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-
+from ccsim.config.clock import ClockTime
 from ccsim.distributions import Seconds
-from ccsim.units import parse_clock
-
-
-def _clock(value: object) -> object:
-    return parse_clock(value)
-
-
-ClockTime = Annotated[float, BeforeValidator(_clock)]
 
 
 class _Model(BaseModel):

@@ -23,6 +23,7 @@ from pydantic import (
 
 from ccsim.config import economics as E
 from ccsim.config.choice import Choice, ScopeCommunication
+from ccsim.config.clock import ClockTime, opening_windows
 from ccsim.config.policies import (
     Acknowledgement,
     Announcement,
@@ -42,19 +43,14 @@ from ccsim.config.rota import Absence, Block, Break
 from ccsim.config.sites import Site
 from ccsim.config.wellbeing import Wellbeing
 from ccsim.distributions import Distribution, Factor, Seconds, units_required
-from ccsim.units import parse_clock, parse_duration, parse_rate
+from ccsim.units import parse_duration, parse_rate
 
 
 def _rate(value: object, info: ValidationInfo) -> object:
     return parse_rate(value, require_unit=units_required(info))
 
 
-def _clock(value: object) -> object:
-    return parse_clock(value)
-
-
 PerSecond = Annotated[float, BeforeValidator(_rate)]
-ClockTime = Annotated[float, BeforeValidator(_clock)]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
@@ -147,21 +143,6 @@ class Hours(_Model):
     close: ClockTime = Field(description="closing time, e.g. '20:00'")
 
 
-def _hours(value: object) -> object:
-    """Accept '08:00-20:00', a list of such strings, or tables with open and close."""
-    items = value if isinstance(value, list) else [value]
-    out: list[object] = []
-    for item in items:
-        if isinstance(item, str):
-            parts = item.split("-")
-            if len(parts) != 2:
-                raise ValueError(f"malformed opening hours {item!r}: write 'HH:MM-HH:MM'")
-            out.append({"open": parts[0], "close": parts[1]})
-        else:
-            out.append(item)
-    return out
-
-
 class Channel(_Model):
     """``[channels.NAME]``: a way customers reach the centre."""
 
@@ -182,7 +163,7 @@ class Channel(_Model):
         le=100,
         description="chat only: handle time is multiplied by 1 + stretch x (chats held - 1)",
     )
-    hours: Annotated[list[Hours] | None, BeforeValidator(lambda v: v if v is None else _hours(v))] = Field(
+    hours: Annotated[list[Hours] | None, BeforeValidator(opening_windows)] = Field(
         None, description="daily opening windows, e.g. '08:00-20:00' (default: always open)"
     )
     after_hours: Literal["lost", "queue", "voicemail", "fallback"] | None = Field(

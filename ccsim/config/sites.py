@@ -12,30 +12,11 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from ccsim.config.clock import ClockTime, opening_windows
 from ccsim.config.errors import suggest
-from ccsim.units import parse_clock, parse_duration
+from ccsim.units import parse_duration
 
 DAY = 86400.0
-
-
-def _clock(value: object) -> object:
-    return parse_clock(value)
-
-
-def _windows(value: object) -> object:
-    """Accept '08:00-20:00', a list of such strings, or tables with open and close."""
-    if value is None:
-        return None
-    out: list[object] = []
-    for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, str):
-            parts = item.split("-")
-            if len(parts) != 2:
-                raise ValueError(f"malformed opening hours {item!r}: write 'HH:MM-HH:MM'")
-            out.append({"open": parts[0], "close": parts[1]})
-        else:
-            out.append(item)
-    return out
 
 
 def _offset(value: object) -> object:
@@ -44,9 +25,6 @@ def _offset(value: object) -> object:
         text = value.strip()
         return (-1.0 if text[0] == "-" else 1.0) * parse_duration(text[1:], require_unit=True)
     return parse_duration(value, require_unit=True)
-
-
-ClockTime = Annotated[float, BeforeValidator(_clock)]
 
 
 class _Model(BaseModel):
@@ -67,7 +45,7 @@ class Site(_Model):
     groups: list[str] = Field(
         min_length=1, description="agent groups working at this site (a group belongs to one site)"
     )
-    hours: Annotated[list[Window] | None, BeforeValidator(_windows)] = Field(
+    hours: Annotated[list[Window] | None, BeforeValidator(opening_windows)] = Field(
         None,
         description="daily opening windows in the site's local time, e.g. '08:00-20:00': its "
         "agents work only while it is open, and its contacts go to the open sites while it is "
