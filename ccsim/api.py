@@ -10,7 +10,7 @@ from typing import Any
 
 from ccsim.economics.sites import with_site_costs
 from ccsim.metrics import SLRule
-from ccsim.progress import SweepProgress
+from ccsim.progress import ProgressOption, SweepProgress
 from ccsim.replications import run as replications_run
 from ccsim.results import Results, summarise
 from ccsim.scenario import Scenario
@@ -29,7 +29,7 @@ def simulate(
     replications: int | Sequence[int] | None = None,
     seed: int | None = None,
     contacts: bool = True,
-    progress: bool | Callable[[int, int], None] | None = None,
+    progress: ProgressOption = None,
     workers: int | None = None,
     executor: Any = None,
 ) -> Results:
@@ -90,7 +90,7 @@ def _results(scenario: Scenario, seed: int, records: list[Record], contacts: boo
 
 @contextmanager
 def _progress(
-    progress: bool | Callable[[int, int], None] | None, total: int, label: str
+    progress: ProgressOption, total: int, label: str
 ) -> Iterator[Callable[[int, int], None] | None]:
     """The ``progress(done, total)`` callable of a run: the user's, a bar (True), or none."""
     if progress is None or progress is False:

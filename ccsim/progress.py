@@ -12,6 +12,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+# what a caller passes as ``progress``: True for a bar, a ``progress(done, total)`` callable,
+# False or None for nothing
+ProgressOption = bool | Callable[[int, int], None] | None
+
 
 def _fmt(seconds: float) -> str:
     s = max(round(seconds), 0)

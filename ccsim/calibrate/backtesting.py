@@ -25,10 +25,12 @@ abandoned), the ASA and the abandonment rate (abandoned over answered plus aband
 from __future__ import annotations
 
 import copy
+import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -41,7 +43,9 @@ from ccsim.calibrate.calllog import CallLog, LogError
 from ccsim.calibrate.comparison import KEYS, compare, errors, format_table, key_of, measures, with_baseline
 from ccsim.calibrate.scaling import fit_factor
 from ccsim.calibrate.scenario import SCALE_COMMENT
-from ccsim.scenario import from_dict
+from ccsim.progress import ProgressOption
+from ccsim.results import Results
+from ccsim.scenario import Scenario, from_dict
 
 __all__ = [
     "KEYS",
@@ -54,15 +58,35 @@ __all__ = [
 ]
 
 
+class BacktestSettings(TypedDict):
+    """What a back-test simulated, as its manifest and report record it."""
+
+    demand: str
+    staffing: str
+    proxy: str | None  # None: the scenario's staffing
+    gap: float | None  # None: no presence proxy
+    scale: float
+    replications: int
+    seed: int
+    days: int
+    first: str  # YYYY-MM-DD
+    last: str
+    log: str  # the log's files
+    scenario: str  # the scenario's name
+    sl_within: dict[str, float]  # service-level threshold per channel, s
+    by: str
+    erlang_a: NotRequired[B.ErlangSettings]
+
+
 @dataclass
 class Backtest:
     """The comparison table, the simulated run and what was simulated."""
 
     comparison: pd.DataFrame
-    results: Any
-    scenario: Any
+    results: Results
+    scenario: Scenario
     by: str
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: BacktestSettings
 
     def table(self) -> str:
         """The comparison as a Markdown table (percentages and seconds)."""
@@ -73,7 +97,7 @@ class Backtest:
         return errors(self.comparison, self.by)
 
 
-def _checked(log: CallLog, scenario: Any, demand: str, staffing: str) -> float:
+def _checked(log: CallLog, scenario: Scenario, demand: str, staffing: str) -> float:
     """The scenario's interval, after checking that the back-test can be set up."""
     if demand not in ("observed", "scenario"):
         raise LogError([f"demand must be observed or scenario (got {demand!r})"])
@@ -98,7 +122,9 @@ def _checked(log: CallLog, scenario: Any, demand: str, staffing: str) -> float:
     return interval
 
 
-def _staff(log: CallLog, scenario: Any, staffing: str, proxy: str, gap: float) -> Any:
+def _staff(
+    log: CallLog, scenario: Scenario, staffing: str, proxy: str, gap: float
+) -> Callable[[float], dict[str, np.ndarray]]:
     """A function of the scale giving the agents per team on the calendar (the scale is
     ignored with the scenario's staffing)."""
     interval = float(scenario.scenario.interval)
@@ -112,14 +138,14 @@ def _staff(log: CallLog, scenario: Any, staffing: str, proxy: str, gap: float) -
 
 def build(
     log: CallLog,
-    scenario: Any,
+    scenario: Scenario,
     demand: str = "observed",
     staffing: str = "proxy",
     proxy: str = "distinct",
     gap: float = 1800.0,
     scale: float = 1.0,
     agents: dict[str, np.ndarray] | None = None,
-) -> Any:
+) -> Scenario:
     """The scenario of the back-test period (see the module notes); ``agents`` per team on the
     calendar, if given, replaces the staffing that ``staffing``, ``proxy`` and ``scale`` say."""
     interval = _checked(log, scenario, demand, staffing)
@@ -160,15 +186,17 @@ def build(
     return from_dict(raw, base_dir=scenario.base_dir)
 
 
-def _mix(values: pd.Series, known: dict[str, Any], what: str) -> str | dict[str, float]:
+def _mix(values: pd.Series, known: Mapping[str, object], what: str) -> str | dict[str, float]:
     counts = values.value_counts()
     top_known = next((str(k) for k in counts.index if k in known), next(iter(known)))
     mapped = counts.groupby([k if k in known else top_known for k in counts.index]).sum()
     return {str(k): float(v) for k, v in mapped.items()} if len(mapped) > 1 else str(mapped.index[0])
 
 
-def simulated_frame(results: Any, origin: pd.Timestamp) -> pd.DataFrame:
+def simulated_frame(results: Results, origin: pd.Timestamp) -> pd.DataFrame:
     c = results.contacts
+    if c is None:
+        raise ValueError("the run kept no contacts table; simulate with contacts=True")
     return pd.DataFrame(
         {
             "replication": c["replication"].to_numpy(),
@@ -184,7 +212,7 @@ def simulated_frame(results: Any, origin: pd.Timestamp) -> pd.DataFrame:
 
 def backtest(
     log: CallLog,
-    scenario: Any,
+    scenario: Scenario | str | Path,
     replications: int | None = None,
     seed: int | None = None,
     demand: str = "observed",
@@ -193,7 +221,7 @@ def backtest(
     gap: float = 1800.0,
     by: str = "hour",
     scale: float | None = None,
-    progress: Any = None,
+    progress: ProgressOption = None,
     baseline: bool = True,
     erlang_scale: float | None = None,
 ) -> Backtest:
@@ -206,7 +234,7 @@ def backtest(
     """
     if by not in KEYS:
         raise LogError([f"by must be one of {', '.join(KEYS)} (got {by!r})"])
-    if isinstance(scenario, str) or hasattr(scenario, "__fspath__"):
+    if isinstance(scenario, (str, os.PathLike)):
         scenario = api.load(scenario)
     if scale is None:
         scale = scale_from_file(scenario) or 1.0
@@ -217,7 +245,7 @@ def backtest(
     days = log.days
     within = _within(scenario)
     table = compare(log.demand, simulated_frame(results, days[0]), by, within, days)
-    settings = {
+    settings: BacktestSettings = {
         "demand": demand,
         "staffing": staffing,
         "proxy": proxy if staffing == "proxy" else None,
@@ -235,7 +263,7 @@ def backtest(
     }
     if baseline:
         inputs = B.inputs_for(scenario, log.demand, scale, erlang_scale)
-        agents = sum(staff(inputs.scale).values())
+        agents = P.all_teams(staff(inputs.scale))
         rates = _rates(log, scenario, demand)
         predicted = B.per_contact(
             log.demand, P.calendar(days), period.scenario.interval, rates, agents, inputs, within
@@ -245,14 +273,14 @@ def backtest(
     return Backtest(table, results, period, by, settings)
 
 
-def _within(scenario: Any) -> dict[str, float]:
+def _within(scenario: Scenario) -> dict[str, float]:
     return {
         name: (ch.service_level.within if ch.service_level else 20.0)
         for name, ch in scenario.channels.items()
     }
 
 
-def _rates(log: CallLog, scenario: Any, demand: str) -> np.ndarray:
+def _rates(log: CallLog, scenario: Scenario, demand: str) -> np.ndarray:
     interval = float(scenario.scenario.interval)
     cal = P.calendar(log.days)
     if demand == "observed":
@@ -261,7 +289,11 @@ def _rates(log: CallLog, scenario: Any, demand: str) -> np.ndarray:
 
 
 def fit_erlang(
-    log: CallLog, scenario: Any, proxy: str = "distinct", gap: float = 1800.0, fit_on: str = "service_level"
+    log: CallLog,
+    scenario: Scenario,
+    proxy: str = "distinct",
+    gap: float = 1800.0,
+    fit_on: str = "service_level",
 ) -> tuple[B.ErlangInputs, tuple[float, float], list[tuple[float, float, float]]]:
     """The Erlang-A baseline's inputs fitted on the log's own period, the way ``fit_scale``
     fits the simulation's: patience ``E[wait] / P(abandon)`` of the log, handle times of the
@@ -279,7 +311,7 @@ def fit_erlang(
 
     def evaluate(scale: float) -> tuple[float, float]:
         inputs.scale = scale
-        agents = sum(staff(scale).values())
+        agents = P.all_teams(staff(scale))
         predicted = B.per_contact(log.demand, cal, interval, rates, agents, inputs, within)
         row = B.grouped(predicted, pd.Series(np.zeros(len(predicted)))).loc["all"]
         return float(row["service_level"]), float(row["abandon_rate"])
@@ -294,9 +326,9 @@ def _observed(log: CallLog, within: dict[str, float]) -> tuple[float, float]:
     return float(row["service_level"]), float(row["abandon_rate"])
 
 
-def scale_from_file(scenario: Any) -> float | None:
+def scale_from_file(scenario: Scenario) -> float | None:
     """The staffing scale a calibrated scenario file records in a comment, if any."""
-    source = getattr(scenario, "source", None)
+    source = scenario.source
     if not source or not Path(source).exists():
         return None
     m = re.search(rf"^#\s*{re.escape(SCALE_COMMENT)}\s*([0-9.]+)", Path(source).read_text(), re.MULTILINE)
@@ -305,7 +337,7 @@ def scale_from_file(scenario: Any) -> float | None:
 
 def fit_scale(
     log: CallLog,
-    scenario: Any,
+    scenario: Scenario,
     proxy: str = "distinct",
     gap: float = 1800.0,
     replications: int = 1,

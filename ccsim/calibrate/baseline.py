@@ -27,19 +27,30 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
 
 from ccsim.analytic import queue_metrics
 from ccsim.calibrate import arrivals as A
+from ccsim.scenario import Scenario
 
 ERLANG_SCALE_COMMENT = "ccsim: erlang_a_scale ="  # read back by ccsim backtest
 ERLANG_PATIENCE_COMMENT = "ccsim: erlang_a_patience ="
 HANDLED = ("served", "abandoned")
+
+
+class ErlangSettings(TypedDict):
+    """The Erlang-A inputs as a back-test's manifest records them."""
+
+    handle_s: float
+    patience_s: float | None
+    scale: float | None  # None: the scenario's own staffing, no scale applied
+    sources: dict[str, str]  # handle, patience, scale -> where the value came from
 
 
 @dataclass
@@ -55,7 +66,7 @@ class ErlangInputs:
         pat = "no abandonment (Erlang C)" if self.patience is None else f"1/theta {self.patience:.0f}s"
         return f"Erlang A: handle {self.handle:.1f}s, {pat}, staffing scale {self.scale:g}"
 
-    def settings(self, scaled: bool = True) -> dict[str, Any]:
+    def settings(self, scaled: bool = True) -> ErlangSettings:
         """The inputs and their sources, for the back-test's manifest (``scaled``: the scale was
         applied to a staffing proxy)."""
         notes = dict(self.notes)
@@ -79,7 +90,7 @@ def brown_patience(frame: pd.DataFrame) -> float | None:
     return float(f["wait_s"].astype(float).mean()) / p_ab
 
 
-def _shares(values: pd.Series, known: dict[str, Any]) -> dict[str, float]:
+def _shares(values: pd.Series, known: Mapping[str, object]) -> dict[str, float]:
     """The log's mix over the scenario's names; names the scenario lacks count as its commonest."""
     counts = values.astype(str).value_counts()
     top = next((k for k in counts.index if k in known), next(iter(known)))
@@ -87,7 +98,7 @@ def _shares(values: pd.Series, known: dict[str, Any]) -> dict[str, float]:
     return {str(k): float(v / mapped.sum()) for k, v in mapped.items()}
 
 
-def mixed_handle(scenario: Any, frame: pd.DataFrame) -> float:
+def mixed_handle(scenario: Scenario, frame: pd.DataFrame) -> float:
     """The scenario's mean handle (+ wrap-up) time per type, weighted by the log's type mix."""
     total = 0.0
     for name, share in _shares(frame["contact_type"], scenario.contact_types).items():
@@ -96,22 +107,22 @@ def mixed_handle(scenario: Any, frame: pd.DataFrame) -> float:
     return total
 
 
-def mixed_patience(scenario: Any, frame: pd.DataFrame) -> float | None:
+def mixed_patience(scenario: Scenario, frame: pd.DataFrame) -> float | None:
     """The scenario's mean patience per segment, weighted by the log's segment mix (segments
     that never abandon are left out; None if none abandons)."""
     parts = [
-        (share, scenario.segments[name].patience)
+        (share, patience.mean)
         for name, share in _shares(frame["segment"], scenario.segments).items()
+        if (patience := scenario.segments[name].patience) is not None
     ]
-    parts = [(s, p) for s, p in parts if p is not None]
     if not parts:
         return None
-    return sum(s * p.mean for s, p in parts) / sum(s for s, _ in parts)
+    return sum(s * mean for s, mean in parts) / sum(s for s, _ in parts)
 
 
-def recorded(scenario: Any) -> dict[str, float]:
+def recorded(scenario: Scenario) -> dict[str, float]:
     """The Erlang-A scale and patience that ``ccsim calibrate`` recorded in the scenario file."""
-    source = getattr(scenario, "source", None)
+    source = scenario.source
     if not source or not Path(source).exists():
         return {}
     text = Path(source).read_text(encoding="utf-8")
@@ -124,7 +135,7 @@ def recorded(scenario: Any) -> dict[str, float]:
 
 
 def inputs_for(
-    scenario: Any, frame: pd.DataFrame, sim_scale: float, scale: float | None = None
+    scenario: Scenario, frame: pd.DataFrame, sim_scale: float, scale: float | None = None
 ) -> ErlangInputs:
     """The baseline's inputs for a back-test of ``frame`` (the log's demand) with ``scenario``.
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,13 @@ class LogError(ConfigError):
     """A call log that cannot be read: the file, the column or row, and what is wrong."""
 
 
+class Facts(TypedDict, total=False):
+    """What a log's documentation says but its rows do not."""
+
+    head_start: dict[str, float]  # segment -> the head start its contacts get in the queue, s
+    head_start_source: str  # where that was read
+
+
 @dataclass
 class CallLog:
     """A validated call log: ``frame`` holds the columns above (arrival as datetime64).
@@ -63,7 +70,7 @@ class CallLog:
 
     frame: pd.DataFrame
     sources: list[str] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: Facts = field(default_factory=Facts)
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol, Required, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,36 @@ EMPIRICAL_POINTS = 100
 MIN_PARAMETRIC = 10  # fewer observations: an exponential with the sample mean
 AIC_MARGIN = 2.0  # patience: lognormal only if its AIC beats the exponential's by more than this
 ZERO_EVENT_S = 0.5  # an abandonment logged at 0 s (whole seconds) is taken as half a second
+
+
+class Frozen(Protocol):
+    """What calibration reads of a frozen scipy distribution (``scipy.stats.lognorm(...)``)."""
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray: ...
+
+    def logsf(self, x: np.ndarray) -> np.ndarray: ...
+
+    def cdf(self, x: np.ndarray) -> np.ndarray: ...
+
+    def mean(self) -> float: ...
+
+    def std(self) -> float: ...
+
+
+class DistSpec(TypedDict, total=False):
+    """A fitted distribution as written in a scenario (``ccsim.config`` reads it back)."""
+
+    dist: Required[str]
+    mean: str  # seconds with a unit
+    cv: float
+    unit: str  # empirical: the unit of ``values``
+    values: list[float]
+    at: list[str]  # survival: the times (seconds with a unit) ...
+    survival: list[float]  # ... and the share still waiting at each
+
+
+# a function of theta: one value, or one per theta of an array of them (theta along axis 0)
+OfTheta = Callable[[np.ndarray], float | np.ndarray]
 
 
 @dataclass
@@ -55,7 +85,7 @@ class Fit:
     dropped: int = 0  # values left out (zero handle times)
     longest: float = math.nan  # patience: the longest wait observed (beyond it, the curve is extrapolated)
 
-    def spec(self) -> dict[str, Any] | None:
+    def spec(self) -> DistSpec | None:
         """The distribution as written in a scenario (durations in seconds with a unit)."""
         if self.family == "none":
             return None
@@ -118,7 +148,7 @@ def _columns(f: Callable[[np.ndarray], float]) -> Callable[[np.ndarray], np.ndar
     return g
 
 
-def _delta_se(g: Callable[[np.ndarray], Any], theta: np.ndarray, cov: np.ndarray) -> float:
+def _delta_se(g: OfTheta, theta: np.ndarray, cov: np.ndarray) -> float:
     from scipy import differentiate  # scipy's heavy modules load when a fit is made
 
     grad = differentiate.jacobian(g, theta).df
@@ -126,7 +156,9 @@ def _delta_se(g: Callable[[np.ndarray], Any], theta: np.ndarray, cov: np.ndarray
     return math.sqrt(var) if var > 0 else math.nan
 
 
-def _errors(negll: Callable[[np.ndarray], float], theta: np.ndarray, mean: Callable, cv: Callable):
+def _errors(
+    negll: Callable[[np.ndarray], float], theta: np.ndarray, mean: OfTheta, cv: OfTheta
+) -> tuple[float, float]:
     from scipy import differentiate
 
     info = differentiate.hessian(_columns(negll), theta, **HESSIAN).ddf
@@ -142,38 +174,38 @@ def _errors(negll: Callable[[np.ndarray], float], theta: np.ndarray, mean: Calla
 # The mean and cv functions take theta along axis 0, so they also take an array of thetas.
 
 
-def _ln_mean(t: np.ndarray) -> Any:
+def _ln_mean(t: np.ndarray) -> float | np.ndarray:
     return np.exp(t[0] + np.exp(2 * t[1]) / 2)
 
 
-def _ln_cv(t: np.ndarray) -> Any:
+def _ln_cv(t: np.ndarray) -> float | np.ndarray:
     return np.sqrt(np.expm1(np.exp(2 * t[1])))
 
 
-def _ga_mean(t: np.ndarray) -> Any:
+def _ga_mean(t: np.ndarray) -> float | np.ndarray:
     return np.exp(t[0] + t[1])
 
 
-def _ga_cv(t: np.ndarray) -> Any:
+def _ga_cv(t: np.ndarray) -> float | np.ndarray:
     return np.exp(-t[0] / 2)
 
 
-def _ex_mean(t: np.ndarray) -> Any:
+def _ex_mean(t: np.ndarray) -> float | np.ndarray:
     return np.exp(t[0])
 
 
-def _one(t: np.ndarray) -> Any:
+def _one(t: np.ndarray) -> float | np.ndarray:
     return np.ones_like(t[0])
 
 
-FAMILIES: dict[str, tuple[int, Callable, Callable]] = {
+FAMILIES: dict[str, tuple[int, OfTheta, OfTheta]] = {
     "lognormal": (2, _ln_mean, _ln_cv),
     "gamma": (2, _ga_mean, _ga_cv),
     "exponential": (1, _ex_mean, _one),
 }
 
 
-def frozen(family: str, t: np.ndarray) -> Any:
+def frozen(family: str, t: np.ndarray) -> Frozen:
     from scipy import stats
 
     if family == "lognormal":

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ccsim.calibrate.bank import read_anonymous_bank
 from ccsim.calibrate.calllog import CallLog as CallLog
+from ccsim.calibrate.calllog import Facts
 from ccsim.calibrate.calllog import LogError as LogError
 from ccsim.calibrate.calllog import validate as validate
+from ccsim.results import Results
 
 
 def read_log(paths: str | Path | Sequence[str | Path], format: str = "auto") -> CallLog:
@@ -70,7 +71,7 @@ def combine(logs: Sequence[CallLog]) -> CallLog:
         return logs[0]
     frame = pd.concat([lg.frame for lg in logs], ignore_index=True)
     frame = frame.sort_values("arrival", kind="stable").reset_index(drop=True)
-    facts: dict[str, Any] = {}
+    facts: Facts = {}
     for lg in logs:
         facts.update(lg.facts)
     return CallLog(
@@ -81,7 +82,7 @@ def combine(logs: Sequence[CallLog]) -> CallLog:
     )
 
 
-def to_log(results: Any, replication: int = 0, start_date: str = "2024-01-01") -> CallLog:
+def to_log(results: Results, replication: int = 0, start_date: str = "2024-01-01") -> CallLog:
     """The contacts of one replication of a ccsim run as a call log (a known truth to calibrate).
 
     The measured time starts at ``scenario.start`` on ``start_date`` (2024-01-01 is a Monday).

@@ -27,7 +27,6 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +48,7 @@ class Law:
     """A fitted patience law: a scipy distribution (``frozen``) or a survival curve."""
 
     name: str
-    frozen: Any = None
+    frozen: F.Frozen | None = None
     knots: np.ndarray = field(default_factory=lambda: np.empty(0))  # survival: 0 and the knots
     hazard: np.ndarray = field(default_factory=lambda: np.empty(0))  # survival: per piece, s^-1
 
@@ -78,7 +77,7 @@ class Law:
         h = self.hazard
         return float(np.sum((s[:-1] - s[1:]) / h[: len(s) - 1]) + s[-1] / h[-1])
 
-    def spec(self) -> dict[str, Any]:
+    def spec(self) -> F.DistSpec:
         """The law as written in a scenario."""
         if self.frozen is None:
             at = self.knots[1:]

@@ -7,14 +7,15 @@ Shared by the simulation (``ccsim.calibrate.backtesting.build``) and the Erlang-
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from ccsim.calibrate import arrivals as A
 from ccsim.calibrate import staffing as S
 from ccsim.calibrate.calllog import CallLog
+from ccsim.model.plan import Plan
+from ccsim.model.timeline import Step
+from ccsim.scenario import Scenario
 
 DAY = 86400.0
 
@@ -24,7 +25,7 @@ def calendar(days: list[pd.Timestamp]) -> list[pd.Timestamp]:
     return list(pd.date_range(days[0], days[-1], freq="D"))
 
 
-def at_calendar(step: Any, plan: Any, cal: list[pd.Timestamp], interval: float) -> list[float]:
+def at_calendar(step: Step, plan: Plan, cal: list[pd.Timestamp], interval: float) -> list[float]:
     """A step function of the scenario read on the calendar (7-day lists start on Monday)."""
     clock = plan.clock
     week = clock.duration >= 7 * DAY - 1e-6
@@ -39,7 +40,7 @@ def at_calendar(step: Any, plan: Any, cal: list[pd.Timestamp], interval: float) 
 
 
 def proxy_grids(
-    log: CallLog, scenario: Any, cal: list[pd.Timestamp], interval: float, proxy: str, gap: float
+    log: CallLog, scenario: Scenario, cal: list[pd.Timestamp], interval: float, proxy: str, gap: float
 ) -> dict[str, np.ndarray]:
     """The log's staffing proxy per team of the scenario (an agent of a team the scenario does
     not have counts in its most skilled team)."""
@@ -57,7 +58,12 @@ def scaled(grids: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
     return {g: np.floor(scale * grid + 0.5).astype(int) for g, grid in grids.items()}
 
 
-def scenario_staffing(scenario: Any, cal: list[pd.Timestamp], interval: float) -> dict[str, np.ndarray]:
+def all_teams(agents: dict[str, np.ndarray]) -> np.ndarray:
+    """The agents of all teams together in each interval of the calendar."""
+    return np.sum(list(agents.values()), axis=0)
+
+
+def scenario_staffing(scenario: Scenario, cal: list[pd.Timestamp], interval: float) -> dict[str, np.ndarray]:
     """The scenario's own staffing per team laid on the calendar."""
     plan = scenario.plan
     shape = (len(cal), A.per_day(interval))
@@ -74,7 +80,7 @@ def observed_rates(log: CallLog, cal: list[pd.Timestamp], interval: float) -> np
     return A.count_grid(log.demand["arrival"], cal, interval) / interval
 
 
-def scenario_rates(scenario: Any, cal: list[pd.Timestamp], interval: float) -> np.ndarray:
+def scenario_rates(scenario: Scenario, cal: list[pd.Timestamp], interval: float) -> np.ndarray:
     """All streams' mean arrival rate per second (busyness left out) laid on the calendar."""
     plan = scenario.plan
     total = np.zeros(len(cal) * A.per_day(interval))

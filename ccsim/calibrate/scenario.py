@@ -21,7 +21,7 @@ from ccsim.calibrate import arrivals as A
 from ccsim.calibrate import baseline as B
 from ccsim.calibrate import patience as PT
 from ccsim.calibrate import staffing as S
-from ccsim.calibrate.calllog import CallLog, LogError
+from ccsim.calibrate.calllog import CallLog, Facts, LogError
 from ccsim.calibrate.fitting import KS_MAX, Fit, fit_handle, fit_patience, kaplan_meier, km_at
 from ccsim.calibrate.writer import write_toml
 from ccsim.scenario import Scenario, from_dict
@@ -229,7 +229,7 @@ def _channels(frame: pd.DataFrame, opt: Options, notes: dict[str, str]) -> dict[
 
 
 def _segments(
-    frame: pd.DataFrame, facts: dict[str, Any], notes: dict[str, str], opt: Options
+    frame: pd.DataFrame, facts: Facts, notes: dict[str, str], opt: Options
 ) -> tuple[dict[str, Any], dict[str, Fit]]:
     """One segment per segment of the log: priority, head start, and the patience fitted to the
     waits (censored by the answered contacts)."""
@@ -279,7 +279,7 @@ def _recent(frame: pd.DataFrame, recent: float, header: list[str]) -> pd.DataFra
 
 
 def _tested_routing(
-    raw: dict[str, Any], frame: pd.DataFrame, facts: dict[str, Any], interval: float, notes: dict[str, str]
+    raw: dict[str, Any], frame: pd.DataFrame, facts: Facts, interval: float, notes: dict[str, str]
 ) -> None:
     """The documented head starts checked against the waits (``patience.routing_test``): kept,
     dropped (first come first served) or given to the other segments instead."""
