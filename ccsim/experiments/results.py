@@ -35,6 +35,7 @@ from ccsim.config.errors import ConfigError
 from ccsim.experiments.store import SweepStore
 from ccsim.experiments.tasks import MONEY_COLUMNS, PointOutcome
 from ccsim.results import KPIS
+from ccsim.scenario import Scenario
 
 GROUPS = ["all", "channel", "segment", "contact_type", "agent_group"]
 INDEX = ["point", "replication"]
@@ -176,7 +177,7 @@ class SweepResults:
     out: Path | None = None
     executor: str = ""
     wall_time_s: float = 0.0
-    scenario: Any = None
+    scenario: Scenario | None = None
     warnings: list[str] = field(default_factory=list)
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 
 from ccsim.config.errors import ConfigError
 from ccsim.config.loader import set_path, value_problems
-from ccsim.executors import make_executor
+from ccsim.executors import Executor, make_executor
 from ccsim.experiments.designs import Design, as_design, explicit_points, parse_factors
 from ccsim.experiments.results import SweepResults, assemble
 from ccsim.experiments.store import SweepStore
@@ -60,7 +60,7 @@ def plan_points(
     return list(parsed), points, d.describe(), {p: f.describe() for p, f in parsed.items()}
 
 
-def check_first_point(scenario: Any, points: list[dict[str, Any]]) -> None:
+def check_first_point(scenario: Scenario, points: list[dict[str, Any]]) -> None:
     """Every factor path can be set, and the first point is a valid scenario: mistakes in the
     factors show at once, before anything runs. (Other points that fail are reported as failed.)"""
     raw = copy.deepcopy(scenario.raw)
@@ -80,7 +80,7 @@ def check_first_point(scenario: Any, points: list[dict[str, Any]]) -> None:
         raise ConfigError([f"point 0 ({shown}): {p}" for p in exc.problems], exc.source) from None
 
 
-def level_problems(scenario: Any, points: list[dict[str, Any]]) -> list[str]:
+def level_problems(scenario: Scenario, points: list[dict[str, Any]]) -> list[str]:
     """Each factor's values, one at a time on the base scenario: a rate or a duration written
     without its unit is said at once (the same rule as in a scenario file). Other values the
     schema refuses only fail their own points, which are reported as failed."""
@@ -100,7 +100,7 @@ def level_problems(scenario: Any, points: list[dict[str, Any]]) -> list[str]:
 
 
 def sweep(
-    scenario: Any,
+    scenario: Scenario | str | Path,
     factors: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     *,
     design: str | Design | Mapping[str, Any] | None = None,
@@ -181,7 +181,9 @@ def sweep(
     return results
 
 
-def _scenario_of(scenario: Any, replications: int | None, seed: int | None) -> tuple[Scenario, int, int]:
+def _scenario_of(
+    scenario: Scenario | str | Path, replications: int | None, seed: int | None
+) -> tuple[Scenario, int, int]:
     """The scenario (loaded if given as a path), the replications and the root seed (by default
     the scenario's)."""
     if not isinstance(scenario, Scenario):
@@ -264,7 +266,7 @@ def _point_tasks(
 
 
 def _run_tasks(
-    runner: Any,
+    runner: Executor,
     pending: list[PointTask],
     done: dict[str, list[PointOutcome]],
     reps: int,

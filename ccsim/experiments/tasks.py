@@ -145,7 +145,7 @@ def normalise(rows: pd.DataFrame) -> pd.DataFrame:
 
 def build_scenario(
     config: dict[str, Any], base_dir: str, source: str | None, overrides: dict[str, Any]
-) -> Any:
+) -> Scenario:
     """The scenario of a point: the base config with the overrides set, validated."""
     raw = copy.deepcopy(config)
     for path, value in overrides.items():

@@ -5,7 +5,11 @@ terminal (``ccsim frontier``) and the frontier page say the same sentences."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+
+import pandas as pd
+
+from ccsim.optimize.frontiers import FrontierResult
 
 
 def _pct(v: float) -> str:
@@ -22,12 +26,12 @@ def span_text(low: float, high: float) -> str:
     return lo if lo == hi else f"{lo[:-1]}–{hi}"
 
 
-def band_text(row: Any) -> str:
+def band_text(row: pd.Series | Mapping[str, float]) -> str:
     """The band of an ``optimum`` row as text, e.g. "80–86%"."""
     return span_text(float(row["band_low"]), float(row["band_high"]))
 
 
-def band_sentences(row: Any, result: Any) -> list[str]:
+def band_sentences(row: pd.Series, result: FrontierResult) -> list[str]:
     """What to aim for, why not less or more, and the confidence (see the module docstring)."""
     cur, period = result.currency, result.period
     conf = f"{100 * result.confidence:.0f}%"

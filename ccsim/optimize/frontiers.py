@@ -34,7 +34,7 @@ from ccsim.config.errors import ConfigError
 from ccsim.economics.accounting import group_rates
 from ccsim.optimize.band import Band, screen
 from ccsim.optimize.evaluation import Samples
-from ccsim.optimize.search import Memory
+from ccsim.optimize.search import Memory, Staffing
 from ccsim.optimize.staffing import StaffingPlan, optimize_staffing
 from ccsim.scenario import Scenario
 
@@ -175,7 +175,7 @@ class _Choice:
             executor=s.executor,
         )
 
-    def point(self, target: float, start: Any) -> None:
+    def point(self, target: float, start: Staffing | None) -> None:
         """Optimise the plan for ``target`` (from ``start``, a neighbour's plan; a search without
         one gets twice the budget) and evaluate it."""
         s = self.s

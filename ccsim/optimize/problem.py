@@ -13,7 +13,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ import ccsim.analytic as analytic
 from ccsim.config.errors import ConfigError
 from ccsim.config.loader import reachable
 from ccsim.economics.accounting import group_rates
+from ccsim.results import Results
 from ccsim.scenario import Scenario
 
 DAY = 86400.0
@@ -147,7 +147,7 @@ def _channel_patience(scenario: Scenario, channel: str) -> float | None:
 
 def build_problem(
     scenario: Scenario,
-    pilot: Any,
+    pilot: Results,
     groups: list[str] | None = None,
     targets: dict[str, float] | None = None,
 ) -> Problem:
@@ -189,7 +189,9 @@ def build_problem(
     )
 
 
-def _on_duty(pilot: Any, period_of: np.ndarray, n_periods: int, groups: list[str]) -> dict[str, np.ndarray]:
+def _on_duty(
+    pilot: Results, period_of: np.ndarray, n_periods: int, groups: list[str]
+) -> dict[str, np.ndarray]:
     """Per group with a rota: its agents on duty (rostered less absent and off the phones) per
     rostered agent and period, pooled over the pilot's replications and days (1 where nobody
     was rostered)."""
@@ -279,7 +281,7 @@ def _channel_target(scenario: Scenario, name: str, targets: dict[str, float]) ->
 
 def _pilot_load(
     scenario: Scenario,
-    pilot: Any,
+    pilot: Results,
     period_of: np.ndarray,
     n_periods: int,
     days: int,
@@ -371,7 +373,7 @@ def with_staffing(scenario: Scenario, staffing: Mapping[str, np.ndarray | Sequen
     return scenario.with_overrides(overrides)
 
 
-def measure(problem: Problem, results: Any, confidence: float = 0.5) -> pd.DataFrame:
+def measure(problem: Problem, results: Results, confidence: float = 0.5) -> pd.DataFrame:
     """Per constrained channel and period: pooled service level and abandonment over the
     replications (and days), its standard error across replications (delta method), and
     whether the target is met: service level - z x standard error >= target, with z the
@@ -379,7 +381,7 @@ def measure(problem: Problem, results: Any, confidence: float = 0.5) -> pd.DataF
     return judge(problem, performance(problem, results), confidence)
 
 
-def performance(problem: Problem, results: Any) -> pd.DataFrame:
+def performance(problem: Problem, results: Results) -> pd.DataFrame:
     """The target-free part of ``measure``: what a plan achieved, per constrained channel and
     period. It does not depend on the targets, so a search for another target can reuse it."""
     iv = results.intervals
@@ -429,7 +431,7 @@ def judge(problem: Problem, sums: pd.DataFrame, confidence: float = 0.5) -> pd.D
 Shares = dict[tuple[str, str], np.ndarray]
 
 
-def work_shares(problem: Problem, results: Any) -> tuple[Shares, Shares]:
+def work_shares(problem: Problem, results: Results) -> tuple[Shares, Shares]:
     """Who does which work, per period: ``alpha[(channel, group)]`` is the share of the group's
     agent work spent on the channel (so its agents are split across its channels), and
     ``beta[(channel, group)]`` the share of the channel's agent work done by the group (so a

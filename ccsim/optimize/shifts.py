@@ -18,6 +18,7 @@ import pandas as pd
 
 from ccsim.economics.accounting import group_rates
 from ccsim.optimize.problem import with_staffing
+from ccsim.optimize.staffing import StaffingPlan
 from ccsim.scenario import Scenario
 from ccsim.units import format_duration, parse_clock, parse_duration
 
@@ -84,7 +85,7 @@ def _covers(start: float, length: float, p0: float, p1: float) -> bool:
 
 
 def shifts_for(
-    plan: Any,
+    plan: StaffingPlan,
     starts: list[str] | None = None,
     lengths: list[str] | None = None,
 ) -> ShiftPlan:

@@ -42,8 +42,9 @@ import pandas as pd
 import ccsim.api as api
 from ccsim.confidence import t_half_width
 from ccsim.economics.targets import risk
-from ccsim.optimize.problem import Problem, Shares, build_problem, measure, with_staffing
+from ccsim.optimize.problem import ChannelTarget, Problem, Shares, build_problem, measure, with_staffing
 from ccsim.optimize.search import Memory, Progress, Staffing, _clock, _Search
+from ccsim.results import Results
 from ccsim.scenario import Scenario
 
 SCREEN = 0.02  # try a removal in simulation when the formula expects at most this shortfall
@@ -61,7 +62,7 @@ class Verification:
     meets: bool  # every channel and period meets its target (pooled over the replications)
     consistent: bool  # no channel and period is significantly below its target (95% CI)
     risk: pd.DataFrame  # ccsim.economics.risk: probability an interval / a day meets the target
-    results: Any
+    results: Results
 
     @property
     def cost(self) -> float:
@@ -147,7 +148,7 @@ class StaffingPlan:
         return self.verification
 
 
-def _per_replication(problem: Problem, results: Any) -> pd.DataFrame:
+def _per_replication(problem: Problem, results: Results) -> pd.DataFrame:
     """Mean and 95% half-width across replications of each channel and period's service level."""
     iv = results.intervals
     frame = iv[iv["channel"].astype(str).isin([c.name for c in problem.channels])]
@@ -183,7 +184,7 @@ def _effective(problem: Problem, n: Staffing, alpha: Shares, c: str, k: int) -> 
     )
 
 
-def _need(problem: Problem, ch: Any, k: int, row: Any, eff: float) -> float:
+def _need(problem: Problem, ch: ChannelTarget, k: int, row: pd.Series, eff: float) -> float:
     """Agents channel ``ch`` needs in period k: the Erlang formula shifted by the gap between
     simulation and formula at the agents working there now; for deferred channels the agents
     there now, plus a tenth where the target is missed."""
@@ -271,7 +272,7 @@ def _repair(problem: Problem, n: Staffing, perf: pd.DataFrame, shares: tuple[Sha
 def _safe_to_remove(
     problem: Problem,
     n: Staffing,
-    cells: dict[tuple[str, int], Any],
+    cells: dict[tuple[str, int], pd.Series],
     shares: tuple[Shares, Shares],
     g: str,
     k: int,
@@ -309,7 +310,7 @@ def _safe_to_remove(
 def _removable(
     problem: Problem,
     n: Staffing,
-    cells: dict[tuple[str, int], Any],
+    cells: dict[tuple[str, int], pd.Series],
     shares: tuple[Shares, Shares],
     g: str,
     k: int,
@@ -339,7 +340,7 @@ def optimize_staffing(
     verify: bool = True,
     verify_replications: int | None = None,
     progress: Progress | None = None,
-    pilot: Any = None,
+    pilot: Results | None = None,
     workers: int | None = None,
     memory: Memory | None = None,
     executor: Any = None,
