@@ -24,11 +24,12 @@ from ccsim.report.page import build
 from ccsim.report.parts import REPORT_NAME as REPORT_NAME
 from ccsim.report.parts import write_report
 from ccsim.report.sweep import render_sweep as render_sweep  # the sweep report
+from ccsim.results import Results
 
 __all__ = ["render", "render_folder", "render_sweep"]
 
 
-def render(results: Any, path: str | Path, manifest: dict[str, Any] | None = None) -> Path:
+def render(results: Results, path: str | Path, manifest: dict[str, Any] | None = None) -> Path:
     """Write the report of a ``Results`` object to ``path`` (an .html file, or a folder to hold
     ``report.html``); ``manifest`` adds run facts such as ``started`` or ``command``."""
     return write_report(build(from_results(results, manifest)), Path(path))
@@ -44,7 +45,7 @@ def render_folder(folder: str | Path, path: str | Path | None = None) -> Path:
 class _CallableModule(types.ModuleType):
     """Lets ``ccsim.report(results, path)`` call ``render`` while ``ccsim.report`` stays a package."""
 
-    def __call__(self, results: Any, path: str | Path, manifest: dict[str, Any] | None = None) -> Path:
+    def __call__(self, results: Results, path: str | Path, manifest: dict[str, Any] | None = None) -> Path:
         return render(results, path, manifest)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ccsim.calibrate.backtesting import Backtest
 from ccsim.report.data import from_results
 from ccsim.report.page import build
 from ccsim.report.parts import write_report
@@ -13,7 +14,7 @@ from ccsim.report.parts import write_report
 __all__ = ["render_backtest"]
 
 
-def render_backtest(bt: Any, path: str | Path, manifest: dict[str, Any] | None = None) -> Path:
+def render_backtest(bt: Backtest, path: str | Path, manifest: dict[str, Any] | None = None) -> Path:
     """The report of the back-test's simulated run, with the back-test section after the summary."""
     data = from_results(bt.results, manifest)
     data.backtest = bt

@@ -10,14 +10,15 @@ shows it too). ``ccsim.report.backtest.render_backtest`` writes the whole page.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ccsim.calibrate.backtesting import BacktestSettings
 from ccsim.calibrate.comparison import errors
+from ccsim.report.data import BacktestTables
 from ccsim.report.parts import Page, esc
 from ccsim.report.style import colour, style
 
@@ -136,7 +137,7 @@ def errors_figure(table: pd.DataFrame, by: str = "hour") -> go.Figure:
     return style(fig, 760)
 
 
-def errors_html(bt: Any) -> str:
+def errors_html(bt: BacktestTables) -> str:
     """Each model's contact-weighted MAE and bias over the keys and its all-period error."""
     err = errors(bt.comparison, bt.by)
     heads = "".join(f"<th>{t.split(':')[0]} MAE</th><th>bias</th><th>all</th>" for _, t, _, _ in ERRORS)
@@ -150,8 +151,8 @@ def errors_html(bt: Any) -> str:
     return f'<table class="data"><tr><th>model</th>{heads}</tr>{"".join(body)}</table>'
 
 
-def erlang_html(settings: dict[str, Any]) -> str:
-    e = settings.get("erlang_a") or {}
+def erlang_html(settings: BacktestSettings) -> str:
+    e = settings.get("erlang_a", {})
     src = e.get("sources", {})
     patience = e.get("patience_s")
     pat = "no abandonment (Erlang C)" if patience is None else f"mean patience {patience:.0f} s"
@@ -196,7 +197,7 @@ def comparison_html(table: pd.DataFrame, by: str) -> str:
     return f'<table class="data"><tr><th>{by}</th>{heads}</tr>{"".join(body)}</table>'
 
 
-def settings_html(settings: dict[str, Any]) -> str:
+def settings_html(settings: BacktestSettings) -> str:
     s = settings
     staffing = (
         f"the log's staffing proxy ({s.get('proxy')} agents, × {s.get('scale', 1):g})"
@@ -214,7 +215,7 @@ def settings_html(settings: dict[str, Any]) -> str:
     )
 
 
-def backtest_section(bt: Any, page: Page) -> None:
+def backtest_section(bt: BacktestTables, page: Page) -> None:
     """Add the back-test section to a report ``Page``."""
     page.section("backtest", "Back-test against the log", settings_html(bt.settings))
     page.figure(

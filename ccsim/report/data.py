@@ -12,19 +12,20 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from ccsim.calibrate.backtesting import BacktestSettings
 from ccsim.config import ConfigError
 from ccsim.erlang_requirement import erlang_estimate
 from ccsim.metrics import OUTCOME_COLUMNS
 from ccsim.model.timeline import clock_label
 from ccsim.report.journeys_data import CONTACT_COLUMNS, journey_aggregates
-from ccsim.scenario import from_dict
+from ccsim.results import Results
+from ccsim.scenario import Scenario, from_dict
 from ccsim.units import parse_clock, parse_duration
 from ccsim.workload import offered_load
 
@@ -55,6 +56,46 @@ class ChannelInfo:
         return self.kind == "email"
 
 
+class MoneyTables(Protocol):
+    """What the page reads of a run's money: ``ccsim.economics.Money``, or its summary as saved."""
+
+    @property
+    def summary(self) -> pd.DataFrame: ...
+
+    @property
+    def currency(self) -> str: ...
+
+
+class BacktestTables(Protocol):
+    """What the page reads of a back-test: ``ccsim.calibrate.Backtest``, or its table as saved."""
+
+    @property
+    def comparison(self) -> pd.DataFrame: ...
+
+    @property
+    def by(self) -> str: ...
+
+    @property
+    def settings(self) -> BacktestSettings: ...
+
+
+@dataclass
+class SavedMoney:
+    """The money summary of an output folder (money.csv) and its currency."""
+
+    summary: pd.DataFrame
+    currency: str
+
+
+@dataclass
+class SavedBacktest:
+    """The back-test of an output folder: its comparison.csv and the settings in its manifest."""
+
+    comparison: pd.DataFrame
+    by: str
+    settings: BacktestSettings
+
+
 @dataclass
 class ReportData:
     """Everything the page shows, already loaded (see the module docstring)."""
@@ -77,10 +118,10 @@ class ReportData:
     origins: pd.DataFrame | None = None  # replication x channel x origin x outcome: contacts
     calibration: pd.DataFrame | None = None  # channel x bin of the announced wait: actual waits
     notes: list[str] = field(default_factory=list)
-    money: Any = None  # ccsim.economics.Money (or an object with its ``summary``), if accounted
+    money: MoneyTables | None = None  # if accounted
     # a back-test's run (ccsim.calibrate.Backtest, or an object with its ``comparison``, ``by``
     # and ``settings``): observed against simulated, shown after the summary
-    backtest: Any = None
+    backtest: BacktestTables | None = None
 
     @property
     def replications(self) -> int:
@@ -111,7 +152,7 @@ def interval_labels(start_s: float, interval_s: float, n: int) -> list[str]:
 # --------------------------------------------------------------------------- entry points
 
 
-def from_results(results: Any, manifest: dict[str, Any] | None = None) -> ReportData:
+def from_results(results: Results, manifest: dict[str, Any] | None = None) -> ReportData:
     """The report data of a ``Results`` object (``manifest`` adds to its own, e.g. ``started``)."""
     info = results.manifest()
     info.update(manifest or {})
@@ -160,13 +201,13 @@ def from_folder(folder: str | Path) -> ReportData:
     if (path / "money.csv").exists():
         costs = (info.get("resolved_config") or {}).get("costs") or {}
         currency = costs.get("currency", "") if isinstance(costs, dict) else ""
-        data.money = SimpleNamespace(summary=pd.read_csv(path / "money.csv"), currency=currency)
+        data.money = SavedMoney(pd.read_csv(path / "money.csv"), currency)
     if (path / "comparison.csv").exists() and isinstance(info.get("backtest"), dict):
         data.backtest = _backtest_from_folder(path / "comparison.csv", info["backtest"])
     return data
 
 
-def _backtest_from_folder(csv: Path, settings: dict[str, Any]) -> Any:
+def _backtest_from_folder(csv: Path, settings: BacktestSettings) -> SavedBacktest:
     """The back-test of a folder written by ``ccsim backtest --out``: its comparison table (the
     key column as written: hours as numbers, the 'all' row as text) and its settings."""
     table = pd.read_csv(csv, dtype={0: str})
@@ -177,10 +218,10 @@ def _backtest_from_folder(csv: Path, settings: dict[str, Any]) -> Any:
         int(n) if k != "all" and pd.notna(n) and float(n).is_integer() else k
         for k, n in zip(keys, numeric, strict=True)
     ]
-    return SimpleNamespace(comparison=table, by=by, settings=settings)
+    return SavedBacktest(table, by, settings)
 
 
-def _scenario_from_manifest(info: dict[str, Any], folder: Path) -> Any:
+def _scenario_from_manifest(info: dict[str, Any], folder: Path) -> Scenario | None:
     """Re-validate the config of a manifest (for staffing and the Erlang estimate); None if it fails."""
     raw = info.get("config")
     if not isinstance(raw, dict):
@@ -197,7 +238,7 @@ def _scenario_from_manifest(info: dict[str, Any], folder: Path) -> Any:
 
 def _build(
     info: dict[str, Any],
-    scenario: Any,
+    scenario: Scenario | None,
     intervals: pd.DataFrame,
     agents: pd.DataFrame,
     per_rep: pd.DataFrame,
@@ -249,7 +290,11 @@ def _categories(frame: pd.DataFrame, column: str) -> list[str]:
 
 
 def _channels(
-    scenario: Any, raw: dict[str, Any], names: list[str], summary: pd.DataFrame, info: dict[str, Any]
+    scenario: Scenario | None,
+    raw: dict[str, Any],
+    names: list[str],
+    summary: pd.DataFrame,
+    info: dict[str, Any],
 ) -> list[ChannelInfo]:
     texts = info.get("service_level_definitions") or {}
     out = []
@@ -285,7 +330,7 @@ def _channels(
     return out
 
 
-def _clock(scenario: Any, raw: dict[str, Any]) -> tuple[float, float]:
+def _clock(scenario: Scenario | None, raw: dict[str, Any]) -> tuple[float, float]:
     if scenario is not None:
         return float(scenario.scenario.interval), float(scenario.scenario.start)
     sc = raw.get("scenario", {})
@@ -295,7 +340,7 @@ def _clock(scenario: Any, raw: dict[str, Any]) -> tuple[float, float]:
 # --------------------------------------------------------------------------- aggregates
 
 
-def workload(scenario: Any) -> pd.DataFrame:
+def workload(scenario: Scenario) -> pd.DataFrame:
     """Offered load, staffed agents and the Erlang C/A requirement per interval and channel."""
     frame = offered_load(scenario, scenario.plan)
     frame["required"] = erlang_estimate(scenario, scenario.plan, frame)

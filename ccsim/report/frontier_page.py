@@ -19,7 +19,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ccsim.optimize.answer import band_sentences, band_text
-from ccsim.optimize.frontiers import load_frontier
+from ccsim.optimize.frontiers import FrontierResult, load_frontier
 from ccsim.report.money import frontier_figure, marginal_figure, risk_figure
 from ccsim.report.parts import Page, card, esc, pct, plotly_bundle, top_bar
 
@@ -35,7 +35,7 @@ def _money(v: float, currency: str) -> str:
     return "–" if not math.isfinite(v) else f"{v:,.0f} {currency}".strip()
 
 
-def answer_cards(result: Any) -> str:
+def answer_cards(result: FrontierResult) -> str:
     """One card per customer-value case: the band of service levels (achieved) of the best
     service choice, its cheapest point and how sure the band is."""
     opt = result.optimum
@@ -68,7 +68,7 @@ def answer_cards(result: Any) -> str:
     return f'<div class="cards">{"".join(cards)}</div>{edge}'
 
 
-def _answer(result: Any) -> str:
+def _answer(result: FrontierResult) -> str:
     """The central band of the best choice in plain words."""
     opt = result.optimum
     best = opt[(opt["value_case"] == "central") & opt["best_choice"]]
@@ -77,7 +77,7 @@ def _answer(result: Any) -> str:
     return f'<p class="answer"><b>{esc(" ".join(band_sentences(best.iloc[0], result)))}</b></p>'
 
 
-def _reading(result: Any) -> str:
+def _reading(result: FrontierResult) -> str:
     """A sentence on the marginal cost next to the central answer, where the points are in order."""
     opt = result.optimum
     best = opt[(opt["value_case"] == "central") & opt["best_choice"]]
@@ -123,7 +123,7 @@ def _reading(result: Any) -> str:
     return f"<p>{' '.join(parts)}</p>"
 
 
-def points_table(result: Any) -> str:
+def points_table(result: FrontierResult) -> str:
     """Every point: target, service level achieved, money, risk."""
     cur = result.currency
     head = [
@@ -186,7 +186,7 @@ def _header(name: str, facts: dict[str, Any]) -> str:
 
 
 def build_frontier(
-    result: Any, name: str, facts: dict[str, Any] | None = None, plotly_js: str | None = None
+    result: FrontierResult, name: str, facts: dict[str, Any] | None = None, plotly_js: str | None = None
 ) -> str:
     """The frontier page as HTML text; ``facts`` (command, config, seed, ...) go to the details."""
     facts = dict(facts or {})
@@ -234,7 +234,7 @@ def build_frontier(
     return page.html(f"Frontier: {name} · ccsim report", _header(name, facts), plotly_bundle(plotly_js))
 
 
-def _details(result: Any, facts: dict[str, Any]) -> str:
+def _details(result: FrontierResult, facts: dict[str, Any]) -> str:
     rows = [(k, v) for k, v in facts.items() if v not in (None, "")]
     rows += [("channels whose target varies", ", ".join(result.channels)), ("currency", result.currency)]
     dl = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in rows)
@@ -255,7 +255,9 @@ def write_page(html_text: str, path: str | Path, default_name: str) -> Path:
     return out
 
 
-def render_frontier(result: Any, path: str | Path, name: str, facts: dict[str, Any] | None = None) -> Path:
+def render_frontier(
+    result: FrontierResult, path: str | Path, name: str, facts: dict[str, Any] | None = None
+) -> Path:
     """Write the frontier page to ``path`` (an .html file, or a folder to hold frontier.html)."""
     return write_page(build_frontier(result, name, facts), path, FRONTIER_NAME)
 

@@ -7,13 +7,13 @@ response functions whose defaults are assumptions (``docs/explanation/economics.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ccsim.economics.accounting import COST_COMPONENTS, VALUE_COMPONENTS
+from ccsim.optimize.frontiers import FrontierResult
+from ccsim.report.data import MoneyTables
 from ccsim.report.style import colour, rgba, style
 
 LABELS = {
@@ -38,19 +38,19 @@ NO_PRICES = (
 )
 
 
-def priced(money: Any) -> bool:
+def priced(money: MoneyTables) -> bool:
     """True when the run's money tables hold any cost or lost value (prices were set)."""
     row = _rows(money, "all")
     cols = [c for c in ("service_cost", "lost_value") if c in row.columns]
     return bool(len(row) and cols and (row[cols].abs().to_numpy() > 0).any())
 
 
-def _rows(money: Any, by: str) -> pd.DataFrame:
+def _rows(money: MoneyTables, by: str) -> pd.DataFrame:
     s = money.summary
     return s[s["group_by"] == by]
 
 
-def cost_breakdown_figure(money: Any, by: str = "channel") -> go.Figure:
+def cost_breakdown_figure(money: MoneyTables, by: str = "channel") -> go.Figure:
     """Stacked bars per channel (or segment, contact type): the cost components and the lost
     value, mean per replication; the 'all' bar first."""
     rows = pd.concat([_rows(money, "all"), _rows(money, by)])
@@ -75,7 +75,7 @@ def cost_breakdown_figure(money: Any, by: str = "channel") -> go.Figure:
     return style(fig, 380)
 
 
-def cost_per_contact_figure(money: Any) -> go.Figure:
+def cost_per_contact_figure(money: MoneyTables) -> go.Figure:
     """Service cost per contact and per resolved issue, by channel and by segment, with 95%
     confidence intervals across replications."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("by channel", "by segment"))
@@ -98,7 +98,7 @@ def cost_per_contact_figure(money: Any) -> go.Figure:
     return style(fig, 360)
 
 
-def experience_figure(money: Any, by: str = "channel") -> go.Figure:
+def experience_figure(money: MoneyTables, by: str = "channel") -> go.Figure:
     """CSAT (1-5), CES (1-7), NPS (-100..100) and retention rate by channel (or segment), with
     the note that they rest on assumed response functions."""
     rows = pd.concat([_rows(money, "all"), _rows(money, by)])
@@ -137,7 +137,7 @@ def experience_figure(money: Any, by: str = "channel") -> go.Figure:
     return style(fig, 360)
 
 
-def frontier_figure(result: Any) -> go.Figure:
+def frontier_figure(result: FrontierResult) -> go.Figure:
     """Total cost against the service level achieved, per service choice: the central total
     with its 95% interval on both axes (the simulation's uncertainty), a shaded area from low to
     high customer value (the value assumption), the service cost and the lost value; the
@@ -224,7 +224,7 @@ def _choice_curves(fig: go.Figure, choice: str, part: pd.DataFrame, c: str) -> N
     )
 
 
-def marginal_figure(result: Any) -> go.Figure:
+def marginal_figure(result: FrontierResult) -> go.Figure:
     """Per extra point of service level: what it costs (service cost) and what it saves (lost
     value), between neighbouring points of the frontier. More service pays while the saving
     exceeds the cost."""
@@ -255,7 +255,7 @@ def marginal_figure(result: Any) -> go.Figure:
     return style(fig, 380)
 
 
-def risk_figure(result: Any) -> go.Figure:
+def risk_figure(result: FrontierResult) -> go.Figure:
     """Probability that an interval, and a day, meets its target, against the target."""
     fig = go.Figure()
     for i, (choice, part) in enumerate(result.points.groupby("choice", sort=False)):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
 
 from ccsim.economics.targets import status
 from ccsim.report import figures as F
 from ccsim.report import money as M
 from ccsim.report.backtest_section import backtest_section
-from ccsim.report.data import ReportData, outcome_columns, percentiles_from_summary
+from ccsim.report.data import MoneyTables, ReportData, outcome_columns, percentiles_from_summary
 from ccsim.report.journey_section import add_section as add_journey_section
 from ccsim.report.load_section import add_section as add_load_section
 from ccsim.report.parts import (
@@ -172,7 +171,7 @@ def run_details(data: ReportData) -> str:
 # --------------------------------------------------------------------------- page
 
 
-def money_section(page: Page, money: Any) -> None:
+def money_section(page: Page, money: MoneyTables) -> None:
     """Costs, lost value and experience KPIs (ccsim.economics); a note instead of the cost
     figures when no prices were set."""
     page.section("money", "Money")
@@ -188,7 +187,7 @@ def money_section(page: Page, money: Any) -> None:
     )
 
 
-def _cost_figures(page: Page, money: Any) -> None:
+def _cost_figures(page: Page, money: MoneyTables) -> None:
     page.figure(
         "fig-costs",
         "What the service costs and what it loses",

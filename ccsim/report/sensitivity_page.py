@@ -16,6 +16,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from ccsim.optimize.sensitivities import SensitivityResult
 from ccsim.report.frontier_page import write_page
 from ccsim.report.parts import Page, esc, pct, plotly_bundle, top_bar
 from ccsim.report.style import style
@@ -24,7 +25,7 @@ SENSITIVITY_NAME = "sensitivity.html"
 KINDS = {"money": "re-accounted", "operation": "re-simulated", "unpriced": "not priced"}
 
 
-def band_tornado(result: Any) -> go.Figure:
+def band_tornado(result: SensitivityResult) -> go.Figure:
     """Per factor (largest swing on top): the band of service levels at its low value and at its
     high value, beside the band as priced."""
     t = result.table.iloc[::-1]
@@ -55,7 +56,7 @@ def band_tornado(result: Any) -> go.Figure:
     return style(fig, 120 + 46 * len(t))
 
 
-def cost_tornado(result: Any) -> go.Figure:
+def cost_tornado(result: SensitivityResult) -> go.Figure:
     """Per factor: the total cost at the cheapest point at the low and at the high value, as a
     change from the cost as priced."""
     t = result.table.iloc[::-1]
@@ -79,7 +80,7 @@ def cost_tornado(result: Any) -> go.Figure:
     return style(fig, 120 + 46 * len(t))
 
 
-def factors_table(result: Any) -> str:
+def factors_table(result: SensitivityResult) -> str:
     cur = result.frontier.currency
     head = ["assumption", "how", "low – high", "band at low", "band at high", "total cost change"]
     body = []
@@ -103,7 +104,7 @@ def factors_table(result: Any) -> str:
     )
 
 
-def global_table(result: Any) -> str:
+def global_table(result: SensitivityResult) -> str:
     g = result.global_
     if g.empty:
         return "<p>No money assumption to vary together.</p>"
@@ -132,7 +133,7 @@ def _num(v: Any) -> str:
     return "–" if not math.isfinite(v) else (f"{v:.3f}" if abs(v) < 10 else f"{v:,.0f}")
 
 
-def build_sensitivity(result: Any, name: str, facts: dict[str, Any] | None = None) -> str:
+def build_sensitivity(result: SensitivityResult, name: str, facts: dict[str, Any] | None = None) -> str:
     facts = dict(facts or {})
     page = Page()
     page.section("answer", "Which assumption decides the answer")
@@ -177,7 +178,9 @@ def build_sensitivity(result: Any, name: str, facts: dict[str, Any] | None = Non
     return page.html(f"Sensitivity: {name} · ccsim report", head, plotly_bundle())
 
 
-def render_sensitivity(result: Any, path: str | Path, name: str, facts: dict[str, Any] | None = None) -> Path:
+def render_sensitivity(
+    result: SensitivityResult, path: str | Path, name: str, facts: dict[str, Any] | None = None
+) -> Path:
     """Write the sensitivity page to ``path`` (an .html file, or a folder to hold sensitivity.html)."""
     return write_page(build_sensitivity(result, name, facts), path, SENSITIVITY_NAME)
 

@@ -62,7 +62,7 @@ __all__ = [
 MAX_TABLE_ROWS = 200
 
 
-def _header(results: Any, facts: dict[str, Any]) -> str:
+def _header(results: SweepResults, facts: dict[str, Any]) -> str:
     counts = results.points["status"].value_counts()
     done = int(counts.get("done", 0))
     status = f"{done} of {len(results.points)} done" + "".join(
@@ -85,7 +85,7 @@ def _header(results: Any, facts: dict[str, Any]) -> str:
     return top_bar(f"Sweep: {facts.get('scenario') or 'ccsim'}", items)
 
 
-def _describe_factor(results: Any, factor: str) -> str:
+def _describe_factor(results: SweepResults, factor: str) -> str:
     pos, order, unit = factor_levels(list(results.points[factor]))
     shown = order if len(order) <= 12 else [*order[:5], "…", *order[-5:]]
     kind = "numeric" if pos is not None else "categorical"
@@ -95,7 +95,7 @@ def _describe_factor(results: Any, factor: str) -> str:
     )
 
 
-def _intro(results: Any) -> str:
+def _intro(results: SweepResults) -> str:
     kind = results.design.get("kind", "grid")
     words = {
         "grid": "every combination of the factors' values",
@@ -120,7 +120,7 @@ def _intro(results: Any) -> str:
     )
 
 
-def _notes(results: Any) -> str:
+def _notes(results: SweepResults) -> str:
     notes = []
     failed = results.points[results.points["status"] == "failed"]
     if len(failed):
@@ -148,7 +148,7 @@ def _notes(results: Any) -> str:
     return "".join(f'<div class="note">{n}</div>' for n in notes)
 
 
-def _points_html(results: Any, targets: dict[str, float]) -> str:
+def _points_html(results: SweepResults, targets: dict[str, float]) -> str:
     table = point_table(results)
     cols = heatmap_columns(results)
     names = {"service_level": "SL", "asa_s": "ASA", "abandon_rate": "abandoned", "occupancy": "occupancy"}
@@ -191,7 +191,7 @@ def _points_html(results: Any, targets: dict[str, float]) -> str:
     )
 
 
-def _details(results: Any, facts: dict[str, Any]) -> str:
+def _details(results: SweepResults, facts: dict[str, Any]) -> str:
     items = [
         ("design", json.dumps(results.design)),
         ("factors", json.dumps(facts.get("factors") or results.factors)),
@@ -220,7 +220,7 @@ def _details(results: Any, facts: dict[str, Any]) -> str:
     return f'<table class="data">{rows}</table>{command}<p>Versions: {esc(versions)}</p>{blocks}'
 
 
-def build_sweep(results: Any, plotly_js: str | None = None) -> str:
+def build_sweep(results: SweepResults, plotly_js: str | None = None) -> str:
     """The sweep report as HTML text (``plotly_js`` defaults to the bundle shipped with plotly)."""
     facts = sweep_facts(results)
     raw = facts.get("config") if isinstance(facts.get("config"), dict) else None
@@ -267,7 +267,7 @@ def build_sweep(results: Any, plotly_js: str | None = None) -> str:
     return page.html(f"Sweep: {name} · ccsim report", _header(results, facts), plotly_bundle(plotly_js))
 
 
-def render_sweep(results: Any, path: str | Path | None = None) -> Path:
+def render_sweep(results: SweepResults | str | Path, path: str | Path | None = None) -> Path:
     """Write the sweep report of a ``SweepResults`` (or of a sweep's output folder) to ``path``
     (an .html file, or a folder to hold ``report.html``; default: the sweep's output folder)."""
     if isinstance(results, str | Path):

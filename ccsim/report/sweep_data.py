@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ccsim.experiments.results import SweepResults
 from ccsim.provenance import versions as run_versions
 from ccsim.report.parts import ci_text, pct, secs
 
@@ -90,7 +91,7 @@ def _group_columns(summary: pd.DataFrame, kpi: str, by: str) -> list[Series]:
     ]
 
 
-def panels(results: Any, kpis: Sequence[str] | None = None) -> list[Panel]:
+def panels(results: SweepResults, kpis: Sequence[str] | None = None) -> list[Panel]:
     """The panels of ``factor_figure``. Default: service level, ASA and abandonment per channel,
     occupancy per agent group (each for the whole centre when it has no groups). ``kpis`` may
     name KPIs (``"wait_p90_s"``: per channel) or summary columns (``"asa_s.segment.vip"``)."""
@@ -152,7 +153,7 @@ def factor_levels(values: Sequence[Any]) -> tuple[dict[str, float] | None, list[
     return None, labels, ""
 
 
-def point_table(results: Any) -> pd.DataFrame:
+def point_table(results: SweepResults) -> pd.DataFrame:
     """Every point (done, failed or not run): ``point``, the factors, ``status``, ``error``, then
     the summary's columns (NaN where the point has no results)."""
     points = results.points
@@ -164,7 +165,7 @@ def point_table(results: Any) -> pd.DataFrame:
     return table.merge(summary, on="point", how="left")
 
 
-def two_factor_grid(results: Any) -> tuple[str, str] | None:
+def two_factor_grid(results: SweepResults) -> tuple[str, str] | None:
     """The two factors when the sweep is a full grid over exactly two factors, each with at
     least two values (every combination present); else None."""
     if len(results.factors) != 2:
@@ -182,7 +183,7 @@ def short(path: str) -> str:
     return ".".join(path.split(".")[-2:])
 
 
-def _targets(results: Any, raw: dict[str, Any] | None) -> dict[str, float]:
+def _targets(results: SweepResults, raw: dict[str, Any] | None) -> dict[str, float]:
     """The service-level target of each channel in the base config (``raw``, else the sweep's
     scenario's, else that of the output folder's manifest.json), unless a factor sets it."""
     if raw is None:
@@ -238,7 +239,7 @@ def _none(values: Sequence[float] | np.ndarray) -> list[float | None]:
 # --------------------------------------------------------------------------- facts
 
 
-def sweep_facts(results: Any, versions: bool = True) -> dict[str, Any]:
+def sweep_facts(results: SweepResults, versions: bool = True) -> dict[str, Any]:
     """What the header and the details show: the output folder's manifest.json if there is one,
     completed from the results (scenario, config, seed, design, versions)."""
     facts: dict[str, Any] = {}

@@ -23,6 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ccsim.experiments.results import SweepResults
 from ccsim.report.parts import esc, pct
 from ccsim.report.style import OCCUPANCY_SCALE, TARGET, colour, rgba, style, time_unit
 from ccsim.report.sweep_data import (
@@ -51,7 +52,7 @@ DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]
 
 
-def _slices(results: Any, factor: str, table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+def _slices(results: SweepResults, factor: str, table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     """The points split by the values of the other factors (one line each), or all together."""
     others = [f for f in results.factors if f != factor]
     if not others or results.design.get("kind") == "zip":  # zip: the factors move together
@@ -61,7 +62,7 @@ def _slices(results: Any, factor: str, table: pd.DataFrame) -> list[tuple[str, p
 
 
 def factor_figure(
-    results: Any,
+    results: SweepResults,
     factor: str,
     kpis: Sequence[str] | None = None,
     raw_config: dict[str, Any] | None = None,
@@ -317,7 +318,7 @@ def _add_targets(
         )
 
 
-def heatmap_columns(results: Any) -> list[str]:
+def heatmap_columns(results: SweepResults) -> list[str]:
     """The KPIs of ``heatmap_figure`` by default: service level per channel, then the whole
     centre's ASA, abandonment and occupancy."""
     s = results.summary
@@ -341,7 +342,7 @@ def _heat_title(column: str, targets: dict[str, float]) -> str:
 
 
 def heatmap_figure(
-    results: Any, columns: Sequence[str] | None = None, raw_config: dict[str, Any] | None = None
+    results: SweepResults, columns: Sequence[str] | None = None, raw_config: dict[str, Any] | None = None
 ) -> go.Figure:
     """One heatmap per KPI column for a grid over two factors: the first factor down, the second
     across, each cell a point's mean with its 95% half-width (empty: failed or not run). Service
