@@ -12,7 +12,7 @@ The log format is documented in ``ccsim.calibrate.logs`` and ``docs/howto/calibr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __all__ = [
     "Backtest",
@@ -49,7 +49,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _WHERE:
         import importlib
 

@@ -14,7 +14,7 @@ less than one contact a day are left out of the weighted errors (noise on both s
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,8 @@ def key_of(frame: pd.DataFrame, by: str) -> pd.Series:
     return frame[by].astype(str)
 
 
-def _days_per_key(frame: pd.DataFrame, by: str, days: list[pd.Timestamp]) -> dict[Any, int]:
+def _days_per_key(frame: pd.DataFrame, by: str, days: list[pd.Timestamp]) -> dict[str | int, int]:
+    """Calendar days per key (hours are numbers, other keys text)."""
     if by == "weekday":
         return pd.Series([A.WEEKDAYS[d.weekday()] for d in days]).value_counts().to_dict()
     if by == "day":
@@ -160,10 +161,11 @@ def _mean(v: np.ndarray) -> float:
     return float(v.mean()) if len(v) else float("nan")
 
 
-def _order(by: str) -> Any:
+def _order(by: str) -> Callable[[str], int] | None:
+    """The sort key of a comparison's keys: weekdays from Monday; None: the keys' own order."""
     if by == "weekday":
         return lambda k: A.WEEKDAYS.index(k) if k in A.WEEKDAYS else 99
-    return lambda k: k
+    return None
 
 
 def format_table(table: pd.DataFrame, by: str) -> str:

@@ -8,10 +8,11 @@ under a comment naming the day, a few values per line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import tomlkit
-from tomlkit.items import Array, Item
+from tomlkit.items import Array, Item, Table
 
 from ccsim.toml_writer import add_comment, comment_lines, inline
 
@@ -29,7 +30,7 @@ class Commented(Protocol):
     per_day: int  # values per day in the long lists
 
 
-def _lines(values: list[Any], per_line: int, labels: list[str] | None = None, chunk: int = 0) -> Array:
+def _lines(values: Sequence[object], per_line: int, labels: list[str] | None = None, chunk: int = 0) -> Array:
     """A multi-line array, ``per_line`` values a line; with ``labels``, a comment line before
     each block of ``chunk`` values."""
     array = tomlkit.array()
@@ -44,7 +45,7 @@ def _lines(values: list[Any], per_line: int, labels: list[str] | None = None, ch
     return array
 
 
-def _item(path: str, value: Any, cal: Commented) -> Item:
+def _item(path: str, value: object, cal: Commented) -> Item:
     if isinstance(value, list) and len(value) > 12:
         per_line = 8 if any(isinstance(x, str) for x in value) else 12
         return _lines(value, per_line, cal.list_labels.get(path), cal.per_day)
@@ -58,7 +59,7 @@ def _item(path: str, value: Any, cal: Commented) -> Item:
     return inline(value)
 
 
-def _add(container: Any, path: str, body: dict[str, Any], cal: Commented) -> None:
+def _add(container: Table, path: str, body: dict[str, object], cal: Commented) -> None:
     for k, v in body.items():
         note = cal.notes.get(f"{path}.{k}")
         if note:
@@ -66,7 +67,7 @@ def _add(container: Any, path: str, body: dict[str, Any], cal: Commented) -> Non
         container.add(k, _item(f"{path}.{k}", v, cal))
 
 
-def _table(path: str, body: dict[str, Any], cal: Commented) -> Any:
+def _table(path: str, body: dict[str, object], cal: Commented) -> Table:
     table = tomlkit.table()
     _add(table, path, body, cal)
     return table

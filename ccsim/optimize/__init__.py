@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __all__ = [
     "FrontierResult",
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ccsim.optimize.staffing import StaffingPlan, optimize_staffing
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     import importlib
 
     where = {
