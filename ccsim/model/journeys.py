@@ -116,6 +116,7 @@ class Journeys:
         self._arrive_timer, self._offer_timer = flow.arrive_created, self.offer_callback  # made once
         # per channel: its opening hours as lists, for the contacts created during the run
         self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
+        self._openings = [[t for t, v in ch.open.changes() if v > 0.5] for ch in plan.channels]  # in order
         self._queue_of: dict[tuple[int, int, int], int] = {}  # see _queue_index
         self._profiled = any(p is not None for p in pol.patience_profile)  # see _patience_factor
         self._choices: dict[int, Choice] = {}  # per channel mix (by id): see pick
@@ -278,9 +279,10 @@ class Journeys:
         return False
 
     def next_opening(self, c: int, now: float) -> float:
-        step = self.plan.channels[c].open
-        later = [t for t, v in step.changes() if t > now and v > 0.5]
-        return later[0] if later else now
+        """The next time after ``now`` that channel ``c`` opens (``now`` if it never does)."""
+        openings = self._openings[c]
+        k = bisect_right(openings, now)
+        return openings[k] if k < len(openings) else now
 
     def _callback_queue(self, i: int) -> int:
         ct = self.contacts
