@@ -12,8 +12,11 @@ keep references to the columns they use.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import IntEnum
+from itertools import repeat
+from operator import setitem
 from typing import cast
 
 import numpy as np
@@ -205,9 +208,9 @@ class Contacts:
         # uniforms, and a block of room for more (each column in use, its defaults)
         # (typed as float columns: each value is written into a column of its own kind)
         cols = cast("dict[str, array[float]]", self.cols)
-        self._row_cols = [cols[name] for name in CREATED_ROW if name in cols]
-        u_columns = [f"u_{d}" for d in DECISIONS]
-        self._decision_cols = [cols[name] for name in u_columns if name in cols]
+        # (only journey policies create contacts: then every one of these columns is in use)
+        self._row_cols = [cols[name] for name in CREATED_ROW] if journeys_on else []
+        self._decision_cols = [cols[f"u_{d}"] for d in DECISIONS] if journeys_on else []
         self._room_blocks = [
             (col, array(col.typecode, [CREATED_DEFAULTS.get(name, 0)] * ROOM)) for name, col in cols.items()
         ]
@@ -314,16 +317,18 @@ class Contacts:
                 col.extend(block)
             self._room += ROOM
         self.n = i + 1
-        for col, value in zip(self._row_cols, row, strict=True):
-            col[i] = value
-        for col, value in zip(self._decision_cols, decisions, strict=True):
-            col[i] = value
+        at = repeat(i)
+        _consume(map(setitem, self._row_cols, at, row))  # col[i] = value, column by column
+        _consume(map(setitem, self._decision_cols, at, decisions))
         self.cid[i] = self.n_seen
         self.n_seen += 1
         for name, value in values.items():
             self._by_name[name][i] = value
         return i
 
+
+# runs an iterator to its end, keeping nothing
+_consume: Callable[[Iterable[None]], None] = deque[None](maxlen=0).extend
 
 # the columns a contact's creator sets (Contacts.new), in order
 CREATED_ROW = (
