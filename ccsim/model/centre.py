@@ -204,8 +204,9 @@ class Centre:
         self.enqueue(i, q, now)
 
     def arrive_created(self, i: int) -> None:
-        """A contact created during the run (retrial, repeat, callback, ...) arrives."""
-        self._accept(i, self.sched.now)
+        """A contact created during the run (retrial, repeat, callback, ...) arrives: only journey
+        policies create contacts, so it takes their arrival path."""
+        self._accept_journey(i, self.sched.now)
 
     def _accept(self, i: int, now: float) -> None:
         if self.journeys_on:

@@ -26,6 +26,7 @@ from operator import attrgetter
 import numpy as np
 
 from ccsim.model.flow import Flow
+from ccsim.model.keyed import KeyedGenerator
 from ccsim.model.plan import Plan
 from ccsim.model.queues import LANE_CALLBACK, LANE_NORMAL, LANE_URGENT, Queues
 from ccsim.model.routing import Queue
@@ -89,12 +90,9 @@ class Journeys:
         self.flow = flow
         pol = plan.policies
         # the generator of contacts' own draws (draws): one, repositioned for each contact
-        self._bits = np.random.PCG64(0)
-        self._gen = np.random.Generator(self._bits)
-        self._inc = (_mix64(seed) << 64 | _mix64(replication)) | 1  # odd, per run
-        # the state set for each contact: one dict, its 'state' rewritten (numpy copies it in)
-        self._pcg = {"state": 0, "inc": self._inc}
-        self._state = {"bit_generator": "PCG64", "state": self._pcg, "has_uint32": 0, "uinteger": 0}
+        self._keyed = KeyedGenerator(seed, replication)
+        self._gen = self._keyed.gen
+        self._at_key = self._keyed.at
         self.after_hours = pol.after_hours
         self.fallback = [plan.channel_index(f) if f else -1 for f in pol.fallback_channel]
         self.non_service = pol.non_service
@@ -118,6 +116,7 @@ class Journeys:
         self._arrive_timer, self._offer_timer = flow.arrive_created, self.offer_callback  # made once
         # per channel: its opening hours as lists, for the contacts created during the run
         self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
+        self._openings = [[t for t, v in ch.open.changes() if v > 0.5] for ch in plan.channels]  # in order
         self._queue_of: dict[tuple[int, int, int], int] = {}  # see _queue_index
         self._profiled = any(p is not None for p in pol.patience_profile)  # see _patience_factor
         self._choices: dict[int, Choice] = {}  # per channel mix (by id): see pick
@@ -148,14 +147,8 @@ class Journeys:
 
         One generator serves every contact: its state is set from the contact's key and the
         salt (a SplitMix64 hash of the two), which costs a microsecond where seeding a new
-        generator costs ten. It is valid until the next call."""
-        ct = self.contacts
-        k = int(ct.key[i])
-        a = _mix64(k ^ ((salt * 0xD1B54A32D192ED03) & _MASK64))
-        b = _mix64(a ^ k)
-        self._pcg["state"] = (a << 64) | b
-        self._bits.state = self._state  # type: ignore[assignment]  # numpy types it as a TypedDict
-        return self._gen
+        generator costs ten (``keyed``). It is valid until the next call."""
+        return self._at_key(int(self.contacts.key[i]), salt)
 
     def pick(self, mix: dict[str, float] | None, default: int, rng: np.random.Generator) -> int:
         """A channel from ``mix`` (weights by channel name), or ``default`` if there is none."""
@@ -201,27 +194,16 @@ class Journeys:
                 patience = draw()
                 if self._profiled:
                     patience *= self._patience_factor(channel, seg, arrival)
-        row = {
-            "arrival": arrival,
-            "channel": channel,
-            "ctype": ctype,
-            "segment": seg,
-            "base_handle": max(handle, 0.0),
-            "base_wrap": max(wrap, 0.0),
-            "patience": patience,
-            "closed": self.closed_at(channel, arrival),
-            "customer": ct.customer[i],
-            "attempt": ct.attempt[i] + 1,
-            "parent": ct.cid[i],
-            "origin": origin,
-            "identified": ct.identified[i],
-            "key": key,
-        }
-        if values:
-            row.update(values)
-        if "qid" not in row:  # its ordinary queue, at the site of the contact it came from
-            row["qid"] = self.queues.at_site(self._queue_index(channel, ctype, seg), ct.qid[i])
-        j = ct.new(row, u)
+        attempt = values.pop("attempt", ct.attempt[i] + 1)
+        qid = values.pop("qid", -1)
+        if qid < 0:  # its ordinary queue, at the site of the contact it came from
+            qid = self.queues.at_site(self._queue_index(channel, ctype, seg), ct.qid[i])
+        row = (  # in the order of store.CREATED_ROW
+            arrival, channel, ctype, seg, max(handle, 0.0), max(wrap, 0.0), patience,
+            self.closed_at(channel, arrival), ct.customer[i], attempt, ct.cid[i], origin,
+            ct.identified[i], key, int(qid),
+        )  # fmt: skip
+        j = ct.new(row, u, values)  # values: what the creator sets besides (promised, ...)
         self.sched.after(delay, self._arrive_timer, j)
         return j
 
@@ -297,9 +279,10 @@ class Journeys:
         return False
 
     def next_opening(self, c: int, now: float) -> float:
-        step = self.plan.channels[c].open
-        later = [t for t, v in step.changes() if t > now and v > 0.5]
-        return later[0] if later else now
+        """The next time after ``now`` that channel ``c`` opens (``now`` if it never does)."""
+        openings = self._openings[c]
+        k = bisect_right(openings, now)
+        return openings[k] if k < len(openings) else now
 
     def _callback_queue(self, i: int) -> int:
         ct = self.contacts
@@ -453,7 +436,6 @@ class Journeys:
         return base, -1
 
 
-_MASK64 = (1 << 64) - 1
 # a channel mix ready to draw from: the mix, its channels, the running sums of their weights
 # (added in the mix's order, as the draw compares them) and the sum of the weights
 Choice = tuple[dict[str, float], list[int], list[float], float]
@@ -465,11 +447,3 @@ def _cumulative(mix: dict[str, float], channel_index: Callable[[str], int]) -> C
         total += mix[name]
         totals.append(total)
     return mix, [int(channel_index(name)) for name in mix], totals, sum(mix.values())
-
-
-def _mix64(x: int) -> int:
-    """SplitMix64's finaliser: a well-mixed 64-bit integer from any integer."""
-    x = (x + 0x9E3779B97F4A7C15) & _MASK64
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return x ^ (x >> 31)

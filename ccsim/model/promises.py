@@ -14,6 +14,7 @@ chases at its arrival, the chase's channel and handle time when it chases.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import attrgetter
 
 from ccsim.model.flow import Flow
 from ccsim.model.journeys import CHASE_DECIDES, Journeys
@@ -23,6 +24,8 @@ from ccsim.model.routing import Queue
 from ccsim.model.scheduler import Scheduler
 from ccsim.model.store import CHASE, CHASED, WAITING, Contacts
 from ccsim.model.workforce import AgentPool
+
+_WAITING = attrgetter("waiting")  # a queue's waiting contacts
 
 
 class Promises:
@@ -75,7 +78,7 @@ class Promises:
             return fixed
         if ack.promise != "backlog":
             return float(ack.promise)
-        waiting = sum(qq.waiting for qq in q.same_channel)
+        waiting = sum(map(_WAITING, q.same_channel))
         work = self.journeys.mean_work[(c, self.contacts.ctype[i])]
         estimate = (waiting + 1) * work / max(self.pool.able_present(q.able), 1)
         return max(ack.minimum, ack.factor * estimate)
@@ -91,12 +94,12 @@ class Promises:
             assert chase.after_promise is not None  # validated: a promise needs after_promise
             if u >= chase.missed:
                 return
-            delay = ct.promised[i] - now + float(chase.after_promise.sample(rng, 1)[0])
+            delay = ct.promised[i] - now + chase.after_promise.draw(rng)
         else:
             assert chase.after is not None  # validated: no receipt needs after
             if u >= chase.unacknowledged:
                 return
-            delay = float(chase.after.sample(rng, 1)[0])
+            delay = chase.after.draw(rng)
         self.sched.after(max(delay, 0.0), self._chase_timer, i)
 
     def chase(self, i: int) -> None:
@@ -111,7 +114,7 @@ class Promises:
         channel = self.journeys.pick(spec.channels, ct.channel[i], rng)
         own: dict[str, float] = {}
         if spec.handle is not None:
-            own["base_handle"] = max(float(spec.handle.sample(rng, 1)[0]), 0.0)
+            own["base_handle"] = max(spec.handle.draw(rng), 0.0)
         j = self.journeys.create(0.0, i, channel, ct.ctype[i], CHASE, rng, **own)
         self.chase_of[j] = i
 

@@ -12,8 +12,11 @@ keep references to the columns they use.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import IntEnum
+from itertools import repeat
+from operator import setitem
 from typing import cast
 
 import numpy as np
@@ -201,22 +204,25 @@ class Contacts:
             setattr(self, name, col)
             if name in self.codes:
                 self.cols[name] = col
-        # per column in use but the decisions' uniforms: its bound append, name and default
-        # (for created contacts; None: the creator sets it), and the uniforms' appends
-        u_columns = [f"u_{d}" for d in DECISIONS]
-        self._created = [
-            (_append(col), name, CREATED_DEFAULTS.get(name))
-            for name, col in self.cols.items()
-            if name not in u_columns
+        # created contacts (new): the columns their creator sets (CREATED_ROW), their decisions'
+        # uniforms, and a block of room for more (each column in use, its defaults)
+        # (typed as float columns: each value is written into a column of its own kind)
+        cols = cast("dict[str, array[float]]", self.cols)
+        # (only journey policies create contacts: then every one of these columns is in use)
+        self._row_cols = [cols[name] for name in CREATED_ROW] if journeys_on else []
+        self._decision_cols = [cols[f"u_{d}"] for d in DECISIONS] if journeys_on else []
+        self._room_blocks = [
+            (col, array(col.typecode, [CREATED_DEFAULTS.get(name, 0)] * ROOM)) for name, col in cols.items()
         ]
-        self._decision_appends = [_append(self.cols[name]) for name in u_columns if name in self.cols]
+        self._by_name = cols
+        self._room = 0  # the columns' length: contacts [n, _room) are room for created ones
         self.n = 0  # contacts in the columns
         self.n_seen = 0  # contacts drawn so far (their global ids)
         self.block_end = 0  # block arrivals occupy [carried, block_end); created ones follow
 
     def view(self, name: str) -> Array:
-        """A numpy view of a column (drop it before the column grows)."""
-        return np.frombuffer(self.cols[name], dtype=DTYPES[self.codes[name]])
+        """A numpy view of a column's contacts (drop it before the column grows)."""
+        return np.frombuffer(self.cols[name], dtype=DTYPES[self.codes[name]])[: self.n]
 
     def load(
         self, c: ContactArrays, derived: Mapping[str, npt.ArrayLike], carry: Mapping[str, Array] | None
@@ -266,6 +272,7 @@ class Contacts:
             del col[:]
             col.frombytes(data)
         self.n = live + nb
+        self._room = self.n
         self.block_end = live + nb
         return live
 
@@ -299,27 +306,36 @@ class Contacts:
         out["agent"][partner] = -1
         return out
 
-    def new(self, values: dict[str, float], decisions: Sequence[float] = ()) -> int:
-        """Append a contact created during the run; returns its index. ``values``: the columns
-        its creator sets (the others take ``CREATED_DEFAULTS``; ``cid`` is set here);
-        ``decisions``: its uniforms, one per decision (``DECISIONS``), when journeys are on."""
+    def new(self, row: Sequence[float], decisions: Sequence[float], values: Mapping[str, float]) -> int:
+        """Add a contact created during the run; returns its index. ``row``: the columns its
+        creator sets, in the order of ``CREATED_ROW``; ``decisions``: its uniforms, one per
+        decision (``DECISIONS``); ``values``: other columns its creator sets. The rest keep
+        ``CREATED_DEFAULTS``; ``cid`` is set here."""
         i = self.n
+        if i == self._room:
+            for col, block in self._room_blocks:
+                col.extend(block)
+            self._room += ROOM
         self.n = i + 1
-        values["cid"] = self.n_seen
+        at = repeat(i)
+        _consume(map(setitem, self._row_cols, at, row))  # col[i] = value, column by column
+        _consume(map(setitem, self._decision_cols, at, decisions))
+        self.cid[i] = self.n_seen
         self.n_seen += 1
-        get = values.get
-        for append, name, default in self._created:
-            append(get(name, default))
-        for append, u in zip(self._decision_appends, decisions, strict=True):
-            append(u)
+        for name, value in values.items():
+            self._by_name[name][i] = value
         return i
 
 
-def _append(col: array[int] | array[float]) -> Callable[[float | None], None]:
-    """A column's bound ``append`` (a missing value, None, raises: its creator must set it)."""
-    return cast("Callable[[float | None], None]", col.append)
+# runs an iterator to its end, keeping nothing
+_consume: Callable[[Iterable[None]], None] = deque[None](maxlen=0).extend
 
-
+# the columns a contact's creator sets (Contacts.new), in order
+CREATED_ROW = (
+    "arrival", "channel", "ctype", "segment", "base_handle", "base_wrap", "patience", "closed",
+    "customer", "attempt", "parent", "origin", "identified", "key", "qid",
+)  # fmt: skip
+ROOM = 256  # created contacts the columns grow by at a time
 # the columns of a contact created during the run that its creator does not set
 CREATED_DEFAULTS: dict[str, float] = {
     "status": PENDING,
