@@ -46,6 +46,8 @@ class Queue:
         "lines",
         "marks",
         "on_expire",
+        "precedence",
+        "precedence_fifo",
         "priority",
         "ranks",
         "same_channel",
@@ -70,6 +72,9 @@ class Queue:
         self.ctype = ctype
         self.segment = segment
         self.priority = priority
+        # its place in a freed agent's choice before the waits (choose_queue): real-time before
+        # deferred, then the smaller priority value (ignored with fifo_across_priorities)
+        self.precedence, self.precedence_fifo = (deferred, priority), (deferred, 0)
         self.deferred = deferred
         self.ranks = ranks or []  # able groups by rank; rank r after r x delay of waiting
         self.delay = delay
@@ -150,7 +155,7 @@ def choose_queue(
     for queues that expire their contacts (see ``Queue``).
     """
     best: Queue | None = None
-    best_key: tuple[bool, int, float] | None = None
+    best_first, best_wait = (True, 0), 0.0  # the best's precedence and wait (read once best is set)
     marked = work[g]
     rest = marked & among
     while rest:
@@ -167,13 +172,10 @@ def choose_queue(
         if delay and now - t < delay:
             continue
         due = q.due  # ordered by promise: the earliest promise first
-        key = (
-            q.deferred,
-            0 if fifo_across_priorities else q.priority,
-            (t if due is None else due[i]) - q.head_start,
-        )
-        if best_key is None or key < best_key:
-            best, best_key = q, key
+        first = q.precedence_fifo if fifo_across_priorities else q.precedence
+        wait = (t if due is None else due[i]) - q.head_start  # (precedence, wait) compared as a pair
+        if best is None or first < best_first or (first == best_first and wait < best_wait):
+            best, best_first, best_wait = q, first, wait
     work[g] = marked
     return best
 
