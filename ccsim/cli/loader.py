@@ -46,8 +46,12 @@ def load_scenario(
     once; the plan and the prices are checked against the scenario with the overrides, and a
     mistake they make names the prices file."""
     scenario = load(config)
-    given = {**parse_set(sets or []), **(overrides or {})}
-    with_sets = scenario.with_overrides(given) if given else scenario
+    cli_sets = parse_set(sets or [])
+    given = {**cli_sets, **(overrides or {})}
+    try:
+        with_sets = scenario.with_overrides(given) if given else scenario
+    except ConfigError as exc:
+        raise _blame_sets(exc, cli_sets, overrides or {}) from None
     if plan is None and prices is None:
         return with_sets
     changes: dict[str, Any] = {}
@@ -61,6 +65,28 @@ def load_scenario(
         if prices is None:
             raise
         raise ConfigError(exc.problems, f"{scenario.source or 'scenario'} with prices {prices}") from None
+
+
+def _blame_sets(exc: ConfigError, cli_sets: Mapping[str, Any], overrides: Mapping[str, Any]) -> ConfigError:
+    """``exc`` with each problem about a value given on the command line (``--set``) or by a
+    sweep's ``[set]`` saying so: the value is not in the file the message names."""
+    given = [(_dotted(path), f"--set {path}={value}") for path, value in cli_sets.items()]
+    given += [(_dotted(path), f"the sweep's [set] {path} = {value!r}") for path, value in overrides.items()]
+    problems = []
+    for problem in exc.problems:
+        where = _dotted(problem.split(":", 1)[0].strip())
+        origin = next((text for path, text in given if _within(where, path) or _within(path, where)), None)
+        problems.append(f"{problem} (given with {origin})" if origin else problem)
+    return ConfigError(problems, exc.source)
+
+
+def _dotted(path: str) -> str:
+    """A config path with list items as ``.k`` (``demand[1].rate`` -> ``demand.1.rate``)."""
+    return path.replace("[", ".").replace("]", "")
+
+
+def _within(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".")
 
 
 def load_log(paths: Path | list[Path], log_format: str, first: str | None, last: str | None) -> CallLog:
