@@ -110,7 +110,8 @@ def test_bad_set_and_missing_file():
 
 def test_a_set_value_is_named_as_given_on_the_command_line():
     config = str(ROOT / "configs" / "quickstart.toml")
-    bare = runner.invoke(app, ["run", config, "--set", "scenario.replications=2", "--set", "scenario.duration=8"])
+    sets = ["--set", "scenario.replications=2", "--set", "scenario.duration=8"]
+    bare = runner.invoke(app, ["run", config, *sets])
     assert bare.exit_code == 2 and "scenario.duration: a duration needs a unit" in bare.output
     assert "(given with --set scenario.duration=8)" in bare.output
     assert "replications" not in bare.output  # only the value at fault is blamed

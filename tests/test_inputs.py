@@ -226,3 +226,14 @@ def test_a_run_without_any_arrival_writes_its_report(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert (out / "report.html").exists()
+
+
+def test_a_misspelt_definition_is_named_as_a_possible_culprit(tmp_path):
+    # [channels.chatt] defined, 'chat' used: the hint must not only tell the user to copy the typo
+    text = (ROOT / "configs" / "quickstart.toml").read_text().replace("[channels.chat]", "[channels.chatt]")
+    (tmp_path / "typo.toml").write_text(text)
+    with pytest.raises(ccsim.ConfigError) as info:
+        ccsim.load(tmp_path / "typo.toml")
+    message = str(info.value)
+    assert "demand[1].channel: unknown channel 'chat' (did you mean 'chatt'?)" in message
+    assert "or is 'chatt' misspelt where it is defined" in message

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ccsim.config.errors import suggest
+from ccsim.config.errors import unknown_name
 from ccsim.distributions import Seconds
 
 DAYS_PER_MONTH = 365.25 / 12  # a month of the cost: the mean calendar month
@@ -110,9 +110,7 @@ def _choice_names(choice: Choice, names: dict[str, list[str]]) -> list[str]:
     for path, name, what in found + preferences:
         known = names[what]
         if name not in known:
-            problems.append(
-                f"{path}: unknown {what} {name!r}{suggest(name, known)}; known: {', '.join(known)}"
-            )
+            problems.append(unknown_name(path, what, name, known))
     for path, name, _ in preferences:
         if name in names["channel"] and name not in choice.channels:
             problems.append(f"{path}: {name!r} is not one of choice.channels {choice.channels}")

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from ccsim.config.errors import suggest
+from ccsim.config.errors import unknown_name
 from ccsim.distributions import Seconds
 
 
@@ -408,9 +408,7 @@ def _unknown(path: str, names: object, known: dict[str, Any], what: str) -> list
     out = []
     for name in names if isinstance(names, list | dict) else []:
         if name not in known:
-            out.append(
-                f"{path}: unknown {what} {name!r}{suggest(str(name), known)}; known: {', '.join(known)}"
-            )
+            out.append(unknown_name(path, what, name, known))
     return out
 
 

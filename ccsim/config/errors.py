@@ -23,10 +23,23 @@ class ConfigError(Exception):
         super().__init__(text)
 
 
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """A ' (did you mean ...?)' hint for a near-miss name, or ''."""
+def suggest(name: str, choices: Iterable[str], defined: bool = False) -> str:
+    """A ' (did you mean ...?)' hint for a near-miss name, or ''. ``defined``: the choices are
+    names the user defined (channels, segments, ...), so the near miss may be the misspelt one."""
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    if not close:
+        return ""
+    if defined:
+        return f" (did you mean {close[0]!r}?) or is {close[0]!r} misspelt where it is defined"
+    return f" (did you mean {close[0]!r}?)"
+
+
+def unknown_name(path: str, what: str, name: object, known: Iterable[str]) -> str:
+    """The problem of a reference to a name the scenario does not define (a channel, segment,
+    contact type, group, ...): the near miss, both ways, and the names it does define."""
+    names = list(known)
+    hint = suggest(str(name), names, defined=True)
+    return f"{path}: unknown {what} {name!r}{hint}; known: {', '.join(names)}"
 
 
 def format_path(loc: Sequence[int | str]) -> str:

@@ -20,7 +20,7 @@ from ccsim.config import economics as E
 from ccsim.config import policies as P
 from ccsim.config import proactive as PR
 from ccsim.config import schema as S
-from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest
+from ccsim.config.errors import ConfigError, format_path, from_validation_error, suggest, unknown_name
 from ccsim.config.limits import check_sizes
 from ccsim.config.sites import Site, Window, site_problems
 from ccsim.config.wellbeing import Wellbeing
@@ -186,8 +186,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 def _check_name(problems: list[str], path: str, name: str, known: Mapping[str, Any], what: str) -> None:
     if name not in known:
-        hint = suggest(name, known)
-        problems.append(f"{path}: unknown {what} {name!r}{hint}; known: {', '.join(known)}")
+        problems.append(unknown_name(path, what, name, known))
 
 
 def cross_check(cfg: S.ScenarioConfig) -> list[str]:

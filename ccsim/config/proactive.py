@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
-from ccsim.config.errors import suggest
+from ccsim.config.errors import unknown_name
 from ccsim.distributions import Distribution, Seconds, units_required
 from ccsim.units import parse_clock, parse_rate
 
@@ -103,9 +103,7 @@ def name_problems(campaigns: dict[str, Campaign], names: dict[str, list[str]]) -
     for path, value, what in found:
         known = names[what]
         if value not in known:
-            problems.append(
-                f"{path}: unknown {what} {value!r}{suggest(value, known)}; known: {', '.join(known)}"
-            )
+            problems.append(unknown_name(path, what, value, known))
     for name, c in campaigns.items():
         if c.volume * DAY <= 0.5:  # round() gives 0 (a volume too large is refused with the sizes: limits.py)
             problems.append(f"proactive.{name}.volume: {c.volume * DAY:g} per day rounds to no contact")
