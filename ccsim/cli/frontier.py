@@ -40,7 +40,8 @@ from ccsim.scenario import Scenario
 
 Out = Annotated[Path | None, out_option("output folder (default: out/<config name>-frontier)")]
 Channel = Annotated[
-    list[str] | None, typer.Option("--channel", help="channel whose target varies (repeatable)")
+    list[str] | None,
+    typer.Option("--channel", metavar="CHANNEL", help="channel whose target varies (repeatable)"),
 ]
 Refine = Annotated[int, typer.Option(min=0, help="bisections around the cheapest point")]
 MaxSimulations = Annotated[

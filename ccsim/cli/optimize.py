@@ -41,16 +41,22 @@ Replications = Annotated[
         help="replications per candidate plan (default: the config's, at least 20)",
     ),
 ]
-Group = Annotated[list[str] | None, typer.Option("--group", "-g", help="staff only this group (repeatable)")]
+Group = Annotated[
+    list[str] | None,
+    typer.Option("--group", "-g", metavar="GROUP", help="staff only this group (repeatable)"),
+]
 Target = Annotated[
-    list[str] | None, typer.Option("--target", help="override a target: CHANNEL=SHARE (repeatable)")
+    list[str] | None,
+    typer.Option("--target", metavar="CHANNEL=SHARE", help="override a target: CHANNEL=SHARE (repeatable)"),
 ]
 MaxSimulations = Annotated[int, typer.Option(min=2, help="simulation budget of the search")]
 VerifyReplications = Annotated[
     int | None, typer.Option(min=2, help="replications of the independent verification")
 ]
 Shifts = Annotated[bool, typer.Option("--shifts", help="also cover the plan with shifts (MILP)")]
-ShiftLength = Annotated[list[str] | None, typer.Option(help="allowed shift length, e.g. 8h (repeatable)")]
+ShiftLength = Annotated[
+    list[str] | None, typer.Option(metavar="LENGTH", help="allowed shift length, e.g. 8h (repeatable)")
+]
 ShiftStart = Annotated[list[str] | None, typer.Option(help="allowed shift start, e.g. 07:30 (repeatable)")]
 
 

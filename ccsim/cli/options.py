@@ -18,9 +18,10 @@ def out_option(help: str) -> Any:
 
 
 # the scenario and what changes it (read by ccsim.cli.loader.load_scenario)
-ConfigPath = Annotated[Path, typer.Argument(help="scenario TOML file")]
+ConfigPath = Annotated[Path, typer.Argument(metavar="CONFIG", help="scenario TOML file")]
 Sets = Annotated[
-    list[str] | None, typer.Option("--set", help="override a config value: PATH=VALUE (repeatable)")
+    list[str] | None,
+    typer.Option("--set", metavar="PATH=VALUE", help="override a config value: PATH=VALUE (repeatable)"),
 ]
 Prices = Annotated[
     Path | None,
