@@ -114,7 +114,7 @@ def _print_summary(results: SweepResults, folder: Path, report: bool) -> None:
     if len(results.summary) > MAX_ROWS:
         console.print(f"... {len(results.summary) - MAX_ROWS} more points in {folder}/summary.csv")
     for w in results.warnings:
-        console.print(f"warning (some points): {w}", style="yellow", markup=False, highlight=False)
+        console.print(f"warning: {w}", style="yellow", markup=False, highlight=False)
     reused = int(results.points["reused"].sum())
     done = int((results.points["status"] == "done").sum())
     note = f" ({reused} from an earlier run)" if reused else ""

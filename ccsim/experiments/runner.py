@@ -173,7 +173,7 @@ def sweep(
         executor=runner.describe(),
         wall_time_s=time.perf_counter() - t0,
         scenario=scenario,
-        warnings=sorted({w for outs in done.values() for o in outs for w in o.warnings}),
+        warnings=_point_warnings(entries, done),
     )
     if store is not None:
         _write_finished(store, manifest, results)
@@ -223,6 +223,19 @@ def _manifest(
         "config": scenario.raw,
         "points": entries,
     }
+
+
+def _point_warnings(entries: list[dict[str, Any]], done: dict[str, list[PointOutcome]]) -> list[str]:
+    """Each warning of the points' runs once, with the points it concerns (their numbers, as
+    in the points table) unless it concerns them all."""
+    points: dict[str, list[int]] = {}
+    for entry in entries:
+        for w in sorted({w for outcome in done.get(entry["key"], []) for w in outcome.warnings}):
+            points.setdefault(w, []).append(int(entry["point"]))
+    return [
+        w if len(numbers) == len(entries) else f"{w} [points {', '.join(map(str, numbers))}]"
+        for w, numbers in sorted(points.items())
+    ]
 
 
 def _point_tasks(

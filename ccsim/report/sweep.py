@@ -144,7 +144,7 @@ def _notes(results: SweepResults) -> str:
     if results.replications < 2:
         notes.append("One replication per point: no confidence interval can be shown.")
     for w in getattr(results, "warnings", []) or []:
-        notes.append(f"Warning (some points): {esc(w)}")
+        notes.append(f"Warning: {esc(w)}")
     return "".join(f'<div class="note">{n}</div>' for n in notes)
 
 
