@@ -6,6 +6,7 @@ that moves the answer most."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 import ccsim
 import ccsim.optimize.sensitivities as sens
 from ccsim.cli import app
+from ccsim.confidence import t_half_width
 from ccsim.optimize import frontier
 from ccsim.optimize.evaluation import replicate
 from ccsim.optimize.frontiers import FrontierResult
@@ -34,6 +36,12 @@ def line() -> tuple[ccsim.Scenario, FrontierResult]:
         choices={}, workers=1,
     )  # fmt: skip
     return scenario, result
+
+
+@pytest.fixture(scope="module")
+def answer(line: tuple[ccsim.Scenario, FrontierResult]) -> sens.SensitivityResult:
+    scenario, result = line
+    return sens.sensitivity(scenario, result=result, workers=1)
 
 
 def test_money_assumptions_are_re_accounted_without_simulating(
@@ -109,15 +117,78 @@ def test_cli_sensitivity_writes_its_table_and_page(tmp_path: Path) -> None:
     res = CliRunner().invoke(
         app,
         ["sensitivity", str(CONFIG), "-o", str(out), "-r", "4", "--eval-replications", "6",
-         "--max-eval-replications", "6", "--targets", "0.6,0.9", "--workers", "1", "--design", "sobol"],
+         "--max-eval-replications", "6", "--targets", "0.6,0.9", "--workers", "1", "--design", "sobol",
+         "--indifference", "30 EUR"],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out / "sensitivity.csv")
     assert {"lost_revenue:callers", "agent_cost", "demand", "handle", "patience"} <= set(table["factor"])
+    assert {"total_cost_at_low_ci95", "total_cost_at_high_ci95", "total_cost_change_ci95"} <= set(table)
+    assert (pd.read_csv(out / "optimum.csv")["indifference"] == 30.0).all()  # 30 EUR, not 30%
+    first = table.iloc[0]
+    assert f"{first.total_cost_change:+,.0f}±{first.total_cost_change_ci95:,.0f}" in res.output
     indices = pd.read_csv(out / "sensitivity_global.csv")
     assert {"best_S1", "best_ST", "total_cost_S1"} <= set(indices.columns)
     page = (out / "sensitivity.html").read_text()
     assert 'id="fig-band-tornado"' in page and ("decides the answer" in page or "No assumption" in page)
+    assert f"{first.total_cost_at_low:,.0f} ± {first.total_cost_at_low_ci95:,.0f} EUR" in page
     assert (out / "frontier.csv").exists()
     bad = CliRunner().invoke(app, ["sensitivity", str(CONFIG), "--design", "tornado"])
     assert bad.exit_code == 2 and "morris or sobol" in bad.output
+
+
+COSTS = ["total_cost_at_low_ci95", "total_cost_at_high_ci95"]
+
+
+def test_total_costs_have_half_widths_that_shrink_with_more_replications(
+    line: tuple[ccsim.Scenario, FrontierResult], answer: sens.SensitivityResult
+) -> None:
+    scenario, result = line
+    fewer = dataclasses.replace(result, samples={k: f.iloc[:4] for k, f in result.samples.items()})
+    few = sens.sensitivity(scenario, result=fewer, workers=1).table.set_index("factor")
+    full = answer.table.set_index("factor")
+    priced = full.index[full["kind"] != "unpriced"]
+    assert (full.loc[priced, COSTS] > 0).all().all()
+    assert (full.loc[priced, COSTS] < few.loc[priced, COSTS]).all().all()
+    assert answer.base["total_cost_ci95"] > 0
+    # the half-width is the Student-t one of the cheapest point's replications
+    base = answer.base
+    best = next(f for f in result.samples.values() if np.isclose(f["service_level"].mean(), base["best"]))
+    assert base["total_cost"] == pytest.approx(best["total_cost"].mean())
+    assert base["total_cost_ci95"] == pytest.approx(t_half_width(best["total_cost"].to_numpy()))
+
+
+def test_the_cost_change_is_paired_on_common_random_numbers(answer: sens.SensitivityResult) -> None:
+    """Low and high share the evaluation seed's replications, so the change is taken replication
+    by replication: narrower than the two costs' intervals combined as if independent."""
+    t = answer.table.set_index("factor")
+    priced = t[t["kind"] != "unpriced"]
+    unpaired = np.hypot(priced["total_cost_at_low_ci95"], priced["total_cost_at_high_ci95"])
+    assert (priced["total_cost_change_ci95"] < unpaired).all()
+    for factor in ("demand", "handle", "patience"):  # re-simulated: paired, not identical
+        assert 0 < t.loc[factor, "total_cost_change_ci95"] < 0.8 * unpaired[factor]
+    np.testing.assert_allclose(
+        t["total_cost_change"], t["total_cost_at_high"] - t["total_cost_at_low"], rtol=1e-9, atol=1e-9
+    )
+    assert t.loc["experience", "total_cost_change_ci95"] == 0.0  # not priced: the same costs
+
+
+def _quiet_table(change: float, half: float) -> pd.DataFrame:
+    """One factor that leaves the band where it is and changes the total cost by ``change``."""
+    return pd.DataFrame(
+        [{"label": "demand volume", "low": 0.9, "high": 1.1, "band_low_at_low": 0.7, "band_high_at_low": 0.8,
+          "band_low_at_high": 0.7, "band_high_at_high": 0.8, "total_cost_change": change,
+          "total_cost_change_ci95": half}]
+    )  # fmt: skip
+
+
+def test_the_headline_does_not_claim_a_cost_change_it_cannot_tell_from_zero() -> None:
+    base = {"band_low": 0.7, "band_high": 0.8}
+    unsure = sens.headline(_quiet_table(120.0, 300.0), base, "service level", "EUR")
+    assert "No assumption moves the answer" in unsure
+    assert "moves the total cost most" not in unsure
+    assert "the largest change in total cost, with the demand volume (+120 ± 300 EUR" in unsure
+    assert "cannot be told from zero" in unsure
+    sure = sens.headline(_quiet_table(-1200.0, 300.0), base, "service level", "EUR")
+    assert "the demand volume moves the total cost most (-1,200 ± 300 EUR, low to high)" in sure
+    assert "cannot be told from zero" not in sure

@@ -35,6 +35,7 @@ from ccsim.config.errors import ConfigError
 from ccsim.optimize.answer import band_sentences, band_text
 from ccsim.optimize.frontiers import FrontierResult, save_frontier
 from ccsim.optimize.frontiers import frontier as run_frontier
+from ccsim.optimize.indifference import parse_indifference
 from ccsim.report.frontier_page import render_frontier
 from ccsim.scenario import Scenario
 
@@ -134,6 +135,7 @@ def frontier(
     callbacks + lost value; show the cheapest point and the marginal cost of service."""
     scenario = load_scenario(config, set_, prices)
     _check_channels(scenario, channel or [])
+    parse_indifference(indifference, scenario.config.costs.currency, "--indifference")
     result = run_frontier(
         scenario,
         targets=target_list(targets),

@@ -75,7 +75,11 @@ BandConfidence = Annotated[
 ]
 Indifference = Annotated[
     str,
-    typer.Option(help="cost difference that does not matter: an amount per run, or a share such as 1%"),
+    typer.Option(
+        help="cost difference that does not matter: an amount in the scenario's currency per "
+        "replication (e.g. '300 EUR') or a share of the cheapest total cost (e.g. 1%); a bare "
+        "number is refused"
+    ),
 ]
 
 # call logs (calibrate, backtest)

@@ -31,7 +31,9 @@ from ccsim.cli.options import (
 )
 from ccsim.cli.tables import compact_table
 from ccsim.config.errors import ConfigError
+from ccsim.optimize.answer import span_text
 from ccsim.optimize.frontiers import save_frontier
+from ccsim.optimize.indifference import parse_indifference
 from ccsim.optimize.sensitivities import SensitivityResult
 from ccsim.optimize.sensitivities import sensitivity as run_sensitivity
 from ccsim.report.sensitivity_page import render_sensitivity
@@ -41,20 +43,44 @@ Design = Annotated[str | None, typer.Option(help="global design over the money a
 DESIGNS = ("morris", "sobol")
 
 
-def sensitivity_table(result: SensitivityResult) -> Table:
-    """One row per assumption: its range, the band at its low and high value, the cost change."""
-    rows: list[list[str] | None] = [
+def sensitivity_tables(result: SensitivityResult) -> list[Table]:
+    """One row per assumption (the one that moves the answer most first): its range and the band
+    at its low and high value; then the total cost at each with its interval, and the change."""
+    t = result.table
+    bands: list[list[str] | None] = [
         [
             str(r.label),
             f"x{r.low:g}–x{r.high:g}",
-            f"{r.band_low_at_low:.0%}–{r.band_high_at_low:.0%}",
-            f"{r.band_low_at_high:.0%}–{r.band_high_at_high:.0%}",
-            f"{r.total_cost_change:+,.0f}",
+            span_text(r.band_low_at_low, r.band_high_at_low),
+            span_text(r.band_low_at_high, r.band_high_at_high),
         ]
-        for r in result.table.itertuples(index=False)
+        for r in t.itertuples(index=False)
     ]
-    heads = [("assumption", "left"), ("range", "right"), ("band, low", "right"), ("band, high", "right")]
-    return compact_table([*heads, ("cost change", "right")], rows)
+    costs: list[list[str] | None] = [
+        [
+            str(r.label),
+            f"{r.total_cost_at_low:,.0f}±{r.total_cost_at_low_ci95:,.0f}",
+            f"{r.total_cost_at_high:,.0f}±{r.total_cost_at_high_ci95:,.0f}",
+            f"{r.total_cost_change:+,.0f}±{r.total_cost_change_ci95:,.0f}",
+        ]
+        for r in t.itertuples(index=False)
+    ]
+    band_heads = [("range", "right"), ("band at low", "right"), ("band at high", "right")]
+    cost_heads = [("total cost at low", "right"), ("at high", "right"), ("change", "right")]
+    return [
+        compact_table([("assumption", "left"), *band_heads], bands),
+        compact_table([("assumption", "left"), *cost_heads], costs),
+    ]
+
+
+def sensitivity_caption(result: SensitivityResult) -> str:
+    """What the cost columns are and how sure they are."""
+    fr = result.frontier
+    return (
+        f"{fr.currency} {fr.period} (mean ± 95% half-width): total cost of the cheapest point of the "
+        "band at the low and at the high value; change: high minus low, paired replication by "
+        "replication on common random numbers (the two cheapest points may be different plans)"
+    )
 
 
 @user_errors
@@ -81,6 +107,7 @@ def sensitivity(
     scenario = load_scenario(config, set_, prices)
     if design is not None and design not in DESIGNS:
         raise ConfigError([f"--design {design!r}: write morris or sobol"])
+    parse_indifference(indifference, scenario.config.costs.currency, "--indifference")
     result = run_sensitivity(
         scenario,
         alpha=1.0 - band_confidence,
@@ -108,7 +135,9 @@ def sensitivity(
     render_sensitivity(result, folder / "sensitivity.html", scenario.name, facts)
     if not quiet:
         console = Console()
-        console.print(sensitivity_table(result))
+        for table in sensitivity_tables(result):
+            console.print(table)
+        console.print(sensitivity_caption(result), style="dim", markup=False)
         console.print(result.headline, style="bold", markup=False)
         console.print(f"sensitivity.csv, sensitivity.html and the frontier written to {folder}/")
 

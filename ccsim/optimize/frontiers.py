@@ -20,7 +20,6 @@ twice ``indifference`` more than the cheapest (the band is *resolved*) or the ev
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from ccsim.config.errors import ConfigError
 from ccsim.economics.accounting import group_rates
 from ccsim.optimize.band import Band, screen
 from ccsim.optimize.evaluation import Samples
+from ccsim.optimize.indifference import Indifference, parse_indifference
 from ccsim.optimize.search import Memory, Staffing
 from ccsim.optimize.staffing import StaffingPlan, optimize_staffing
 from ccsim.scenario import Scenario
@@ -109,29 +109,6 @@ def require_prices(scenario: Scenario, groups: list[str]) -> None:
         )
 
 
-def indifference_amount(indifference: float | str, cheapest: float) -> float:
-    """``indifference`` as an amount: a number (currency per replication) or a share of the
-    cheapest point's total cost written as a percentage, e.g. "1%"."""
-    if isinstance(indifference, str):
-        text = indifference.strip()
-        try:
-            if text.endswith("%"):
-                share = float(text[:-1]) / 100.0
-                if not 0 <= share < 1:
-                    raise ValueError
-                return share * abs(cheapest)
-            value = float(text)
-        except ValueError:
-            raise ConfigError(
-                [f"indifference {indifference!r}: write an amount (e.g. 300) or a share (e.g. 1%)"]
-            ) from None
-    else:
-        value = float(indifference)
-    if not math.isfinite(value) or value < 0:
-        raise ConfigError([f"indifference {indifference!r}: must be a finite amount >= 0"])
-    return value
-
-
 @dataclass
 class _Settings:
     """What every point of one frontier shares."""
@@ -146,7 +123,7 @@ class _Settings:
     max_simulations: int
     confidence: float
     alpha: float
-    indifference: float | str
+    indifference: Indifference
     workers: int | None
     executor: Any
     progress: Callable[[str], None] | None
@@ -236,7 +213,7 @@ class _Choice:
     def band(self, column: str = "total_cost") -> Band[float]:
         costs = {t: smp.column(column) for t, smp in self.samples.items()}
         cheapest = float(np.mean(costs[min(costs, key=lambda t: float(np.mean(costs[t])))]))
-        return screen(costs, self.s.alpha, indifference_amount(self.s.indifference, cheapest))
+        return screen(costs, self.s.alpha, self.s.indifference.of(cheapest))
 
     def resolve(self) -> Band[float]:
         """Add replications to the band's points until the band is resolved or the budget spent."""
@@ -272,7 +249,7 @@ def frontier(
     max_simulations: int = 8,
     confidence: float = 0.75,
     alpha: float = 0.05,
-    indifference: float | str = "1%",
+    indifference: float | str | Indifference = "1%",
     workers: int | None = None,
     executor: Any = None,
     progress: Callable[[str], None] | None = None,
@@ -286,8 +263,10 @@ def frontier(
     the scenario's, at least 20), ``max_eval_replications`` the most the band's points get
     (default 4x);
     ``refine`` bisections of the targets around each choice's cheapest point; ``alpha``: 1 -
-    the confidence of the band; ``indifference``: the cost difference (an amount per replication,
-    or a share of the cheapest total cost such as "1%") below which two points count as equal;
+    the confidence of the band; ``indifference``: the cost difference below which two points
+    count as equal, text with its unit (an amount in the scenario's currency such as "300 EUR",
+    or a share of the cheapest total cost such as "1%"; a bare number in text is refused) or a
+    Python number, which is an amount in the scenario's currency per replication;
     ``workers``: processes for the replications, or ``executor``: a Dask scheduler address or
     client (as for ``ccsim.simulate``; the same numbers either way)."""
     spec = scenario.config.frontier
@@ -299,6 +278,7 @@ def frontier(
     if groups is None:
         groups = [g for g, a in scenario.agents.items() if any(c in a.channels for c in channels)]
     require_prices(scenario, groups)
+    amount = parse_indifference(indifference, scenario.config.costs.currency)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1) (got {alpha!r})")
     reps = replications or max(scenario.scenario.replications, 10)
@@ -314,7 +294,7 @@ def frontier(
         max_simulations=max_simulations,
         confidence=confidence,
         alpha=alpha,
-        indifference=indifference,
+        indifference=amount,
         workers=workers,
         executor=executor,
         progress=progress,

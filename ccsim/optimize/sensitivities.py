@@ -15,6 +15,14 @@ again on the same points:
 - **Operational assumptions** (demand volume, handle time, patience) *re-simulate* the frontier's
   plans on the same replications of the same seed (common random numbers; no new optimisation).
 
+At each setting the total cost quoted is that of the cheapest point of the band found there, with
+its 95% half-width over the replications. The cheapest point at the low value and the one at the
+high value may be different plans; both are evaluated on the same replications of the same seed,
+so their **change** (high minus low) is taken replication by replication over the replications
+both have, and its half-width is that of the paired differences. It is the change in what the
+answer costs, moving from one cheapest plan to the other, conditional on which plans were
+cheapest.
+
 A global design over the money assumptions (SALib: Morris elementary effects by default, Sobol
 indices on request) adds how much each one moves the cheapest service level and the total cost
 when all of them vary together; it is cheap because every sample is a re-accounting.
@@ -23,6 +31,7 @@ when all of them vary together; it is cheap because every sample is a re-account
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,11 +39,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ccsim.confidence import t_half_width
 from ccsim.model.plan import scaled_plan
 from ccsim.optimize.answer import span_text
 from ccsim.optimize.band import screen
 from ccsim.optimize.evaluation import replicate
-from ccsim.optimize.frontiers import FrontierResult, frontier, indifference_amount
+from ccsim.optimize.frontiers import FrontierResult, frontier
+from ccsim.optimize.indifference import Indifference, parse_indifference
 from ccsim.scenario import Scenario
 
 OPERATIONS = ("demand", "handle", "patience")
@@ -60,7 +71,7 @@ class SensitivityResult:
     the frontier the factors were applied to."""
 
     table: pd.DataFrame
-    base: dict[str, float]
+    base: dict[str, float]  # band_low, band_high, best, total_cost and total_cost_ci95
     global_: pd.DataFrame
     frontier: FrontierResult
     design: str
@@ -68,7 +79,7 @@ class SensitivityResult:
     @property
     def headline(self) -> str:
         """One sentence naming the assumption that moves the answer most."""
-        return headline(self.table, self.base, self.frontier.measure)
+        return headline(self.table, self.base, self.frontier.measure, self.frontier.currency)
 
 
 def factors(scenario: Scenario) -> list[Factor]:
@@ -131,23 +142,43 @@ def _segment(frame: pd.DataFrame, column: str, segment: str) -> np.ndarray:
     return frame[key].fillna(0.0).to_numpy(dtype=float) if key in frame else np.zeros(len(frame))
 
 
+@dataclass(frozen=True)
+class Setting:
+    """The band found at one setting of the assumptions (achieved service levels), the service
+    level of its cheapest point (``best``) and that point's total cost per replication."""
+
+    band_low: float
+    band_high: float
+    best: float
+    costs: np.ndarray
+
+    @property
+    def total_cost(self) -> float:
+        return float(np.mean(self.costs))
+
+    def as_dict(self) -> dict[str, float]:
+        """The band and the cheapest point's total cost with its 95% half-width."""
+        return {
+            "band_low": self.band_low,
+            "band_high": self.band_high,
+            "best": self.best,
+            "total_cost": self.total_cost,
+            "total_cost_ci95": t_half_width(self.costs),
+        }
+
+
 def _band(
-    costs: dict[float, np.ndarray], levels: dict[float, float], alpha: float, indifference: float | str
-) -> dict[str, float]:
+    costs: dict[float, np.ndarray], levels: dict[float, float], alpha: float, indifference: Indifference
+) -> Setting:
     cheapest = min(float(np.mean(v)) for v in costs.values())
-    band = screen(costs, alpha, indifference_amount(indifference, cheapest))
+    band = screen(costs, alpha, indifference.of(cheapest))
     kept = [levels[t] for t, k in band.in_band.items() if k]
-    return {
-        "band_low": float(np.nanmin(kept)),
-        "band_high": float(np.nanmax(kept)),
-        "best": levels[band.best],
-        "total_cost": float(np.mean(costs[band.best])),
-    }
+    return Setting(float(np.nanmin(kept)), float(np.nanmax(kept)), levels[band.best], costs[band.best])
 
 
 def _money_band(
-    fr: FrontierResult, moves: dict[str, float], alpha: float, indifference: float | str
-) -> dict[str, float]:
+    fr: FrontierResult, moves: dict[str, float], alpha: float, indifference: Indifference
+) -> Setting:
     costs = {t: reaccount(f, moves) for (_, t), f in fr.samples.items()}
     levels = {t: float(np.nanmean(f["service_level"])) for (_, t), f in fr.samples.items()}
     return _band(costs, levels, alpha, indifference)
@@ -159,9 +190,9 @@ def _simulated_band(
     level: float,
     seed: int,
     alpha: float,
-    indifference: float | str,
+    indifference: Indifference,
     where: tuple[int | None, Any],
-) -> dict[str, float]:
+) -> Setting:
     """Every distinct plan of the frontier re-simulated with ``factor`` at ``level``, on the first
     replications its evaluation used (same seed: common random numbers)."""
     costs: dict[float, np.ndarray] = {}
@@ -194,7 +225,7 @@ def sensitivity(
     *,
     result: FrontierResult | None = None,
     alpha: float = 0.05,
-    indifference: float | str = "1%",
+    indifference: float | str | Indifference = "1%",
     design: str | None = None,
     workers: int | None = None,
     executor: Any = None,
@@ -206,14 +237,16 @@ def sensitivity(
     service choices); otherwise one is computed with ``frontier_args`` (``targets``,
     ``replications``, ``eval_replications``, ...). ``workers`` or ``executor`` run the
     replications as for ``ccsim.simulate``. ``design``: "morris" or "sobol" (default:
-    ``[sensitivity].design``)."""
+    ``[sensitivity].design``). ``indifference`` as for ``frontier``: text with its unit ("300
+    EUR", "1%") or a Python number, an amount in the scenario's currency per replication."""
     say = progress or (lambda _m: None)
+    amount = parse_indifference(indifference, scenario.config.costs.currency)
     if result is None:
         result = frontier(
             scenario,
             choices={},
             alpha=alpha,
-            indifference=indifference,
+            indifference=amount,
             workers=workers,
             executor=executor,
             progress=progress,
@@ -226,25 +259,25 @@ def sensitivity(
     if result.points["choice"].nunique() != 1:
         raise ValueError("sensitivity: give a frontier of one service choice (frontier(..., choices={}))")
     seed = _evaluation_seed(result)
-    base = _money_band(result, {}, alpha, indifference)
+    base = _money_band(result, {}, alpha, amount)
     rows = []
     for f in factors(scenario):
         say(f"sensitivity: {f.label} x{f.low:g} and x{f.high:g}")
-        at: dict[str, dict[str, float]] = {}
+        at: dict[str, Setting] = {}
         for side, level in (("low", f.low), ("high", f.high)):
             if f.kind == "operation":
-                at[side] = _simulated_band(result, f, level, seed, alpha, indifference, (workers, executor))
+                at[side] = _simulated_band(result, f, level, seed, alpha, amount, (workers, executor))
             else:
-                at[side] = _money_band(result, {f.name: level}, alpha, indifference)
-        rows.append(_row(f, at))
+                at[side] = _money_band(result, {f.name: level}, alpha, amount)
+        rows.append(_row(f, at, base))
     table = pd.DataFrame(rows)
     table["swing"] = _swing(table)
     table = table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
     design = design or scenario.config.sensitivity.design
     if design not in ("morris", "sobol"):
         raise ValueError(f"design must be 'morris' or 'sobol' (got {design!r})")
-    indices = global_design(result, scenario, alpha, indifference, design)
-    return SensitivityResult(table, base, indices, result, design)
+    indices = global_design(result, scenario, alpha, amount, design)
+    return SensitivityResult(table, base.as_dict(), indices, result, design)
 
 
 def _evaluation_seed(result: FrontierResult) -> int:
@@ -252,24 +285,38 @@ def _evaluation_seed(result: FrontierResult) -> int:
     return int(plan.seed) + 1
 
 
-def _row(f: Factor, at: dict[str, dict[str, float]]) -> dict[str, Any]:
+def _row(f: Factor, at: dict[str, Setting], base: Setting) -> dict[str, Any]:
     lo, hi = at["low"], at["high"]
+    change, change_ci95 = paired_change(lo.costs, hi.costs)
     return {
         "factor": f.name,
         "label": f.label,
         "kind": f.kind,
         "low": f.low,
         "high": f.high,
-        "band_low_at_low": lo["band_low"],
-        "band_high_at_low": lo["band_high"],
-        "band_low_at_high": hi["band_low"],
-        "band_high_at_high": hi["band_high"],
-        "best_at_low": lo["best"],
-        "best_at_high": hi["best"],
-        "total_cost_at_low": lo["total_cost"],
-        "total_cost_at_high": hi["total_cost"],
-        "total_cost_change": hi["total_cost"] - lo["total_cost"],
+        "band_low_at_low": lo.band_low,
+        "band_high_at_low": lo.band_high,
+        "band_low_at_high": hi.band_low,
+        "band_high_at_high": hi.band_high,
+        "best_at_low": lo.best,
+        "best_at_high": hi.best,
+        "total_cost_at_low": lo.total_cost,
+        "total_cost_at_low_ci95": t_half_width(lo.costs),
+        "total_cost_at_high": hi.total_cost,
+        "total_cost_at_high_ci95": t_half_width(hi.costs),
+        "total_cost_change": change,
+        "total_cost_change_ci95": change_ci95,
+        "total_cost_at_low_vs_base_ci95": paired_change(base.costs, lo.costs)[1],
+        "total_cost_at_high_vs_base_ci95": paired_change(base.costs, hi.costs)[1],
     }
+
+
+def paired_change(before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
+    """Mean of ``after - before`` replication by replication over the replications both have
+    (a prefix of the evaluation seed's: common random numbers), and its 95% half-width."""
+    n = min(len(before), len(after))
+    d = np.asarray(after[:n], dtype=float) - np.asarray(before[:n], dtype=float)
+    return float(np.mean(d)), t_half_width(d)
 
 
 def _swing(table: pd.DataFrame) -> pd.Series:
@@ -281,7 +328,7 @@ def _swing(table: pd.DataFrame) -> pd.Series:
     return (mid_high - mid_low).abs() + 1e-6 * cost / max(float(cost.max()), 1.0)
 
 
-def headline(table: pd.DataFrame, base: dict[str, float], measure: str) -> str:
+def headline(table: pd.DataFrame, base: dict[str, float], measure: str, currency: str = "") -> str:
     """The assumption that moves the answer most, in one sentence."""
     if table.empty:
         return "No soft assumption to vary."
@@ -292,7 +339,7 @@ def headline(table: pd.DataFrame, base: dict[str, float], measure: str) -> str:
     if at_low == now == at_high:
         return (
             f"No assumption moves the answer: aim for {now} {measure} whichever of them holds; "
-            f"the {top['label']} moves the total cost most ({top['total_cost_change']:+,.0f})."
+            + _cost_clause(top, currency)
         )
     return (
         f"The {top['label']} decides the answer most: at x{top['low']:g} aim for {at_low}, at "
@@ -300,8 +347,21 @@ def headline(table: pd.DataFrame, base: dict[str, float], measure: str) -> str:
     )
 
 
+def _cost_clause(top: pd.Series, currency: str) -> str:
+    """The largest change in total cost with its paired interval, or that it cannot be told
+    from zero."""
+    change, half = float(top["total_cost_change"]), float(top["total_cost_change_ci95"])
+    amount = f"{change:+,.0f} ± {half:,.0f} {currency}".rstrip()
+    if math.isfinite(half) and abs(change) > half:
+        return f"the {top['label']} moves the total cost most ({amount}, low to high)."
+    return (
+        f"the largest change in total cost, with the {top['label']} ({amount}, low to high), "
+        "cannot be told from zero."
+    )
+
+
 def global_design(
-    result: FrontierResult, scenario: Scenario, alpha: float, indifference: float | str, design: str
+    result: FrontierResult, scenario: Scenario, alpha: float, indifference: Indifference, design: str
 ) -> pd.DataFrame:
     """SALib's Morris (or Sobol) indices of the money factors for two outputs, the cheapest
     service level and the total cost at it; every sample is a re-accounting."""
@@ -329,8 +389,8 @@ def global_design(
     answers = [
         _money_band(result, dict(zip(names, np.exp(row), strict=True)), alpha, indifference) for row in x
     ]
-    best = np.array([a["best"] for a in answers])
-    cost = np.array([a["total_cost"] for a in answers])
+    best = np.array([a.best for a in answers])
+    cost = np.array([a.total_cost for a in answers])
     out = pd.DataFrame({"factor": names})
     for label, y in (("best", best), ("total_cost", cost)):
         if design == "sobol":

@@ -58,7 +58,8 @@ def band_tornado(result: SensitivityResult) -> go.Figure:
 
 def cost_tornado(result: SensitivityResult) -> go.Figure:
     """Per factor: the total cost at the cheapest point at the low and at the high value, as a
-    change from the cost as priced."""
+    change from the cost as priced, with the 95% half-width of that change (paired replication by
+    replication with the cost as priced)."""
     t = result.table.iloc[::-1]
     base = result.base["total_cost"]
     fig = go.Figure()
@@ -69,8 +70,9 @@ def cost_tornado(result: SensitivityResult) -> go.Figure:
             orientation="h",
             name=f"at the {side} value",
             marker_color=colour,
-            customdata=t[[side]],
-            hovertemplate="%{y} x%{customdata[0]:g}: %{x:+,.0f}<extra></extra>",
+            error_x={"type": "data", "array": t[f"total_cost_at_{side}_vs_base_ci95"], "color": "#444"},
+            customdata=t[[side, f"total_cost_at_{side}_vs_base_ci95"]],
+            hovertemplate="%{y} x%{customdata[0]:g}: %{x:+,.0f} ± %{customdata[1]:,.0f}<extra></extra>",
         )
     fig.update_layout(
         barmode="overlay",
@@ -82,7 +84,16 @@ def cost_tornado(result: SensitivityResult) -> go.Figure:
 
 def factors_table(result: SensitivityResult) -> str:
     cur = result.frontier.currency
-    head = ["assumption", "how", "low – high", "band at low", "band at high", "total cost change"]
+    head = [
+        "assumption",
+        "how",
+        "low – high",
+        "band at low",
+        "band at high",
+        "total cost at low",
+        "total cost at high",
+        "total cost change",
+    ]
     body = []
     for r in result.table.itertuples(index=False):
         cells = [
@@ -91,7 +102,9 @@ def factors_table(result: SensitivityResult) -> str:
             f"x{r.low:g} – x{r.high:g}",
             f"{pct(r.band_low_at_low, 0)}–{pct(r.band_high_at_low, 0)}",
             f"{pct(r.band_low_at_high, 0)}–{pct(r.band_high_at_high, 0)}",
-            f"{r.total_cost_change:+,.0f} {esc(cur)}",
+            f"{r.total_cost_at_low:,.0f} ± {r.total_cost_at_low_ci95:,.0f} {esc(cur)}",
+            f"{r.total_cost_at_high:,.0f} ± {r.total_cost_at_high_ci95:,.0f} {esc(cur)}",
+            f"{r.total_cost_change:+,.0f} ± {r.total_cost_change_ci95:,.0f} {esc(cur)}",
         ]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     th = "".join(f"<th>{esc(h)}</th>" for h in head)
@@ -100,7 +113,11 @@ def factors_table(result: SensitivityResult) -> str:
         '<p class="how">re-accounted: the frontier\'s replications priced again (total cost is linear in '
         "the assumption); re-simulated: the frontier's plans simulated again on the same replications; "
         "not priced: CSAT and NPS are reported, not part of the total cost, so they cannot move the band. "
-        "Total cost change: at the cheapest point, high value minus low value.</p>"
+        f"Total cost ({esc(cur)} {esc(result.frontier.period)}, mean ± 95% half-width): that of the "
+        "cheapest point of the band at the low and at the high value, which may be two different plans. "
+        "Change: high minus low, replication by replication on the same replications (common random "
+        "numbers), with the half-width of those paired differences; a change whose ± exceeds it "
+        "cannot be told from zero.</p>"
     )
 
 
@@ -154,7 +171,8 @@ def build_sensitivity(result: SensitivityResult, name: str, facts: dict[str, Any
     page.figure(
         "fig-cost-tornado",
         "What each assumption does to the total cost",
-        "The total cost at the cheapest point at the low and high value, against the cost as priced.",
+        "The total cost at the cheapest point at the low and high value, against the cost as priced; "
+        "the whiskers are the 95% half-widths of that difference, paired replication by replication.",
         lambda: cost_tornado(result),
     )
     page.section("factors", "Every assumption")
