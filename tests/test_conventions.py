@@ -115,6 +115,22 @@ def test_compact_tables_wrap_headers_and_never_cut_values() -> None:
         assert value in text
 
 
+def test_a_table_wider_than_the_terminal_is_split_and_drops_no_column() -> None:
+    from rich.console import Console
+
+    from ccsim.cli.tables import compact_table
+
+    columns = [("assumption", "left")] + [(f"total cost at point {k}", "right") for k in range(8)]
+    rows: list[list[str] | None] = [["handle time", *(f"{1000 * k + 0.5:,.1f}±12.3" for k in range(8))]]
+    console = Console(width=80, record=True)
+    console.print(compact_table(columns, rows, "costs"))
+    text = console.export_text()
+    assert max(len(x) for x in text.splitlines()) <= 80 and "…" not in text
+    for value in rows[0] or []:
+        assert value in text  # every column, none cropped
+    assert text.count("handle time") == 2  # the label repeated in each part
+
+
 @pytest.mark.parametrize("page", ["README.md", "docs/tutorial.md"])
 def test_the_file_tables_list_every_output_file(page: str, tmp_path: Path) -> None:
     import re

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 
 from ccsim.cli.common import command_line, progress_console, say_to, user_errors
@@ -51,13 +51,13 @@ MaxSimulations = Annotated[
 Choices = Annotated[bool, typer.Option("--choices/--no-choices", help="compare the [frontier.choices] too")]
 
 
-def frontier_tables(result: FrontierResult) -> list[Table]:
+def frontier_tables(result: FrontierResult) -> list[RenderableType]:
     """One table per service choice: target, service level achieved, money with its interval,
     the paired difference to the cheapest point, and whether the point is in the band."""
     cur = result.currency
     best = result.optimum[result.optimum["value_case"] == "central"].set_index("choice")["target"]
     heads = ("target", "SL", "service", "lost", "total", "vs best", "band", "P(iv)")
-    tables: list[Table] = []
+    tables: list[RenderableType] = []
     for choice, part in result.points.groupby("choice", sort=False):
         rows: list[list[str] | None] = []
         for r in part.itertuples(index=False):

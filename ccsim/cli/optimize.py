@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from ccsim.cli.common import progress_console, user_errors
 from ccsim.cli.loader import load_scenario
@@ -26,7 +25,7 @@ from ccsim.cli.options import (
     out_option,
     where,
 )
-from ccsim.cli.tables import compact_table
+from ccsim.cli.tables import CompactTable, compact_table
 from ccsim.config.errors import ConfigError
 from ccsim.optimize.shifts import ShiftPlan, shifts_for
 from ccsim.optimize.staffing import StaffingPlan, Verification, optimize_staffing
@@ -72,7 +71,7 @@ def parse_targets(items: list[str] | None) -> dict[str, float]:
     return out
 
 
-def plan_table(plan: StaffingPlan) -> Table:
+def plan_table(plan: StaffingPlan) -> CompactTable:
     """Agents per period and group, with each channel's service level in the verification."""
     v = plan.verification
     channels = [c.name for c in plan.problem.channels]

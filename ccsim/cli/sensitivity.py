@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from ccsim.cli.common import command_line, progress_console, say_to, user_errors
 from ccsim.cli.loader import load_scenario
@@ -29,7 +28,7 @@ from ccsim.cli.options import (
     target_list,
     where,
 )
-from ccsim.cli.tables import compact_table
+from ccsim.cli.tables import CompactTable, compact_table
 from ccsim.config.errors import ConfigError
 from ccsim.optimize.answer import span_text
 from ccsim.optimize.frontiers import save_frontier
@@ -43,7 +42,7 @@ Design = Annotated[str | None, typer.Option(help="global design over the money a
 DESIGNS = ("morris", "sobol")
 
 
-def sensitivity_tables(result: SensitivityResult) -> list[Table]:
+def sensitivity_tables(result: SensitivityResult) -> list[CompactTable]:
     """One row per assumption (the one that moves the answer most first): its range and the band
     at its low and high value; then the total cost at each with its interval, and the change."""
     t = result.table

@@ -9,12 +9,11 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from ccsim.cli.common import command_line, user_errors
 from ccsim.cli.loader import load_scenario
 from ccsim.cli.options import Quiet, Scheduler, Workers, out_option
-from ccsim.cli.tables import compact_table, pct_pm
+from ccsim.cli.tables import CompactTable, compact_table, pct_pm
 from ccsim.config.errors import ConfigError
 from ccsim.experiments.results import SweepResults
 from ccsim.experiments.runner import sweep as run_sweep
@@ -49,7 +48,7 @@ def _cell(mean: float, half: float, kind: str) -> str:
     return pct_pm(mean, half)
 
 
-def summary_table(results: SweepResults) -> Table:
+def summary_table(results: SweepResults) -> CompactTable:
     """A rich table: one row per point, the factors and the main KPIs with their half-widths
     (each channel's service level in %, as the run's table shows it). In a narrow terminal the
     headers wrap; no value is cut."""
@@ -61,7 +60,7 @@ def summary_table(results: SweepResults) -> Table:
         cells += [_cell(row[k], row[f"{k}_ci95"], kind) for k, _, kind in shown]
         rows.append(cells)
     title = f"{len(results.summary)} points x {results.replications} replications (mean±95% half-width)"
-    return compact_table(columns, rows, title)
+    return compact_table(columns, rows, title, keep=len(results.factors))
 
 
 @user_errors

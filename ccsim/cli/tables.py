@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from rich import box
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
 from ccsim.economics.targets import intervals_below, status
@@ -133,26 +134,74 @@ SECTION = None  # a row of compact_table that draws a line instead
 
 
 def compact_table(
-    columns: list[tuple[str, str]], rows: list[list[str] | None], title: str = "", **options: Any
-) -> Table:
+    columns: list[tuple[str, str]], rows: list[list[str] | None], title: str = "", keep: int = 1
+) -> CompactTable:
     """A table of text cells, ``columns`` as (header, justify), with no outer edge and one space
     between columns; each column is at least as wide as its longest value, so in a narrow
-    terminal the headers wrap and no value is cut. A row ``SECTION`` draws a line."""
-    table = Table(
-        title=title or None,
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
-        **options,
-    )
-    for j, (header, justify) in enumerate(columns):
-        widest = max((len(r[j]) for r in rows if r is not SECTION), default=0)
-        table.add_column(header, justify=justify, min_width=widest, overflow="fold")  # type: ignore[arg-type]
-    for row in rows:
-        if row is SECTION:
-            table.add_section()
-        else:
-            table.add_row(*row)
-    return table
+    terminal the headers wrap and no value is cut. Where the columns are wider than the terminal
+    together, they are printed as several tables, each repeating the first ``keep`` columns
+    (the rows' labels), so that no column is dropped. A row ``SECTION`` draws a line."""
+    return CompactTable(columns, rows, title, keep)
+
+
+class CompactTable:
+    """``compact_table``'s renderable: its columns split to fit the console when printed."""
+
+    def __init__(self, columns: list[tuple[str, str]], rows: list[list[str] | None], title: str, keep: int):
+        self.columns, self.rows, self.title, self.keep = columns, rows, title, keep
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.parts(console, options)
+
+    def parts(self, console: Console, options: ConsoleOptions) -> list[Table]:
+        """Tables of the label columns and as many of the others as fit the width, in order."""
+        labels, rest = (
+            list(range(min(self.keep, len(self.columns)))),
+            list(range(self.keep, len(self.columns))),
+        )
+        groups: list[list[int]] = []
+        for j in rest:
+            if groups and self._fits(console, options, labels + groups[-1] + [j]):
+                groups[-1].append(j)
+            else:
+                groups.append([j])
+        chosen = [labels + g for g in groups] or [labels]
+        return [self._table(cols, self.title if k == 0 else "") for k, cols in enumerate(chosen)]
+
+    def _fits(self, console: Console, options: ConsoleOptions, cols: list[int]) -> bool:
+        """Whether the columns ``cols`` print at this width with every value whole: each row's
+        line (one per row, the last lines of the table) holds its values in order."""
+        lines = console.render_lines(self._table(cols, ""), options, pad=False)
+        texts = ["".join(segment.text for segment in line) for line in lines]
+        if len(texts) < len(self.rows):
+            return False
+        for row, text in zip(self.rows, texts[len(texts) - len(self.rows) :], strict=True):
+            at = 0
+            for value in [row[j] for j in cols] if row is not None else []:
+                at = text.find(value, at)
+                if at < 0:
+                    return False
+                at += len(value)
+        return True
+
+    def _table(self, cols: list[int], title: str) -> Table:
+        """The table of columns ``cols``, each at least as wide as its widest value (longer
+        headers wrap)."""
+        table = Table(
+            title=title or None,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        for j in cols:
+            header, justify = self.columns[j]
+            widest = max((len(r[j]) for r in self.rows if r is not SECTION), default=0)
+            table.add_column(header, justify=justify, min_width=widest, overflow="fold")  # type: ignore[arg-type]
+        for row in self.rows:
+            if row is SECTION:
+                table.add_section()
+            else:
+                table.add_row(*(row[j] for j in cols))
+        return table
