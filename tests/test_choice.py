@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT
 
@@ -193,3 +194,102 @@ def test_config_errors_name_the_path(overrides: dict[str, Any], message: str) ->
     with pytest.raises(ConfigError) as err:
         ccsim.from_dict(raw)
     assert message in str(err.value), str(err.value)
+
+
+# ---------------------------------------------------------------------- the contacts moved
+
+
+def _pairs(res: ccsim.Results) -> pd.DataFrame:
+    """The moved counts per replication and (from, to) pair, from the replications table."""
+    per = res.per_replication
+    return per[per["group_by"] == "move"].pivot(index="replication", columns="group", values="moved")
+
+
+def test_the_moved_counts_are_the_contacts_whose_channel_is_not_their_streams() -> None:
+    """On the example config: per replication and pair, the moves counted equal the contacts
+    of the table that came from a stream on one channel and took another; the pairs add up to
+    the 'all' row; and each contact created during the run has no stream channel."""
+    res = ccsim.simulate(ccsim.load(ROOT / "configs" / "channel_choice.toml"), replications=3, seed=7)
+    c = res.contacts
+    assert c is not None
+    first = c["origin"] == "arrival"
+    assert c.loc[first, "stream_channel"].notna().all() and c.loc[~first, "stream_channel"].isna().all()
+    moved = c[c["stream_channel"].notna() & (c["channel"] != c["stream_channel"])]
+    from_table = (
+        moved.assign(group=moved["stream_channel"].astype(str) + "->" + moved["channel"].astype(str))
+        .groupby(["replication", "group"])
+        .size()
+        .unstack(fill_value=0)
+    )
+    counted = _pairs(res)
+    pairs = ["phone->chat", "phone->email", "chat->phone", "chat->email", "email->phone", "email->chat"]
+    assert list(res.summary.loc[res.summary["group_by"] == "move", "group"]) == pairs  # every pair, in order
+    assert sorted(counted.columns) == sorted(pairs)
+    assert (counted.reindex_like(from_table) == from_table).all().all()
+    assert counted.drop(columns=from_table.columns).eq(0).all().all()  # pairs nobody took: 0
+    assert counted.to_numpy().sum() > 0.1 * first.sum()  # half the arrivals choose: many move
+    overall = res.per_replication.query("group_by == 'all'").set_index("replication")["moved"]
+    assert (overall == counted.sum(axis=1)).all()
+    # the summary: mean per replication with a positive half-width
+    s = res.summary.set_index(["group_by", "group"])
+    mean, ci = res.kpi("moved")
+    assert mean == pytest.approx(counted.sum(axis=1).mean()) and ci > 0
+    row = s.loc[("move", "phone->chat")]
+    assert row["moved"] == pytest.approx(counted["phone->chat"].mean())
+    assert (
+        row["moved_ci95"] == pytest.approx(t_half_width(counted["phone->chat"].to_numpy()))
+        and row["moved_ci95"] > 0
+    )
+
+
+def test_nobody_moves_when_nobody_chooses() -> None:
+    """share = 0: every pair's count is 0 in every replication, and every first arrival stays
+    on its stream's channel."""
+    raw = ccsim.load(ROOT / "configs" / "channel_choice.toml").raw
+    res = ccsim.simulate(scenario(raw, **{"choice.share": 0.0}), replications=2, seed=7)
+    assert (_pairs(res).to_numpy() == 0).all() and res.kpi("moved") == (0.0, 0.0)
+    c = res.contacts
+    assert c is not None
+    first = c[c["origin"] == "arrival"]
+    assert (first["channel"] == first["stream_channel"]).all()
+
+
+def test_moves_are_counted_only_with_a_choice() -> None:
+    """Without [choice]: no 'moved' column, no move rows; the contacts still show their
+    stream's channel, the one they came in on."""
+    raw = copy.deepcopy(TWO)
+    del raw["choice"]
+    res = ccsim.simulate(scenario(raw), replications=2, seed=4)
+    assert "moved" not in res.summary.columns and "move" not in set(res.summary["group_by"])
+    c = res.contacts
+    assert c is not None
+    assert (c["channel"] == c["stream_channel"]).all()
+
+
+def test_a_fallback_after_hours_is_not_a_move() -> None:
+    """The phone closes after two hours and falls back to the chat: the fallback contacts are
+    new contacts (origin 'fallback', no stream channel) and are not counted as moves; the
+    moves counted are still exactly the first arrivals that took another channel."""
+    raw = copy.deepcopy(TWO)
+    raw["channels"]["phone"] |= {
+        "hours": "08:00-10:00",
+        "after_hours": "fallback",
+        "fallback_channel": "chat",
+    }
+    raw["choice"]["share"] = 0.5
+    res = ccsim.simulate(scenario(raw), replications=2, seed=4)
+    c = res.contacts
+    assert c is not None
+    fallback = c[c["origin"] == "fallback"]
+    assert len(fallback) > 20 and fallback["stream_channel"].isna().all()
+    assert (fallback["channel"] == "chat").all()
+    left = c[c["outcome"] == "fallback"]  # the phone calls that fell back stayed phone calls
+    assert (left["channel"] == "phone").all() and (left["stream_channel"] == "phone").all()
+    moved = c[c["stream_channel"].notna() & (c["channel"] != c["stream_channel"])]
+    counted = _pairs(res)
+    for pair, frame in moved.groupby([moved["stream_channel"].astype(str), moved["channel"].astype(str)]):
+        assert (
+            counted["->".join(pair)]
+            == frame.groupby("replication").size().reindex(counted.index, fill_value=0)
+        ).all()
+    assert counted.to_numpy().sum() == len(moved) > 0
