@@ -1,11 +1,14 @@
 """Customers who choose their channel ([choice]) and communicating the scope
 ([scope_communication]): the effect's direction and size, common random numbers, the money and
-the frontier, and the config errors."""
+the frontier, the config errors, and the contacts the choice moved (counts, intervals, the
+contacts table's stream channel, the report card)."""
 
 from __future__ import annotations
 
 import copy
+import html
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +24,7 @@ from ccsim.model.choice import ChannelChoice
 from ccsim.model.queues import LANE_NORMAL
 from ccsim.model.scheduler import Scheduler
 from ccsim.optimize import frontier
+from ccsim.report import render_folder
 
 TWO: dict[str, Any] = {
     "scenario": {"name": "two channels", "start": "08:00", "duration": "4h", "warmup": "15min",
@@ -293,3 +297,18 @@ def test_a_fallback_after_hours_is_not_a_move() -> None:
             == frame.groupby("replication").size().reindex(counted.index, fill_value=0)
         ).all()
     assert counted.to_numpy().sum() == len(moved) > 0
+
+
+def test_the_report_card_shows_the_moves_with_their_intervals(tmp_path: Path) -> None:
+    """The channel-choice card of the report (from the written folder) gives the moves in all
+    and per pair, each as the summary's mean ± half-width, beside the offered by channel."""
+    res = ccsim.simulate(ccsim.load(ROOT / "configs" / "channel_choice.toml"), replications=3, seed=7)
+    text = html.unescape(render_folder(res.write(tmp_path / "run")).read_text(encoding="utf-8"))
+    card = text[text.index("channel choice · contacts moved") :]
+    card = card[: card.index("</dl>")]
+    mean, ci = res.kpi("moved")
+    assert f"{mean:,.1f}" in card and f"± {ci:.1f}" in card
+    for pair in ("phone->chat", "chat->phone", "email->chat"):
+        m, h = res.kpi("moved", "move", pair)
+        assert f"moved {pair.replace('->', ' → ')}</dt><dd>{m:,.1f} ± {h:.1f}</dd>" in card
+    assert "offered on chat" in card
