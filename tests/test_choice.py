@@ -312,3 +312,14 @@ def test_the_report_card_shows_the_moves_with_their_intervals(tmp_path: Path) ->
         m, h = res.kpi("moved", "move", pair)
         assert f"moved {pair.replace('->', ' → ')}</dt><dd>{m:,.1f} ± {h:.1f}</dd>" in card
     assert "offered on chat" in card
+
+
+def test_opening_the_chat_longer_moves_more_phone_customers_to_it() -> None:
+    """The chat open until 20:00 instead of 16:00: more phone customers move to the chat and
+    fewer to e-mail, on the paired difference of the same customers (ccsim.compare)."""
+    sc = ccsim.load(ROOT / "configs" / "channel_choice.toml")
+    short = ccsim.simulate(sc.with_overrides({"channels.chat.hours": "08:00-16:00"}), replications=6, seed=5)
+    long = ccsim.simulate(sc, replications=6, seed=5)
+    to_chat = ccsim.compare(short, long, "moved", "move", "phone->chat")
+    to_email = ccsim.compare(short, long, "moved", "move", "phone->email")
+    assert to_chat.mean - to_chat.ci95 > 0 and to_email.mean + to_email.ci95 < 0, (to_chat, to_email)
