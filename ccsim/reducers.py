@@ -4,7 +4,8 @@ The ``Accumulator`` is the engine's sink (``ccsim.engine.run_replication``). It 
 of one job each: ``BusyTime`` (agent work per group and interval), ``Backlog`` (contacts waiting
 at each interval's end), ``IntervalCounts`` (the additive ``COUNTS`` of ``ccsim.metrics`` per
 interval x channel x type x segment), ``WaitSample`` (the answered contacts' waits, for the
-percentiles) and ``ContactsTable`` (the per-contact columns, when asked for). ``Measured`` is a
+percentiles), ``ChannelMoves`` (the first arrivals channel choice moved, with ``[choice]``) and
+``ContactsTable`` (the per-contact columns, when asked for). ``Measured`` is a
 batch's measured contacts with what several reducers use, computed once. ``ccsim.tables`` turns
 a finished accumulator into a ``Record``.
 """
@@ -278,6 +279,7 @@ class ContactsTable:
     def __init__(self, plan: Plan, replication: int):
         self.clock, self.replication = plan.clock, replication
         self.no_group = len(plan.group_names) + len(plan.partner_names)  # the code of ""
+        self.stream_channel = stream_channels(plan)
         self.chunks: list[dict[str, np.ndarray]] = []
 
     def add(self, m: Measured) -> None:
@@ -306,6 +308,7 @@ class ContactsTable:
             "attempt": b["attempt"].astype(np.int16),
             "parent_id": b["parent"],
             "origin": b["origin"],
+            "stream_channel": self.stream_channel[b["stream_of"]],
             "served_by": b["served_by"],
             "resolved": b["resolved"].astype(bool),
             "escalated": b["escalated"].astype(bool),
@@ -332,10 +335,35 @@ class ContactsTable:
         return columns
 
 
+def stream_channels(plan: Plan) -> np.ndarray:
+    """The channel of each demand stream by its index, and -1 at index -1: indexed by the
+    contacts' ``stream_of``, the channel their demand stream was on (-1: created during the run)."""
+    return np.array([s.channel for s in plan.streams] + [-1], dtype=np.int8)
+
+
+class ChannelMoves:
+    """With channel choice (``[choice]``): the measured first arrivals that took another channel
+    than their demand stream's, per (stream's channel, chosen channel): ``matrix[from, to]``.
+    Only the choice changes a first arrival's channel, so these are the contacts it moved."""
+
+    def __init__(self, plan: Plan):
+        self.stream_channel = stream_channels(plan)
+        n = len(plan.channels)
+        self.matrix = np.zeros((n, n), dtype=np.int64)
+
+    def add(self, m: Measured) -> None:
+        origin = self.stream_channel[m.b["stream_of"]].astype(np.int64)
+        chosen = m.b["channel"].astype(np.int64)
+        moved = (origin >= 0) & (origin != chosen)
+        if moved.any():
+            n = len(self.matrix)
+            self.matrix += np.bincount(origin[moved] * n + chosen[moved], minlength=n * n).reshape(n, n)
+
+
 class Accumulator:
     """The statistics of one replication, accumulated batch by batch as contacts finish, by
-    reducers of one job each: busy time, the backlog, the interval counts, the wait sample and
-    (when asked for) the contacts table.
+    reducers of one job each: busy time, the backlog, the interval counts, the wait sample, the
+    channel moves (with channel choice) and (when asked for) the contacts table.
 
     Memory stays bounded for long runs: counts per interval x channel x type x segment and busy
     time per group x interval are sums; waits of answered contacts are kept as float32 for the
@@ -361,6 +389,7 @@ class Accumulator:
         self.waits = WaitSample()
         self.contacts = ContactsTable(plan, replication) if keep_contacts else None
         self.sites = SiteCounts(clock, len(plan.sites.names)) if plan.sites is not None else None
+        self.moves = ChannelMoves(plan) if plan.policies.choice is not None else None
 
     def __call__(self, b: Batch) -> None:
         self.add(b)
@@ -376,6 +405,8 @@ class Accumulator:
         self.waits.add(m)
         if self.sites is not None:
             self.sites.add(m)
+        if self.moves is not None:
+            self.moves.add(m)
         if self.contacts is not None:
             self.contacts.add(m)
 

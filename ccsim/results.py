@@ -84,6 +84,7 @@ KPIS = [
     "paid_hours",  # per site (ccsim/economics/sites.py)
     "staffing_cost",
     "staffing_cost_per_served",
+    "moved",  # channel choice: on the 'all' row and the rows of the moves (group_by 'move')
 ]
 GROUPINGS = ["channel", "segment", "contact_type"]
 

@@ -63,6 +63,7 @@ class Record:
     outbound_busy: np.ndarray | None = None  # (agent groups, intervals) seconds of outbound work
     sites: np.ndarray | None = None  # (sites, COUNTS) by the site offered to; None: one site
     site_waits: np.ndarray | None = None  # (sites, QUANTILES): percentiles of the answered waits
+    moves: np.ndarray | None = None  # (channels, channels) first arrivals moved [from, to]; None: no choice
 
 
 class Layout:
@@ -138,6 +139,7 @@ def record(
         site_waits=site_percentiles(*acc.sites.wait_values(), acc.sites.size)
         if acc.sites is not None
         else None,
+        moves=acc.moves.matrix.copy() if acc.moves is not None else None,
     )
 
 
@@ -293,12 +295,20 @@ def kpi_table(plan: Plan, layout: Layout, records: list[Record]) -> pd.DataFrame
         _duty_kpis(kpis, groups, pos, grp, np.stack([r.duty for r in records if r.duty is not None]))
     if records[0].load is not None:
         _load_kpis(groups, records)
-    # replication by replication: its KPI rows, then its agent groups' rows (then its sites')
+    # replication by replication: its KPI rows, then its agent groups' rows (then its sites', then
+    # its channel moves')
     second = np.repeat(np.arange(len(records)), n_groups) * 2 + 1
     if plan.sites is not None:
         sites = site_rows(plan, records, staffed_g, busy_g)
         groups = pd.concat([groups, sites], ignore_index=True)
         second = np.concatenate([second, np.repeat(np.arange(len(records)), len(plan.sites.names)) * 2 + 1])
+    if records[0].moves is not None:
+        moves = move_rows(plan, records)
+        total = np.array([r.moves.sum() for r in records if r.moves is not None], dtype=float)
+        kpis["moved"] = np.where(grp == 0, total[pos], np.nan)  # on the overall row: all pairs
+        groups = pd.concat([groups, moves], ignore_index=True)
+        per_rep = len(moves) // len(records)
+        second = np.concatenate([second, np.repeat(np.arange(len(records)), per_rep) * 2 + 1])
     order = np.argsort(np.concatenate([pos * 2, second]), kind="stable")
     both = pd.concat([kpis, groups], ignore_index=True)
     return both.take(order).reset_index(drop=True)
@@ -326,6 +336,35 @@ def site_rows(plan: Plan, records: list[Record], staffed_g: np.ndarray, busy_g: 
     rows["occupancy"] = _ratio(busy, staffed).ravel()
     rows["agents"] = (staffed / plan.clock.duration).ravel()
     return rows
+
+
+def move_pairs(plan: Plan) -> list[tuple[int, int]]:
+    """The (from, to) channel pairs channel choice can move a contact between: every ordered
+    pair of ``choice.channels``, in their order."""
+    spec = plan.policies.choice
+    assert spec is not None
+    return [(a, b) for a in spec.channels for b in spec.channels if a != b]
+
+
+def move_label(plan: Plan, pair: tuple[int, int]) -> str:
+    """'phone->chat': the ``group`` of a channel move's rows."""
+    return f"{plan.channel_names[pair[0]]}->{plan.channel_names[pair[1]]}"
+
+
+def move_rows(plan: Plan, records: list[Record]) -> pd.DataFrame:
+    """The rows of the channel moves per replication (``group_by = 'move'``): the measured
+    first arrivals that took the second channel instead of their stream's, the first; every
+    pair in every replication, 0 where nobody moved."""
+    pairs = move_pairs(plan)
+    moved = np.array([[r.moves[a, b] for a, b in pairs] for r in records if r.moves is not None])
+    return pd.DataFrame(
+        {
+            "replication": np.repeat(np.array([r.replication for r in records], dtype=np.int64), len(pairs)),
+            "group_by": "move",
+            "group": np.tile(np.array([move_label(plan, p) for p in pairs], dtype=object), len(records)),
+            "moved": moved.ravel().astype(float),
+        }
+    )
 
 
 def _duty_kpis(
@@ -395,6 +434,7 @@ def contacts_table(plan: Plan, records: list[Record]) -> pd.DataFrame:
         "outcome": list(OUTCOME_NAMES),
         "agent_group": [*plan.group_names, *(f"partner:{p}" for p in plan.partner_names), ""],
         "origin": list(ORIGINS),
+        "stream_channel": plan.channel_names,
         "served_by": list(SERVED_BY),
         "site": plan.sites.names if plan.sites is not None else [],
     }

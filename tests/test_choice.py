@@ -1,14 +1,18 @@
 """Customers who choose their channel ([choice]) and communicating the scope
 ([scope_communication]): the effect's direction and size, common random numbers, the money and
-the frontier, and the config errors."""
+the frontier, the config errors, and the contacts the choice moved (counts, intervals, the
+contacts table's stream channel, the report card)."""
 
 from __future__ import annotations
 
 import copy
+import html
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT
 
@@ -20,6 +24,7 @@ from ccsim.model.choice import ChannelChoice
 from ccsim.model.queues import LANE_NORMAL
 from ccsim.model.scheduler import Scheduler
 from ccsim.optimize import frontier
+from ccsim.report import render_folder
 
 TWO: dict[str, Any] = {
     "scenario": {"name": "two channels", "start": "08:00", "duration": "4h", "warmup": "15min",
@@ -193,3 +198,128 @@ def test_config_errors_name_the_path(overrides: dict[str, Any], message: str) ->
     with pytest.raises(ConfigError) as err:
         ccsim.from_dict(raw)
     assert message in str(err.value), str(err.value)
+
+
+# ---------------------------------------------------------------------- the contacts moved
+
+
+def _pairs(res: ccsim.Results) -> pd.DataFrame:
+    """The moved counts per replication and (from, to) pair, from the replications table."""
+    per = res.per_replication
+    return per[per["group_by"] == "move"].pivot(index="replication", columns="group", values="moved")
+
+
+def test_the_moved_counts_are_the_contacts_whose_channel_is_not_their_streams() -> None:
+    """On the example config: per replication and pair, the moves counted equal the contacts
+    of the table that came from a stream on one channel and took another; the pairs add up to
+    the 'all' row; and each contact created during the run has no stream channel."""
+    res = ccsim.simulate(ccsim.load(ROOT / "configs" / "channel_choice.toml"), replications=3, seed=7)
+    c = res.contacts
+    assert c is not None
+    first = c["origin"] == "arrival"
+    assert c.loc[first, "stream_channel"].notna().all() and c.loc[~first, "stream_channel"].isna().all()
+    moved = c[c["stream_channel"].notna() & (c["channel"] != c["stream_channel"])]
+    from_table = (
+        moved.assign(group=moved["stream_channel"].astype(str) + "->" + moved["channel"].astype(str))
+        .groupby(["replication", "group"])
+        .size()
+        .unstack(fill_value=0)
+    )
+    counted = _pairs(res)
+    pairs = ["phone->chat", "phone->email", "chat->phone", "chat->email", "email->phone", "email->chat"]
+    assert list(res.summary.loc[res.summary["group_by"] == "move", "group"]) == pairs  # every pair, in order
+    assert sorted(counted.columns) == sorted(pairs)
+    assert (counted.reindex_like(from_table) == from_table).all().all()
+    assert counted.drop(columns=from_table.columns).eq(0).all().all()  # pairs nobody took: 0
+    assert counted.to_numpy().sum() > 0.1 * first.sum()  # half the arrivals choose: many move
+    overall = res.per_replication.query("group_by == 'all'").set_index("replication")["moved"]
+    assert (overall == counted.sum(axis=1)).all()
+    # the summary: mean per replication with a positive half-width
+    s = res.summary.set_index(["group_by", "group"])
+    mean, ci = res.kpi("moved")
+    assert mean == pytest.approx(counted.sum(axis=1).mean()) and ci > 0
+    row = s.loc[("move", "phone->chat")]
+    assert row["moved"] == pytest.approx(counted["phone->chat"].mean())
+    assert (
+        row["moved_ci95"] == pytest.approx(t_half_width(counted["phone->chat"].to_numpy()))
+        and row["moved_ci95"] > 0
+    )
+
+
+def test_nobody_moves_when_nobody_chooses() -> None:
+    """share = 0: every pair's count is 0 in every replication, and every first arrival stays
+    on its stream's channel."""
+    raw = ccsim.load(ROOT / "configs" / "channel_choice.toml").raw
+    res = ccsim.simulate(scenario(raw, **{"choice.share": 0.0}), replications=2, seed=7)
+    assert (_pairs(res).to_numpy() == 0).all() and res.kpi("moved") == (0.0, 0.0)
+    c = res.contacts
+    assert c is not None
+    first = c[c["origin"] == "arrival"]
+    assert (first["channel"] == first["stream_channel"]).all()
+
+
+def test_moves_are_counted_only_with_a_choice() -> None:
+    """Without [choice]: no 'moved' column, no move rows; the contacts still show their
+    stream's channel, the one they came in on."""
+    raw = copy.deepcopy(TWO)
+    del raw["choice"]
+    res = ccsim.simulate(scenario(raw), replications=2, seed=4)
+    assert "moved" not in res.summary.columns and "move" not in set(res.summary["group_by"])
+    c = res.contacts
+    assert c is not None
+    assert (c["channel"] == c["stream_channel"]).all()
+
+
+def test_a_fallback_after_hours_is_not_a_move() -> None:
+    """The phone closes after two hours and falls back to the chat: the fallback contacts are
+    new contacts (origin 'fallback', no stream channel) and are not counted as moves; the
+    moves counted are still exactly the first arrivals that took another channel."""
+    raw = copy.deepcopy(TWO)
+    raw["channels"]["phone"] |= {
+        "hours": "08:00-10:00",
+        "after_hours": "fallback",
+        "fallback_channel": "chat",
+    }
+    raw["choice"]["share"] = 0.5
+    res = ccsim.simulate(scenario(raw), replications=2, seed=4)
+    c = res.contacts
+    assert c is not None
+    fallback = c[c["origin"] == "fallback"]
+    assert len(fallback) > 20 and fallback["stream_channel"].isna().all()
+    assert (fallback["channel"] == "chat").all()
+    left = c[c["outcome"] == "fallback"]  # the phone calls that fell back stayed phone calls
+    assert (left["channel"] == "phone").all() and (left["stream_channel"] == "phone").all()
+    moved = c[c["stream_channel"].notna() & (c["channel"] != c["stream_channel"])]
+    counted = _pairs(res)
+    for pair, frame in moved.groupby([moved["stream_channel"].astype(str), moved["channel"].astype(str)]):
+        assert (
+            counted["->".join(pair)]
+            == frame.groupby("replication").size().reindex(counted.index, fill_value=0)
+        ).all()
+    assert counted.to_numpy().sum() == len(moved) > 0
+
+
+def test_the_report_card_shows_the_moves_with_their_intervals(tmp_path: Path) -> None:
+    """The channel-choice card of the report (from the written folder) gives the moves in all
+    and per pair, each as the summary's mean ± half-width, beside the offered by channel."""
+    res = ccsim.simulate(ccsim.load(ROOT / "configs" / "channel_choice.toml"), replications=3, seed=7)
+    text = html.unescape(render_folder(res.write(tmp_path / "run")).read_text(encoding="utf-8"))
+    card = text[text.index("channel choice · contacts moved") :]
+    card = card[: card.index("</dl>")]
+    mean, ci = res.kpi("moved")
+    assert f"{mean:,.1f}" in card and f"± {ci:.1f}" in card
+    for pair in ("phone->chat", "chat->phone", "email->chat"):
+        m, h = res.kpi("moved", "move", pair)
+        assert f"moved {pair.replace('->', ' → ')}</dt><dd>{m:,.1f} ± {h:.1f}</dd>" in card
+    assert "offered on chat" in card
+
+
+def test_opening_the_chat_longer_moves_more_phone_customers_to_it() -> None:
+    """The chat open until 20:00 instead of 16:00: more phone customers move to the chat and
+    fewer to e-mail, on the paired difference of the same customers (ccsim.compare)."""
+    sc = ccsim.load(ROOT / "configs" / "channel_choice.toml")
+    short = ccsim.simulate(sc.with_overrides({"channels.chat.hours": "08:00-16:00"}), replications=6, seed=5)
+    long = ccsim.simulate(sc, replications=6, seed=5)
+    to_chat = ccsim.compare(short, long, "moved", "move", "phone->chat")
+    to_email = ccsim.compare(short, long, "moved", "move", "phone->email")
+    assert to_chat.mean - to_chat.ci95 > 0 and to_email.mean + to_email.ci95 < 0, (to_chat, to_email)

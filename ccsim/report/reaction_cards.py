@@ -1,8 +1,8 @@
-"""KPI cards of the customers who react: channel choice (the demand each channel
-received after the choice), the communicated scope (out-of-scope demand that still came) and
-proactive contact (outbound done, inbound prevented, net agent hours). Each card appears only
-when its policy is in the run's config (or, for proactive contact, its columns are in the
-summary)."""
+"""KPI cards of the customers who react: channel choice (the contacts it moved, from which
+channel to which, beside the demand each channel received after the choice), the communicated
+scope (out-of-scope demand that still came) and proactive contact (outbound done, inbound
+prevented, net agent hours). Each card appears only when its policy is in the run's config (or,
+for proactive contact, its columns are in the summary)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def _per_rep(row: pd.Series | None, col: str) -> str:
 
 
 def _choice_card(data: ReportData) -> list[str]:
-    """Offered by channel after the choice (the channels customers choose among)."""
+    """The contacts the choice moved (in all, then from -> to), beside the offered by channel
+    after the choice (the channels customers choose among)."""
     choice = _config(data).get("choice")
     if not choice:
         return []
@@ -48,13 +49,21 @@ def _choice_card(data: ReportData) -> list[str]:
         (f"offered on {c}", _per_rep(summary_row(data.summary, "channel", c), "offered")) for c in channels
     ]
     share = float(choice.get("share", 1.0))
+    among = ", ".join(channels)
+    chooses = f"{share:.0%} of each stream's first arrivals choose among {among} by the expected wait"
+    overall = summary_row(data.summary, "all", "all")
+    if overall is None or "moved" not in overall:  # tables from before the moves were counted
+        return [card("channel choice · share choosing", f"{share:.0%}", "", "", chooses, "", rows)]
+    moves = data.summary[data.summary["group_by"] == "move"]
+    for _, m in moves.iterrows():
+        rows.append((f"moved {str(m['group']).replace('->', ' → ')}", _per_rep(m, "moved")))
     return [
         card(
-            "channel choice · offered by channel",
-            f"{share:.0%}",
+            "channel choice · contacts moved",
+            f"{number(overall, 'moved'):,.1f}",
+            ci_text(number(overall, "moved_ci95"), 1.0),
             "",
-            "",
-            "of each stream's first arrivals choose among " + ", ".join(channels) + " by the expected wait",
+            f"first arrivals per replication that took another channel than their stream's ({chooses})",
             "",
             rows,
         )
