@@ -173,6 +173,24 @@ def test_the_cost_change_is_paired_on_common_random_numbers(answer: sens.Sensiti
     assert t.loc["experience", "total_cost_change_ci95"] == 0.0  # not priced: the same costs
 
 
+def test_cheapest_points_with_different_replications_keep_the_table_consistent() -> None:
+    """The band's points get more replications than the others, so the cheapest points at low
+    and at high may have different numbers: the row compares them on the replications both have."""
+    rng = np.random.default_rng(5)
+    common = rng.normal(100_000, 2_000, 40)  # the evaluation seed's replications: shared noise
+    lo = sens.Setting(0.7, 0.9, 0.8, common + rng.normal(0, 100, 40))
+    hi = sens.Setting(0.6, 0.8, 0.7, common[:20] + 500 + rng.normal(0, 100, 20))
+    base = sens.Setting(0.65, 0.85, 0.75, common[:30] + 200 + rng.normal(0, 100, 30))
+    factor = sens.Factor("demand", "demand volume", "operation", 0.9, 1.1)
+    row = sens._row(factor, {"low": lo, "high": hi}, base)
+    assert row["total_cost_change"] == pytest.approx(row["total_cost_at_high"] - row["total_cost_at_low"])
+    assert row["total_cost_at_low"] == pytest.approx(float(np.mean(lo.costs[:20])))
+    assert abs(row["total_cost_change"] - 500) < 3 * row["total_cost_change_ci95"]
+    assert row["total_cost_change_ci95"] < 100  # paired: the shared 2,000 of noise cancels
+    assert row["total_cost_at_high_vs_base"] == pytest.approx(float(np.mean(hi.costs - base.costs[:20])))
+    assert row["total_cost_at_low_vs_base"] == pytest.approx(float(np.mean(lo.costs[:30] - base.costs)))
+
+
 def _quiet_table(change: float, half: float) -> pd.DataFrame:
     """One factor that leaves the band where it is and changes the total cost by ``change``."""
     return pd.DataFrame(

@@ -286,8 +286,16 @@ def _evaluation_seed(result: FrontierResult) -> int:
 
 
 def _row(f: Factor, at: dict[str, Setting], base: Setting) -> dict[str, Any]:
+    """The factor's row. The costs at low and at high and their change are over the evaluation
+    replications both settings have (their cheapest points may have had different numbers), so
+    that the change is the high cost less the low one; each side against the cost as priced
+    likewise over the replications it shares with it."""
     lo, hi = at["low"], at["high"]
-    change, change_ci95 = paired_change(lo.costs, hi.costs)
+    n = min(len(lo.costs), len(hi.costs))
+    low, high = np.asarray(lo.costs[:n], dtype=float), np.asarray(hi.costs[:n], dtype=float)
+    change, change_ci95 = paired_change(low, high)
+    low_vs_base, low_vs_base_ci95 = paired_change(base.costs, lo.costs)
+    high_vs_base, high_vs_base_ci95 = paired_change(base.costs, hi.costs)
     return {
         "factor": f.name,
         "label": f.label,
@@ -300,14 +308,16 @@ def _row(f: Factor, at: dict[str, Setting], base: Setting) -> dict[str, Any]:
         "band_high_at_high": hi.band_high,
         "best_at_low": lo.best,
         "best_at_high": hi.best,
-        "total_cost_at_low": lo.total_cost,
-        "total_cost_at_low_ci95": t_half_width(lo.costs),
-        "total_cost_at_high": hi.total_cost,
-        "total_cost_at_high_ci95": t_half_width(hi.costs),
+        "total_cost_at_low": float(np.mean(low)),
+        "total_cost_at_low_ci95": t_half_width(low),
+        "total_cost_at_high": float(np.mean(high)),
+        "total_cost_at_high_ci95": t_half_width(high),
         "total_cost_change": change,
         "total_cost_change_ci95": change_ci95,
-        "total_cost_at_low_vs_base_ci95": paired_change(base.costs, lo.costs)[1],
-        "total_cost_at_high_vs_base_ci95": paired_change(base.costs, hi.costs)[1],
+        "total_cost_at_low_vs_base": low_vs_base,
+        "total_cost_at_low_vs_base_ci95": low_vs_base_ci95,
+        "total_cost_at_high_vs_base": high_vs_base,
+        "total_cost_at_high_vs_base_ci95": high_vs_base_ci95,
     }
 
 

@@ -61,12 +61,11 @@ def cost_tornado(result: SensitivityResult) -> go.Figure:
     change from the cost as priced, with the 95% half-width of that change (paired replication by
     replication with the cost as priced)."""
     t = result.table.iloc[::-1]
-    base = result.base["total_cost"]
     fig = go.Figure()
     for side, colour in (("low", "#4c78a8"), ("high", "#e45756")):
         fig.add_bar(
             y=t["label"],
-            x=t[f"total_cost_at_{side}"] - base,
+            x=t[f"total_cost_at_{side}_vs_base"],
             orientation="h",
             name=f"at the {side} value",
             marker_color=colour,
