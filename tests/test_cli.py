@@ -103,7 +103,7 @@ def test_bad_config_exit_code_2_without_traceback(tmp_path):
 def test_bad_set_and_missing_file():
     r1 = runner.invoke(app, ["run", str(ROOT / "configs" / "erlang_a.toml"), "--set", "agents.pool.count=-1"])
     assert r1.exit_code == 2 and "agents.pool.count: must be >= 0 (got -1)" in r1.output
-    assert "(given with --set agents.pool.count=-1)" in r1.output  # not a value of the file
+    assert "erlang_a.toml with --set agents.pool.count=-1:" in r1.output  # not a value of the file
     r2 = runner.invoke(app, ["validate", "no/such/file.toml"])
     assert r2.exit_code == 2 and "file not found" in r2.output
 
@@ -113,13 +113,14 @@ def test_a_set_value_is_named_as_given_on_the_command_line():
     sets = ["--set", "scenario.replications=2", "--set", "scenario.duration=8"]
     bare = runner.invoke(app, ["run", config, *sets])
     assert bare.exit_code == 2 and "scenario.duration: a duration needs a unit" in bare.output
-    assert "(given with --set scenario.duration=8)" in bare.output
-    assert "replications" not in bare.output  # only the value at fault is blamed
+    assert "with --set scenario.replications=2, --set scenario.duration=8:" in bare.output  # the source
+    assert "(given with --set scenario.duration=8)" in bare.output  # the value at fault, of two
     typo = runner.invoke(app, ["run", config, "--set", "agents.specialist.count=18"])
     assert typo.exit_code == 2 and "did you mean 'specialists'?" in typo.output
-    assert "(given with --set agents.specialist.count=18)" in typo.output
-    in_file = runner.invoke(app, ["run", config, "--set", "scenario.replications=0"])
-    assert in_file.exit_code == 2 and "given with --set scenario.replications=0" in in_file.output
+    assert "with --set agents.specialist.count=18" in typo.output
+    elsewhere = runner.invoke(app, ["run", config, "--set", "scenario.interval=7min"])
+    assert elsewhere.exit_code == 2 and "demand[0].profile" in elsewhere.output  # a knock-on problem
+    assert "configs/quickstart.toml with --set scenario.interval=7min:" in elsewhere.output
 
 
 def _option_helps() -> dict[str, dict[str, str]]:

@@ -51,7 +51,7 @@ def load_scenario(
     try:
         with_sets = scenario.with_overrides(given) if given else scenario
     except ConfigError as exc:
-        raise _blame_sets(exc, cli_sets, overrides or {}) from None
+        raise _blame_sets(exc, sets or [], overrides or {}) from None
     if plan is None and prices is None:
         return with_sets
     changes: dict[str, Any] = {}
@@ -67,17 +67,21 @@ def load_scenario(
         raise ConfigError(exc.problems, f"{scenario.source or 'scenario'} with prices {prices}") from None
 
 
-def _blame_sets(exc: ConfigError, cli_sets: Mapping[str, Any], overrides: Mapping[str, Any]) -> ConfigError:
-    """``exc`` with each problem about a value given on the command line (``--set``) or by a
-    sweep's ``[set]`` saying so: the value is not in the file the message names."""
-    given = [(_dotted(path), f"--set {path}={value}") for path, value in cli_sets.items()]
+def _blame_sets(exc: ConfigError, sets: list[str], overrides: Mapping[str, Any]) -> ConfigError:
+    """``exc`` saying which values were given on the command line (``--set PATH=VALUE``, as
+    typed) or by a sweep's ``[set]``: the file validated without them, so they are the cause.
+    The source names them all (a problem may show elsewhere: an interval that no longer divides
+    the profiles); with several, a problem at (or above or below) a given path names its own."""
+    given = [(_dotted(item.split("=", 1)[0].strip()), f"--set {item.strip()}") for item in sets]
     given += [(_dotted(path), f"the sweep's [set] {path} = {value!r}") for path, value in overrides.items()]
     problems = []
     for problem in exc.problems:
         where = _dotted(problem.split(":", 1)[0].strip())
-        origin = next((text for path, text in given if _within(where, path) or _within(path, where)), None)
-        problems.append(f"{problem} (given with {origin})" if origin else problem)
-    return ConfigError(problems, exc.source)
+        origins = [text for path, text in given if _within(where, path) or _within(path, where)]
+        named = origins and len(given) > 1  # (one value given: the source names it)
+        problems.append(f"{problem} (given with {', '.join(origins)})" if named else problem)
+    source = f"{exc.source or 'scenario'} with {', '.join(text for _, text in given)}"
+    return ConfigError(problems, source)
 
 
 def _dotted(path: str) -> str:
