@@ -1,12 +1,19 @@
 """The keyed generator: writing the state's words gives numpy's own numbers, whatever the key."""
 
+import sys
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccsim.model.keyed import MASK64, KeyedGenerator, mix64
 
 
+@pytest.mark.skipif(
+    sys.byteorder != "little" or sys.platform == "win32",  # numpy's 128-bit type is emulated there
+    reason="the words are written only where numpy stores the state as a little-endian uint128",
+)
 def test_direct_writes_are_in_use_here():
     # the probe found numpy's layout on this machine (a fallback would be correct but slower)
     assert KeyedGenerator(1, 0).direct
@@ -34,9 +41,9 @@ def test_a_kept_32_bit_half_does_not_leak_into_the_next_contact():
     direct, by_dict = KeyedGenerator(7, 1), KeyedGenerator(7, 1, direct=False)
     for gen in (direct, by_dict):
         gen.at(1, 1).integers(0, 10, dtype=np.uint32)  # leaves half of a 64-bit draw
-    assert direct.at(2, 1).integers(0, 10, 5, dtype=np.uint32).tolist() == (
-        by_dict.at(2, 1).integers(0, 10, 5, dtype=np.uint32).tolist()
-    )
+    a, b = direct.at(2, 1), by_dict.at(2, 1)
+    assert a.bit_generator.state == b.bit_generator.state  # the kept half cleared in both
+    assert a.integers(0, 10, 5, dtype=np.uint32).tolist() == b.integers(0, 10, 5, dtype=np.uint32).tolist()
 
 
 def test_the_state_is_the_hash_of_key_and_salt():

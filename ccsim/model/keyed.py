@@ -51,40 +51,43 @@ class KeyedGenerator:
         self._pcg = {"state": 0, "inc": inc}
         self._state = {"bit_generator": "PCG64", "state": self._pcg, "has_uint32": 0, "uinteger": 0}
         self._set_state(0)  # the increment, once
-        self._struct: _Pcg64State | None = None
-        self._words: ctypes.Array[ctypes.c_uint64] | None = None
-        if direct:
-            self._bind_words()
+        self._direct = self._bind_words(inc) if direct else None
 
     @property
     def direct(self) -> bool:
         """True if states are written into the generator's memory (see the module)."""
-        return self._words is not None
+        return self._direct is not None
 
     def at(self, key: int, salt: int) -> np.random.Generator:
         """The generator, positioned for the contact of ``key`` and ``salt`` (valid until the
         next call)."""
         a = mix64(key ^ ((salt * _SALT) & MASK64))
         b = mix64(a ^ key)
-        words = self._words
-        if words is None:
+        direct = self._direct
+        if direct is None:
             self._set_state((a << 64) | b)
-        else:  # a 128-bit little-endian integer: low word first
+        else:  # a 128-bit little-endian integer: low word first; no half of a draw kept
+            struct, words = direct
             words[0] = b
             words[1] = a
-            self._struct.has_uint32 = 0  # type: ignore[union-attr]  # set with the words
+            struct.has_uint32 = 0
+            struct.uinteger = 0
         return self.gen
 
     def _set_state(self, state: int) -> None:
         self._pcg["state"] = state
         self.bits.state = self._state  # type: ignore[assignment]  # numpy types it as a TypedDict
 
-    def _bind_words(self) -> None:
-        """Write states directly if that gives the dictionary's numbers on the probes."""
+    def _bind_words(self, inc: int) -> tuple[_Pcg64State, ctypes.Array[ctypes.c_uint64]] | None:
+        """The state struct and its words, if writing them gives the dictionary's numbers: first
+        read only (the words must hold the state and the increment just set through the
+        dictionary), then on a few probe states; None otherwise."""
         struct = _Pcg64State.from_address(self.bits.ctypes.state_address)
         if not struct.rng:
-            return
+            return None
         words = (ctypes.c_uint64 * 4).from_address(struct.rng)
+        if list(words) != [0, 0, inc & MASK64, inc >> 64]:  # state 0, then the increment
+            return None
         for probe in _PROBES:
             state = probe << 64 | mix64(probe)
             self._set_state(state)
@@ -92,5 +95,5 @@ class KeyedGenerator:
             words[0], words[1] = state & MASK64, state >> 64
             struct.has_uint32 = 0
             if self.bits.random_raw(3).tolist() != expected:
-                return
-        self._struct, self._words = struct, words
+                return None
+        return struct, words

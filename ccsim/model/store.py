@@ -311,6 +311,8 @@ class Contacts:
         creator sets, in the order of ``CREATED_ROW``; ``decisions``: its uniforms, one per
         decision (``DECISIONS``); ``values``: other columns its creator sets. The rest keep
         ``CREATED_DEFAULTS``; ``cid`` is set here."""
+        if len(row) != len(self._row_cols) or len(decisions) != len(self._decision_cols):
+            raise ValueError("a created contact needs every CREATED_ROW value and decision (journeys on)")
         i = self.n
         if i == self._room:
             for col, block in self._room_blocks:
