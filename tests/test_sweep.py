@@ -231,12 +231,13 @@ def test_points_given_one_by_one() -> None:
     assert pd.isna(rates[0]) and rates[1] == "20/min"  # not set at point 0: the base config's value
 
 
-def test_a_warning_names_the_points_it_concerns() -> None:
+def test_a_warning_names_the_points_it_concerns(tmp_path: Path) -> None:
     # Erlang-A's 97.5 Erlangs: 90 agents are overloaded (a warning), 110 are not
     res = sweep(small(), [{"agents.pool.count": 110}, {"agents.pool.count": 90}], replications=1,
-                executor="serial", progress=False)  # fmt: skip
+                executor="serial", progress=False, out=tmp_path / "s")  # fmt: skip
     overload = [w for w in res.warnings if "offered load" in w]
     assert len(overload) == 1 and overload[0].endswith("[points 1]")
+    assert SweepResults.load(tmp_path / "s").warnings == res.warnings  # the folder keeps them
     same = [{"agents.pool.count": 90, "scenario.name": name} for name in ("a", "b")]  # the same load
     both = sweep(small(), same, replications=1, executor="serial", progress=False)
     assert next(w for w in both.warnings if "offered load" in w).endswith("length")  # all points: no list

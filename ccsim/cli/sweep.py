@@ -59,7 +59,9 @@ def summary_table(results: SweepResults) -> CompactTable:
         cells = [str(row[f]) for f in results.factors]
         cells += [_cell(row[k], row[f"{k}_ci95"], kind) for k, _, kind in shown]
         rows.append(cells)
-    title = f"{len(results.summary)} points x {results.replications} replications (mean±95% half-width)"
+    title = (  # the rows are points 0, 1, ... in order, as warnings and points.csv number them
+        f"{len(results.summary)} points x {results.replications} replications (mean±95% half-width)"
+    )
     return compact_table(columns, rows, title, keep=len(results.factors))
 
 

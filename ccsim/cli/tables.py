@@ -11,6 +11,7 @@ from typing import Any
 from rich import box
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
+from rich.text import Text
 
 from ccsim.economics.targets import intervals_below, status
 from ccsim.model.timeline import clock_label
@@ -151,7 +152,10 @@ class CompactTable:
         self.columns, self.rows, self.title, self.keep = columns, rows, title, keep
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self.parts(console, options)
+        for k, part in enumerate(self.parts(console, options)):
+            if k:
+                yield Text("")  # a blank line between the parts
+            yield part
 
     def parts(self, console: Console, options: ConsoleOptions) -> list[Table]:
         """Tables of the label columns and as many of the others as fit the width, in order."""

@@ -237,6 +237,7 @@ class SweepResults:
             out=Path(folder),
             executor=str(manifest.get("executor", "")),
             wall_time_s=float(manifest.get("wall_time_s") or 0.0),
+            warnings=point_warnings(points, done),
         )
 
     def __repr__(self) -> str:
@@ -251,3 +252,16 @@ class SweepResults:
     def _repr_html_(self) -> str:
         head = f"<p><code>{repr(self).replace('<', '&lt;')}</code></p>"
         return head + str(self.summary._repr_html_())
+
+
+def point_warnings(entries: list[dict[str, Any]], done: dict[str, list[PointOutcome]]) -> list[str]:
+    """Each warning of the points' runs once, with the points it concerns (their numbers, as
+    in the points table) unless it concerns them all."""
+    points: dict[str, list[int]] = {}
+    for entry in entries:
+        for w in sorted({w for outcome in done.get(entry["key"], []) for w in outcome.warnings}):
+            points.setdefault(w, []).append(int(entry["point"]))
+    return [
+        w if len(numbers) == len(entries) else f"{w} [points {', '.join(map(str, numbers))}]"
+        for w, numbers in sorted(points.items())
+    ]

@@ -13,7 +13,7 @@ from ccsim.config.errors import ConfigError
 from ccsim.config.loader import set_path, value_problems
 from ccsim.executors import Executor, make_executor
 from ccsim.experiments.designs import Design, as_design, explicit_points, parse_factors
-from ccsim.experiments.results import SweepResults, assemble
+from ccsim.experiments.results import SweepResults, assemble, point_warnings
 from ccsim.experiments.store import SweepStore
 from ccsim.experiments.tasks import (
     PointOutcome,
@@ -173,7 +173,7 @@ def sweep(
         executor=runner.describe(),
         wall_time_s=time.perf_counter() - t0,
         scenario=scenario,
-        warnings=_point_warnings(entries, done),
+        warnings=point_warnings(entries, done),
     )
     if store is not None:
         _write_finished(store, manifest, results)
@@ -223,19 +223,6 @@ def _manifest(
         "config": scenario.raw,
         "points": entries,
     }
-
-
-def _point_warnings(entries: list[dict[str, Any]], done: dict[str, list[PointOutcome]]) -> list[str]:
-    """Each warning of the points' runs once, with the points it concerns (their numbers, as
-    in the points table) unless it concerns them all."""
-    points: dict[str, list[int]] = {}
-    for entry in entries:
-        for w in sorted({w for outcome in done.get(entry["key"], []) for w in outcome.warnings}):
-            points.setdefault(w, []).append(int(entry["point"]))
-    return [
-        w if len(numbers) == len(entries) else f"{w} [points {', '.join(map(str, numbers))}]"
-        for w, numbers in sorted(points.items())
-    ]
 
 
 def _point_tasks(
