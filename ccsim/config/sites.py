@@ -13,7 +13,7 @@ from typing import Annotated, Any, Protocol
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ccsim.config.clock import ClockTime, opening_windows
-from ccsim.config.errors import suggest
+from ccsim.config.errors import unknown_name
 from ccsim.units import parse_duration
 
 DAY = 86400.0
@@ -99,7 +99,7 @@ def site_problems(cfg: _Config) -> list[str]:
         for j, g in enumerate(site.groups):
             path = f"sites.{sname}.groups[{j}]"
             if g not in cfg.agents:
-                problems.append(f"{path}: unknown agent group {g!r}{suggest(g, cfg.agents)}")
+                problems.append(unknown_name(path, "agent group", g, cfg.agents))
             elif g in home:
                 problems.append(
                     f"{path}: agent group {g!r} is already at site {home[g]!r}; a group belongs to one site"
@@ -136,11 +136,7 @@ def _demand_site(i: int, site: str | dict[str, float] | None, sites: Mapping[str
     if site is None:
         return []
     mix = site if isinstance(site, dict) else {site: 1.0}
-    problems = [
-        f"demand[{i}].site: unknown site {s!r}{suggest(s, sites)}; known: {', '.join(sites)}"
-        for s in mix
-        if s not in sites
-    ]
+    problems = [unknown_name(f"demand[{i}].site", "site", s, sites) for s in mix if s not in sites]
     if not mix or any(v < 0 for v in mix.values()) or not 0 < sum(mix.values()) < float("inf"):
         problems.append(
             f"demand[{i}].site: shares must be >= 0, not all zero, with a finite sum (got {site})"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ccsim.config.errors import ConfigError, suggest
+from ccsim.config.errors import ConfigError, suggest, unknown_name
 from ccsim.config.loader import read_toml
 
 TABLES = ("costs", "value", "experience", "frontier", "sensitivity")
@@ -31,10 +31,7 @@ def price_overrides(raw: dict[str, Any], scenario: Any, source: str = "prices") 
         elif key == "agents" and isinstance(value, dict):
             for group, keys in value.items():
                 if group not in scenario.agents:
-                    problems.append(
-                        f"agents.{group}: unknown agent group{suggest(group, scenario.agents)}; "
-                        f"known: {', '.join(scenario.agents)}"
-                    )
+                    problems.append(unknown_name(f"agents.{group}", "agent group", group, scenario.agents))
                     continue
                 for k, v in (keys or {}).items():
                     if k not in GROUP_KEYS:

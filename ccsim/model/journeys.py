@@ -42,7 +42,7 @@ from ccsim.model.store import (
     DONE,
     ESCALATION,
     FALLBACK,
-    MOVED,
+    FALLBACK_MADE,
     NOBODY,
     OUTCOMES,
     PASSED_THROUGH,
@@ -115,8 +115,8 @@ class Journeys:
         self.on = pol.journeys_on
         self._arrive_timer, self._offer_timer = flow.arrive_created, self.offer_callback  # made once
         # per channel: its opening hours as lists, for the contacts created during the run
-        self._opening = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
-        self._openings = [[t for t, v in ch.open.changes() if v > 0.5] for ch in plan.channels]  # in order
+        self._hours = [(ch.open.times.tolist(), ch.open.values.tolist()) for ch in plan.channels]
+        self._opens_at = [[t for t, v in ch.open.changes() if v > 0.5] for ch in plan.channels]  # in order
         self._queue_of: dict[tuple[int, int, int], int] = {}  # see _queue_index
         self._profiled = any(p is not None for p in pol.patience_profile)  # see _patience_factor
         self._choices: dict[int, Choice] = {}  # per channel mix (by id): see pick
@@ -226,7 +226,7 @@ class Journeys:
 
     def closed_at(self, c: int, t: float) -> int:
         """1 if channel ``c`` is closed at time ``t`` (``Step.at`` over lists: no numpy call)."""
-        times, values = self._opening[c]
+        times, values = self._hours[c]
         return int(values[max(bisect_right(times, t) - 1, 0)] < 0.5)
 
     # ------------------------------------------------------------------ on arrival
@@ -258,7 +258,7 @@ class Journeys:
                 return True
             if policy == "fallback":
                 self.flow.end_at_arrival(i, FALLBACK)
-                self.create(0.0, i, self.fallback[c], ct.ctype[i], MOVED, attempt=ct.attempt[i])
+                self.create(0.0, i, self.fallback[c], ct.ctype[i], FALLBACK_MADE, attempt=ct.attempt[i])
                 return True
         ns = self.non_service[c]
         if ns is not None and ct.origin[i] == ARRIVAL and ct.u_nonservice[i] < ns.share:
@@ -280,7 +280,7 @@ class Journeys:
 
     def next_opening(self, c: int, now: float) -> float:
         """The next time after ``now`` that channel ``c`` opens (``now`` if it never does)."""
-        openings = self._openings[c]
+        openings = self._opens_at[c]
         k = bisect_right(openings, now)
         return openings[k] if k < len(openings) else now
 

@@ -83,9 +83,8 @@ SERVED, ABANDONED, BLOCKED, CLOSED, UNFINISHED = (int(c) for c in list(Outcome)[
 BALKED, SELF_SERVED, PASSED_THROUGH, DECLINED, CALLBACK, VOICEMAIL, FALLBACK, CHASED = (
     int(c) for c in list(Outcome)[5:]
 )
-ARRIVAL, RETRIAL, REPEAT, CALLBACK_MADE, ESCALATION, SELF_SERVICE_FAIL, VOICEMAIL_CALLBACK, MOVED, CHASE = (
-    int(c) for c in Origin
-)
+ARRIVAL, RETRIAL, REPEAT, CALLBACK_MADE, ESCALATION, SELF_SERVICE_FAIL = (int(c) for c in list(Origin)[:6])
+VOICEMAIL_CALLBACK, FALLBACK_MADE, CHASE = (int(c) for c in list(Origin)[6:])
 NOBODY, POOL, PERSONAL, DEPUTY, PARTNER = (int(c) for c in ServedBy)
 # the names, by code: what the tables show
 OUTCOMES = tuple(c.name.lower() for c in Outcome)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from numbers import Real
 
 from ccsim.config.errors import ConfigError
 
@@ -48,7 +49,7 @@ def parse_indifference(
     100%)."""
     if isinstance(value, Indifference):
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, Real | str):  # (numpy's numbers are Real)
         raise ConfigError([f"{option} {value!r}: write {forms(currency)}"])
     if not isinstance(value, str):
         return Indifference(amount=_amount(float(value), value, currency, option))

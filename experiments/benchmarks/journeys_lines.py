@@ -38,11 +38,12 @@ def count_lines(ccsim: object, scenario: object, seed: int) -> tuple[int, collec
             counts[f"{code.co_filename.split('/ccsim/')[-1]}:{code.co_name}"] += 1
         return trace
 
+    before = sys.gettrace()  # a debugger's or coverage's, put back after
     sys.settrace(trace)
     try:
         results = ccsim.simulate(scenario, replications=1, seed=seed, workers=1)  # type: ignore[attr-defined]
     finally:
-        sys.settrace(None)
+        sys.settrace(before)
     return len(results.contacts), counts
 
 
