@@ -37,9 +37,14 @@ TARGET_PEAK_MB = 300.0
 TARGET_AT = 1_000_000  # the memory target is stated for this many contacts
 
 
-def erlang_a_exact(n: int = AGENTS, lam: float = RATE, mu: float = 1 / HANDLE_MEAN,
-                   theta: float = 1 / PATIENCE_MEAN, t: float = SL_WITHIN,
-                   max_queue: int = 400) -> dict[str, float]:
+def erlang_a_exact(
+    n: int = AGENTS,
+    lam: float = RATE,
+    mu: float = 1 / HANDLE_MEAN,
+    theta: float = 1 / PATIENCE_MEAN,
+    t: float = SL_WITHIN,
+    max_queue: int = 400,
+) -> dict[str, float]:
     """P(abandon), SL within t of offered, and ASA of M/M/n+M (FCFS), from the birth-death chain
     truncated at n + max_queue (the mass beyond is below 1e-30 here). By PASTA an arrival finds
     k in the system with probability pi[k]. One that finds j waiting passes j + 1 stages (i = j..0
@@ -100,8 +105,11 @@ def kpis(waits, served) -> dict[str, float]:
     import numpy as np
 
     waits, served = np.asarray(waits, dtype=float), np.asarray(served, dtype=bool)
-    return {"p_abandon": float(1.0 - served.mean()), "asa_s": float(waits[served].mean()),
-            "service_level": float((served & (waits <= SL_WITHIN)).mean())}
+    return {
+        "p_abandon": float(1.0 - served.mean()),
+        "asa_s": float(waits[served].mean()),
+        "service_level": float((served & (waits <= SL_WITHIN)).mean()),
+    }
 
 
 def run_simpy(arrivals: int, seed: int) -> dict:
@@ -138,8 +146,13 @@ def run_simpy(arrivals: int, seed: int) -> dict:
     env.process(source())
     env.run(until=WARMUP + arrivals / RATE)
     wall = time.perf_counter() - start
-    return {"arrivals": counted[0], "wall_s": wall, "peak_mb": rss_mb(), "base_mb": base,
-            **kpis(waits, served)}
+    return {
+        "arrivals": counted[0],
+        "wall_s": wall,
+        "peak_mb": rss_mb(),
+        "base_mb": base,
+        **kpis(waits, served),
+    }
 
 
 def run_ciw(arrivals: int, seed: int) -> dict:
@@ -163,8 +176,13 @@ def run_ciw(arrivals: int, seed: int) -> dict:
     measured = [r for r in records if r.arrival_date >= WARMUP]
     # "incomplete" with a waiting time: in service at the end, so answered
     ended = [r for r in measured if r.record_type == "renege" or r.waiting_time is not None]
-    return {"arrivals": len(measured), "wall_s": wall, "peak_mb": peak, "base_mb": base,
-            **kpis([r.waiting_time for r in ended], [r.record_type != "renege" for r in ended])}
+    return {
+        "arrivals": len(measured),
+        "wall_s": wall,
+        "peak_mb": peak,
+        "base_mb": base,
+        **kpis([r.waiting_time for r in ended], [r.record_type != "renege" for r in ended]),
+    }
 
 
 def run_ccsim(arrivals: int, seed: int) -> dict:
@@ -180,8 +198,13 @@ def run_ccsim(arrivals: int, seed: int) -> dict:
     wall = time.perf_counter() - start
     peak = rss_mb()
     ended = contacts[contacts["outcome"].isin(["served", "abandoned"])]
-    return {"arrivals": len(contacts), "wall_s": wall, "peak_mb": peak, "base_mb": base,
-            **kpis(ended["wait_s"], ended["outcome"] == "served")}
+    return {
+        "arrivals": len(contacts),
+        "wall_s": wall,
+        "peak_mb": peak,
+        "base_mb": base,
+        **kpis(ended["wait_s"], ended["outcome"] == "served"),
+    }
 
 
 def in_fresh_process(func, arrivals: int, seed: int) -> dict:
@@ -197,17 +220,23 @@ def in_fresh_process(func, arrivals: int, seed: int) -> dict:
 
 def machine() -> dict[str, str]:
     """CPU model, cores, Python version, platform and load average (1, 5, 15 min)."""
-    return {"cpu": proc_field("/proc/cpuinfo", "model name") or platform.processor(),
-            "cores": str(os.cpu_count()), "python": platform.python_version(),
-            "platform": platform.platform(), "load": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+    return {
+        "cpu": proc_field("/proc/cpuinfo", "model name") or platform.processor(),
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
 
 
 def row(name: str, fig: dict) -> str:
     if "error" in fig:
         return f"{name:<18} not run: {fig['error']}"
-    return (f"{name:<18}{fig['arrivals']:>10,}{fig['wall_s']:>9.1f}{fig['calls_per_s']:>11,.0f}"
-            f"{fig['peak_mb']:>9.0f}{fig['base_mb']:>8.0f}{fig['p_abandon']:>10.4f}"
-            f"{fig['service_level']:>8.4f}{fig['asa_s']:>8.2f}")
+    return (
+        f"{name:<18}{fig['arrivals']:>10,}{fig['wall_s']:>9.1f}{fig['calls_per_s']:>11,.0f}"
+        f"{fig['peak_mb']:>9.0f}{fig['base_mb']:>8.0f}{fig['p_abandon']:>10.4f}"
+        f"{fig['service_level']:>8.4f}{fig['asa_s']:>8.2f}"
+    )
 
 
 def ratio(results: dict, peer: str) -> float | None:
@@ -218,13 +247,19 @@ def ratio(results: dict, peer: str) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arrivals", type=int, default=1_000_000,
-                        help="measured arrivals (expected) for SimPy and ccsim")
-    parser.add_argument("--ciw-arrivals", type=int, default=None,
-                        help="measured arrivals for Ciw (default: arrivals / 10)")
+    parser.add_argument(
+        "--arrivals", type=int, default=1_000_000, help="measured arrivals (expected) for SimPy and ccsim"
+    )
+    parser.add_argument(
+        "--ciw-arrivals", type=int, default=None, help="measured arrivals for Ciw (default: arrivals / 10)"
+    )
     parser.add_argument("--skip-ciw", action="store_true", help="do not run Ciw")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run each implementation this many times, in turn; keep the fastest")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each implementation this many times, in turn; keep the fastest",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None, help="write the figures to this file")
     args = parser.parse_args(argv)
@@ -234,11 +269,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(ROOT))  # (spawned children inherit sys.path)
     info = machine()
     exact_kpis, source = exact()
-    print(f"Erlang-A benchmark: {AGENTS} agents, handle exp mean {HANDLE_MEAN / 60:g} min, "
-          f"arrivals {RATE * 60:g}/min, patience exp mean {PATIENCE_MEAN / 60:g} min, "
-          f"warm-up {WARMUP / 3600:g} h (timed, not counted)")
-    print(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, "
-          f"load average {info['load']}")
+    print(
+        f"Erlang-A benchmark: {AGENTS} agents, handle exp mean {HANDLE_MEAN / 60:g} min, "
+        f"arrivals {RATE * 60:g}/min, patience exp mean {PATIENCE_MEAN / 60:g} min, "
+        f"warm-up {WARMUP / 3600:g} h (timed, not counted)"
+    )
+    print(
+        f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, load average {info['load']}"
+    )
     if os.getloadavg()[0] > 0.5:
         print("warning: the machine is busy; timings and ratios will be unreliable")
     runs = [("simpy", "idiomatic SimPy", run_simpy, args.arrivals)]
@@ -253,21 +291,31 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  ran {name}: {fig.get('calls_per_s', 0):,.0f} calls/s", file=sys.stderr)
             if fig.get("calls_per_s", 0.0) >= best.get("calls_per_s", 0.0):
                 results[key] = fig
-    print(f"\n{'':<18}{'arrivals':>10}{'wall s':>9}{'calls/s':>11}{'peak MB':>9}{'base':>8}"
-          f"{'P(aband)':>10}{'SL 20s':>8}{'ASA s':>8}")
-    print(f"{'exact Erlang-A':<18}{f'(from {source})':>47}{exact_kpis['p_abandon']:>10.4f}"
-          f"{exact_kpis['service_level']:>8.4f}{exact_kpis['asa_s']:>8.2f}")
+    print(
+        f"\n{'':<18}{'arrivals':>10}{'wall s':>9}{'calls/s':>11}{'peak MB':>9}{'base':>8}"
+        f"{'P(aband)':>10}{'SL 20s':>8}{'ASA s':>8}"
+    )
+    print(
+        f"{'exact Erlang-A':<18}{f'(from {source})':>47}{exact_kpis['p_abandon']:>10.4f}"
+        f"{exact_kpis['service_level']:>8.4f}{exact_kpis['asa_s']:>8.2f}"
+    )
     for key, name, _func, _n in runs:
         print(row(name, results[key]))
     if args.repeat > 1:
         print(f"(each row: the fastest of {args.repeat} runs)")
     if not args.skip_ciw:
-        print(f"(Ciw simulates {ciw_arrivals:,} arrivals, not {args.arrivals:,}: it is slow; "
-              "its calls/s comes from that run, and its peak MB is for that size)")
+        print(
+            f"(Ciw simulates {ciw_arrivals:,} arrivals, not {args.arrivals:,}: it is slow; "
+            "its calls/s comes from that run, and its peak MB is for that size)"
+        )
 
     vs_ciw, vs_simpy = ratio(results, "ciw"), ratio(results, "simpy")
-    print("\nratios (calls/s): ccsim/Ciw = " + (f"{vs_ciw:.1f}x" if vs_ciw else "n/a")
-          + ", ccsim/SimPy = " + (f"{vs_simpy:.1f}x" if vs_simpy else "n/a"))
+    print(
+        "\nratios (calls/s): ccsim/Ciw = "
+        + (f"{vs_ciw:.1f}x" if vs_ciw else "n/a")
+        + ", ccsim/SimPy = "
+        + (f"{vs_simpy:.1f}x" if vs_simpy else "n/a")
+    )
     ours = results["ccsim"]
     checks = {
         f"ccsim >= {TARGET_CALLS_PER_S:,} calls/s": ours.get("calls_per_s", 0) >= TARGET_CALLS_PER_S,
@@ -283,11 +331,24 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
-            "machine": info, "seed": args.seed, "arrivals": args.arrivals, "repeat": args.repeat,
-            "ciw_arrivals": None if args.skip_ciw else ciw_arrivals, "exact": exact_kpis,
-            "exact_from": source, "results": results, "targets": checks,
-            "ratios": {"ccsim/ciw": vs_ciw, "ccsim/simpy": vs_simpy}}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": info,
+                    "seed": args.seed,
+                    "arrivals": args.arrivals,
+                    "repeat": args.repeat,
+                    "ciw_arrivals": None if args.skip_ciw else ciw_arrivals,
+                    "exact": exact_kpis,
+                    "exact_from": source,
+                    "results": results,
+                    "targets": checks,
+                    "ratios": {"ccsim/ciw": vs_ciw, "ccsim/simpy": vs_simpy},
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return 0
 
 

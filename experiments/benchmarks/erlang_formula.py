@@ -30,8 +30,9 @@ CASES = {
 }
 
 
-def seconds_per_call(args: tuple[float, float, int, float], kwargs: dict[str, object], calls: int,
-                     repeat: int) -> float:
+def seconds_per_call(
+    args: tuple[float, float, int, float], kwargs: dict[str, object], calls: int, repeat: int
+) -> float:
     analytic.erlang_a(*args, **kwargs)  # warm the caches
     best = float("inf")
     for _ in range(repeat):

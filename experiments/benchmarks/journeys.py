@@ -58,16 +58,19 @@ def main(argv: list[str] | None = None) -> int:
     import ccsim
 
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"journeys benchmark: Erlang-A {args.arrivals:,} arrivals, retail bank "
-          f"{args.replications} replications; load average {load}")
+    print(
+        f"journeys benchmark: Erlang-A {args.arrivals:,} arrivals, retail bank "
+        f"{args.replications} replications; load average {load}"
+    )
     bank_rate(ccsim, 1, args.seed)  # pays the imports and first-call costs, untimed
     best: dict[str, tuple[int, float, float]] = {}
     for _ in range(args.repeat):  # in turn, so that a busy spell does not hit one alone
-        for key, run in (("erlang_a", lambda: erlang_a_rate(ccsim, args.arrivals, args.seed)),
-                         ("bank", lambda: bank_rate(ccsim, args.replications, args.seed))):
+        for key, run in (
+            ("erlang_a", lambda: erlang_a_rate(ccsim, args.arrivals, args.seed)),
+            ("bank", lambda: bank_rate(ccsim, args.replications, args.seed)),
+        ):
             n, wall, cpu = run()
-            print(f"  {key}: {n:,} in {wall:.2f} s ({cpu:.2f} s CPU) = {n / wall:,.0f}/s",
-                  file=sys.stderr)
+            print(f"  {key}: {n:,} in {wall:.2f} s ({cpu:.2f} s CPU) = {n / wall:,.0f}/s", file=sys.stderr)
             if key not in best or n / wall > best[key][0] / best[key][1]:
                 best[key] = (n, wall, min(cpu, best.get(key, (0, 0.0, cpu))[2]))
             else:
@@ -79,14 +82,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':30}{'per wall s':>12}{'per CPU s':>12}")
     print(f"{'Erlang-A (plain path), calls':<30}{rates['erlang_a']:>12,.0f}{cpu_rates['erlang_a']:>12,.0f}")
     print(f"{'retail bank (journeys), contacts':<30}{rates['bank']:>12,.0f}{cpu_rates['bank']:>12,.0f}")
-    print(f"ratio bank / Erlang-A: {ratio:.3f} (per CPU s: {cpu_ratio:.3f}; goal >= {GOAL_RATIO}: "
-          f"{'PASS' if ratio >= GOAL_RATIO else 'FAIL'}); fastest of {args.repeat}; "
-          f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"ratio bank / Erlang-A: {ratio:.3f} (per CPU s: {cpu_ratio:.3f}; goal >= {GOAL_RATIO}: "
+        f"{'PASS' if ratio >= GOAL_RATIO else 'FAIL'}); fastest of {args.repeat}; "
+        f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"load_start": load, "rates": rates, "ratio": ratio,
-                                         "cpu_rates": cpu_rates, "cpu_ratio": cpu_ratio,
-                                         "best": best, "repeat": args.repeat}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "load_start": load,
+                    "rates": rates,
+                    "ratio": ratio,
+                    "cpu_rates": cpu_rates,
+                    "cpu_ratio": cpu_ratio,
+                    "best": best,
+                    "repeat": args.repeat,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return 0
 
 
