@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
+from typer.testing import CliRunner
 
 import ccsim
+from ccsim.cli import app
 from ccsim.confidence import t_half_width
 from ccsim.config.errors import ConfigError
 from ccsim.model.centre import Centre
@@ -323,3 +325,19 @@ def test_opening_the_chat_longer_moves_more_phone_customers_to_it() -> None:
     to_chat = ccsim.compare(short, long, "moved", "move", "phone->chat")
     to_email = ccsim.compare(short, long, "moved", "move", "phone->email")
     assert to_chat.mean - to_chat.ci95 > 0 and to_email.mean + to_email.ci95 < 0, (to_chat, to_email)
+
+
+def test_the_run_command_prints_the_moves(tmp_path: Path) -> None:
+    """`ccsim run` says how many contacts changed channel, with the largest moves, as the summary."""
+    config = ROOT / "configs" / "channel_choice.toml"
+    out = CliRunner().invoke(app, ["run", str(config), "-r", "3", "--seed", "7", "-o", str(tmp_path / "o")],
+                             env={"COLUMNS": "200"})  # fmt: skip
+    assert out.exit_code == 0, out.output
+    res = ccsim.simulate(ccsim.load(config), replications=3, seed=7)
+    mean, ci = res.kpi("moved")
+    m, h = res.kpi("moved", "move", "phone->chat")
+    expected = f"channel choice: {mean:,.0f}±{ci:,.0f} moved per replication (phone → chat {m:,.0f}±{h:,.0f}"
+    assert expected in out.output
+    quiet = CliRunner().invoke(app, ["run", str(ROOT / "configs" / "quickstart.toml"), "-r", "2",
+                                     "-o", str(tmp_path / "q")])  # fmt: skip
+    assert quiet.exit_code == 0 and "channel choice" not in quiet.output

@@ -14,7 +14,7 @@ from ccsim.api import simulate
 from ccsim.cli.common import command_line, progress_console, user_errors
 from ccsim.cli.loader import load_scenario
 from ccsim.cli.options import ConfigPath, Prices, Quiet, Replications, Seed, Sets, Workers, out_option
-from ccsim.cli.tables import LEGEND, shortfall_lines, summary_table
+from ccsim.cli.tables import LEGEND, moved_line, shortfall_lines, summary_table
 from ccsim.economics.prices import has_prices
 from ccsim.report import render
 from ccsim.results import Results
@@ -90,6 +90,9 @@ def _print_summary(results: Results, scenario: Scenario, folder: Path) -> None:
     console.print(LEGEND, style="dim")
     for text in shortfall_lines(results):
         console.print(text, markup=False, highlight=False)
+    moved = moved_line(results)
+    if moved is not None:
+        console.print(moved, markup=False, highlight=False)
     for channel, definition in results.sl_definitions.items():
         console.print(f"service level, {channel}: {definition}", style="dim")
     if not has_prices(scenario):
