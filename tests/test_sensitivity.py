@@ -191,6 +191,19 @@ def test_cheapest_points_with_different_replications_keep_the_table_consistent()
     assert row["total_cost_at_low_vs_base"] == pytest.approx(float(np.mean(lo.costs[:30] - base.costs)))
 
 
+def test_a_cost_change_its_interval_establishes_ranks_above_a_noisy_larger_one() -> None:
+    """No band moves: the tie-break is the part of the cost change the interval establishes."""
+    bands = {"band_low_at_low": 0.7, "band_high_at_low": 0.8}
+    bands |= {"band_low_at_high": 0.7, "band_high_at_high": 0.8}
+    table = pd.DataFrame([
+        {**bands, "total_cost_change": 100.0, "total_cost_change_ci95": 500.0},  # cannot be told from 0
+        {**bands, "total_cost_change": 90.0, "total_cost_change_ci95": 10.0},  # shown: 80 at least
+        {**bands, "total_cost_change": 95.0, "total_cost_change_ci95": 500.0},
+    ])  # fmt: skip
+    swing = sens._swing(table)
+    assert swing[1] > swing[0] > swing[2]  # established first, then the larger of the noisy ones
+
+
 def _quiet_table(change: float, half: float) -> pd.DataFrame:
     """One factor that leaves the band where it is and changes the total cost by ``change``."""
     return pd.DataFrame(

@@ -331,10 +331,14 @@ def paired_change(before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
 
 def _swing(table: pd.DataFrame) -> pd.Series:
     """How far the answer moves: the shift of the band's middle between low and high (service
-    level), then the change in total cost as a tie-break (scaled far below a point of service)."""
+    level), then as a tie-break (scaled far below a point of service) the part of the change in
+    total cost that its interval establishes (|change| less its half-width, at least 0), then
+    the change itself."""
     mid_low = (table["band_low_at_low"] + table["band_high_at_low"]) / 2
     mid_high = (table["band_low_at_high"] + table["band_high_at_high"]) / 2
-    cost = table["total_cost_change"].abs()
+    change = table["total_cost_change"].abs()
+    shown = (change - table["total_cost_change_ci95"].fillna(0.0)).clip(lower=0.0)
+    cost = shown + 1e-3 * change
     return (mid_high - mid_low).abs() + 1e-6 * cost / max(float(cost.max()), 1.0)
 
 
