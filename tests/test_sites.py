@@ -13,6 +13,8 @@ import ccsim
 from ccsim.analytic import erlang_c
 from ccsim.config.errors import ConfigError
 from ccsim.model.store import OUTCOMES
+from ccsim.optimize.problem import build_problem
+from ccsim.optimize.staffing import analytic_start, optimize_staffing
 
 BASE = """
 [scenario]
@@ -265,3 +267,20 @@ def test_example_config_two_sites():
     sites = res.summary[res.summary["group_by"] == "site"]
     assert list(sites["group"]) == ["berlin", "lisbon"]
     assert sites["staffing_cost"].gt(0).all() and sites["service_level"].notna().all()
+
+
+def test_the_optimiser_plans_nobody_at_a_closed_site():
+    """Berlin is open 08:00-20:00 and Lisbon until 22:00 (scenario time): the analytic start
+    and every plan of the search put no Berlin agent after 20:00, where they could not work,
+    and Lisbon's agents carry the evening."""
+    sc = ccsim.load(ROOT / "configs" / "two_sites.toml")
+    pilot = ccsim.simulate(sc, replications=2, contacts=False, progress=False)
+    problem = build_problem(sc, pilot)
+    evening = [k for k in range(problem.n_periods) if sc.plan.clock.label(k) >= "20:00"]
+    assert evening and all(problem.availability("berlin_team", k) == 0.0 for k in evening)
+    assert problem.closed("berlin_team")[evening].all() and not problem.closed("lisbon_team").any()
+    start = analytic_start(problem)
+    assert start["berlin_team"][evening].sum() == 0 and start["lisbon_team"][evening].min() > 0
+    plan = optimize_staffing(sc, replications=4, max_simulations=6, verify=False, require_feasible=False)
+    assert plan.staffing["berlin_team"].iloc[evening].sum() == 0
+    assert plan.staffing["lisbon_team"].iloc[evening].min() > 0

@@ -21,6 +21,7 @@ import ccsim.analytic as analytic
 from ccsim.config.errors import ConfigError
 from ccsim.config.loader import reachable
 from ccsim.economics.accounting import group_rates
+from ccsim.optimize.availability import on_duty_shares, site_open_shares
 from ccsim.results import Results
 from ccsim.scenario import Scenario
 
@@ -62,12 +63,21 @@ class Problem:
     # group -> share of its rostered agents on duty per period (absence, breaks and blocks taken
     # off, from the pilot run); a group without a rota is absent here (all of them on duty)
     on_duty: dict[str, np.ndarray] = field(default_factory=dict)
+    # group -> share of each period its site is open (sites with hours); absent: always open
+    site_open: dict[str, np.ndarray] = field(default_factory=dict)
 
     def availability(self, group: str, k: int) -> float:
-        """Share of the rostered agents of ``group`` on duty in period k (1 without a rota):
-        the plan is of rostered agents, the formulas count agents on duty."""
+        """Share of the rostered agents of ``group`` on duty in period k (1 without a rota and
+        with its site open; 0 while its site is closed): the plan is of rostered agents, the
+        formulas count agents on duty."""
         share = self.on_duty.get(group)
-        return float(share[k]) if share is not None else 1.0
+        site = self.site_open.get(group)
+        return (float(share[k]) if share is not None else 1.0) * (float(site[k]) if site is not None else 1.0)
+
+    def closed(self, group: str) -> np.ndarray:
+        """Per period: whether the group's site is closed all period (no agent can work)."""
+        site = self.site_open.get(group)
+        return site <= 0.0 if site is not None else np.zeros(self.n_periods, dtype=bool)
 
     # ------------------------------------------------------------------ analytic
     def analytic(self, channel: ChannelTarget, k: int, agents: int) -> tuple[float, float] | None:
@@ -185,35 +195,9 @@ def build_problem(
         handle=handle,
         cost=cost,
         load=load,
-        on_duty=_on_duty(pilot, period_of, per_day, groups),
+        on_duty=on_duty_shares(pilot, period_of, per_day, groups),
+        site_open=site_open_shares(scenario, period_of, per_day, groups),
     )
-
-
-def _on_duty(
-    pilot: Results, period_of: np.ndarray, n_periods: int, groups: list[str]
-) -> dict[str, np.ndarray]:
-    """Per group with a rota: its agents on duty (rostered less absent and off the phones) per
-    rostered agent and period, pooled over the pilot's replications and days (1 where nobody
-    was rostered)."""
-    ag = pilot.agents
-    if "rostered_s" not in ag.columns:
-        return {}
-    frame = ag.assign(
-        group=ag["agent_group"].astype(str),
-        period=period_of[ag["interval"].to_numpy()],
-        duty_s=ag["rostered_s"] - ag["absent_s"] - ag["off_phone_s"],
-    )
-    sums = frame.groupby(["group", "period"])[["duty_s", "rostered_s"]].sum()
-    out = {}
-    for g in groups:
-        part = sums.loc[g].reindex(range(n_periods), fill_value=0.0) if g in sums.index.levels[0] else None
-        if part is None:
-            continue
-        rostered = part["rostered_s"].to_numpy()
-        share = np.where(rostered > 0, part["duty_s"].to_numpy() / np.where(rostered > 0, rostered, 1.0), 1.0)
-        if (share < 1.0 - 1e-9).any():
-            out[g] = np.clip(share, 0.05, 1.0)
-    return out
 
 
 def _staffed_groups(

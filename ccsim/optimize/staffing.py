@@ -201,21 +201,16 @@ def analytic_start(problem: Problem) -> Staffing:
     channels, shared among groups in proportion to the load each can take."""
     n = {g: np.zeros(problem.n_periods) for g in problem.groups}
     for ch in problem.channels:
-        total = sum(
-            (problem.load.get((ch.name, g), np.zeros(problem.n_periods)) for g in problem.groups),
-            np.zeros(problem.n_periods),
-        )
         for k in range(problem.n_periods):
             need = problem.agents_needed(ch, k, 0.0, 0.0)
             if need is None:
                 a = problem.rate[ch.name][k] * np.nan_to_num(problem.handle[ch.name][k])
                 need = math.ceil(a) if a > 0 else 0
-            for g in problem.serves[ch.name]:
-                share = (
-                    problem.load.get((ch.name, g), np.zeros(problem.n_periods))[k] / total[k]
-                    if total[k] > 0
-                    else 0
-                )
+            working = [g for g in problem.serves[ch.name] if problem.availability(g, k) > 0]
+            loads = [problem.load.get((ch.name, g), np.zeros(problem.n_periods))[k] for g in working]
+            total_k = sum(loads)  # (the load of the groups whose site is open)
+            for g, load in zip(working, loads, strict=True):
+                share = load / total_k if total_k > 0 else 0.0
                 n[g][k] += need * share / problem.availability(g, k)  # rostered for those on duty
     return {g: np.ceil(v - 1e-9).astype(int) for g, v in n.items()}
 
@@ -238,7 +233,8 @@ def _fixed_point_step(
             eff = _effective(problem, n, alpha, ch.name, k)
             change = _need(problem, ch, k, row, eff) - eff
             for g in problem.serves[ch.name]:
-                delta[g][k] += change * _share(beta, ch.name, g, k) / problem.availability(g, k)
+                if problem.availability(g, k) > 0:  # (none at a closed site)
+                    delta[g][k] += change * _share(beta, ch.name, g, k) / problem.availability(g, k)
     out = {}
     for g in problem.groups:
         step = np.where(delta[g] > 0, np.ceil(delta[g] - 1e-9), np.trunc(delta[g]))
@@ -256,7 +252,7 @@ def _repair(problem: Problem, n: Staffing, perf: pd.DataFrame, shares: tuple[Sha
     spec = {c.name: c for c in problem.channels}
     for row in perf[~perf["meets"]].itertuples(index=False):
         c, k = str(row.channel), int(row.period)
-        groups = problem.serves[c]
+        groups = [g for g in problem.serves[c] if problem.availability(g, k) > 0]  # site open
         if not groups:
             continue
         g = max(groups, key=lambda g: (_share(beta, c, g, k), -problem.cost[g]))
@@ -370,6 +366,8 @@ def optimize_staffing(
     problem = build_problem(scenario, pilot, groups)
     search = _Search(problem, reps, seed, max_simulations, confidence, progress, workers, memory, executor)
     n = {g: np.asarray(v, dtype=int).copy() for g, v in (start or analytic_start(problem)).items()}
+    for g in problem.groups:  # nobody works at a site while it is closed
+        n[g][problem.closed(g)] = 0
     n = _fixed_point(search, n)  # 2.
     n = _repair_loop(search, n)  # 3.
     binding = _trim(search, n)  # 4.
