@@ -200,8 +200,12 @@ def test_a_cost_change_its_interval_establishes_ranks_above_a_noisy_larger_one()
         {**bands, "total_cost_change": 90.0, "total_cost_change_ci95": 10.0},  # shown: 80 at least
         {**bands, "total_cost_change": 95.0, "total_cost_change_ci95": 500.0},
     ])  # fmt: skip
-    swing = sens._swing(table)
-    assert swing[1] > swing[0] > swing[2]  # established first, then the larger of the noisy ones
+    order = sens._ranked(table)["total_cost_change"].tolist()
+    assert order == [90.0, 100.0, 95.0]  # established first, then the larger of the noisy ones
+    big_noisy = table.assign(
+        total_cost_change=[50_000.0, 1_040.0, 0.0], total_cost_change_ci95=[49_000.0, 0.0, 0.0]
+    )
+    assert sens._ranked(big_noisy)["total_cost_change"].tolist()[0] == 1_040.0  # 1,040 shown beats 1,000
 
 
 def _quiet_table(change: float, half: float) -> pd.DataFrame:

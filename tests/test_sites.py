@@ -277,10 +277,37 @@ def test_the_optimiser_plans_nobody_at_a_closed_site():
     pilot = ccsim.simulate(sc, replications=2, contacts=False, progress=False)
     problem = build_problem(sc, pilot)
     evening = [k for k in range(problem.n_periods) if sc.plan.clock.label(k) >= "20:00"]
-    assert evening and all(problem.availability("berlin_team", k) == 0.0 for k in evening)
+    assert evening and all(problem.staffable("phone", k) == ["lisbon_team"] for k in evening)
     assert problem.closed("berlin_team")[evening].all() and not problem.closed("lisbon_team").any()
     start = analytic_start(problem)
     assert start["berlin_team"][evening].sum() == 0 and start["lisbon_team"][evening].min() > 0
-    plan = optimize_staffing(sc, replications=4, max_simulations=6, verify=False, require_feasible=False)
-    assert plan.staffing["berlin_team"].iloc[evening].sum() == 0
-    assert plan.staffing["lisbon_team"].iloc[evening].min() > 0
+    everywhere = {"berlin_team": [15] * problem.n_periods, "lisbon_team": [10] * problem.n_periods}
+    for start_plan in (None, everywhere):  # the analytic start, and a start with agents everywhere
+        plan = optimize_staffing(sc, replications=4, max_simulations=6, verify=False, require_feasible=False,
+                                 start=start_plan)  # fmt: skip
+        assert plan.staffing["berlin_team"].iloc[evening].sum() == 0
+        assert plan.staffing["lisbon_team"].iloc[evening].min() > 0
+
+
+def test_a_period_no_staffed_site_covers_is_left_alone_not_a_failure():
+    """Lisbon closing at 20:00 local (21:00 here) leaves 21:00-22:00 to nobody: the search says
+    so and leaves those periods alone instead of spending its budget on them."""
+    sc = ccsim.load(ROOT / "configs" / "two_sites.toml").with_overrides({"sites.lisbon.hours": "07:00-20:00"})
+    said: list[str] = []
+    plan = optimize_staffing(sc, replications=4, max_simulations=8, verify=False, require_feasible=False,
+                             progress=said.append)  # fmt: skip
+    assert "left alone: phone 21:00, phone 21:30 (no staffed group's site is open then)" in said
+    late = [k for k in range(len(plan.staffing)) if sc.plan.clock.label(k) >= "21:00"]
+    assert plan.staffing[["berlin_team", "lisbon_team"]].iloc[late].to_numpy().sum() == 0
+
+
+def test_a_site_open_part_of_a_period_counts_its_open_share():
+    """Berlin closing at 20:15: the 20:00 half-hour is half open; its agents may be planned."""
+    sc = ccsim.load(ROOT / "configs" / "two_sites.toml").with_overrides({"sites.berlin.hours": "08:00-20:15"})
+    pilot = ccsim.simulate(sc, replications=2, contacts=False, progress=False)
+    problem = build_problem(sc, pilot)
+    k = next(k for k in range(problem.n_periods) if sc.plan.clock.label(k) == "20:00")
+    assert problem.site_open["berlin_team"][k] == pytest.approx(0.5)
+    assert problem.site_open["berlin_team"][k + 1] == 0.0
+    assert "berlin_team" in problem.staffable("phone", k)
+    assert "berlin_team" not in problem.staffable("phone", k + 1)

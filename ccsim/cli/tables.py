@@ -147,7 +147,7 @@ def moved_line(results: Any, most: int = 3) -> str | None:
     )
     more = ", ..." if (s["group_by"] == "move").sum() > most else ""
     moved = _pm(total["moved"], total["moved_ci95"], ",.0f")
-    return f"channel choice: {moved} moved per replication ({pairs}{more})"
+    return f"channel choice: {moved} moved per replication" + (f" ({pairs}{more})" if pairs else "")
 
 
 SECTION = None  # a row of compact_table that draws a line instead

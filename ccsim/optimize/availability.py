@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ccsim.model.timeline import Step
 from ccsim.results import Results
 from ccsim.scenario import Scenario
 
@@ -13,25 +14,33 @@ from ccsim.scenario import Scenario
 def site_open_shares(
     scenario: Scenario, period_of: np.ndarray, n_periods: int, groups: list[str]
 ) -> dict[str, np.ndarray]:
-    """Per group at a site with hours: the share of each period its site is open (sampled at
-    eight points of each interval, pooled over the days of a period)."""
+    """Per group at a site with hours: the share of each period its site is open (the open
+    time of each interval, exactly, pooled over the days of a period)."""
     plan = scenario.plan
     sites, clock = plan.sites, plan.clock
     if sites is None:
         return {}
     names = list(scenario.config.agents)
-    offsets = (np.arange(8) + 0.5) / 8 * clock.interval
     starts = clock.warmup + np.arange(clock.n_intervals) * clock.interval
-    is_open = sites.open_at((starts[:, None] + offsets[None, :]).ravel()).reshape(len(sites.names), -1, 8)
+    open_share = [_open_share(step, starts, clock.interval) for step in sites.open]
     out = {}
     for g in groups:
-        per_interval = is_open[sites.group_site[names.index(g)]].mean(axis=1)
-        share = np.bincount(period_of, per_interval, n_periods) / np.maximum(
-            np.bincount(period_of, None, n_periods), 1
-        )
+        per_interval = open_share[sites.group_site[names.index(g)]]
+        counts = np.maximum(np.bincount(period_of, None, n_periods), 1)
+        share = np.bincount(period_of, per_interval, n_periods) / counts
         if (share < 1.0).any():
             out[g] = share
     return out
+
+
+def _open_share(step: Step, starts: np.ndarray, length: float) -> np.ndarray:
+    """The share of each interval [start, start + length) in which ``step`` (1 while open) is
+    open: the overlap of each of its open pieces with the interval."""
+    ends = np.append(step.times[1:], np.inf)
+    is_open = step.values > 0.5
+    lo = np.maximum(starts[:, None], step.times[None, is_open])
+    hi = np.minimum(starts[:, None] + length, ends[None, is_open])
+    return np.clip(hi - lo, 0.0, None).sum(axis=1) / length
 
 
 def on_duty_shares(

@@ -67,12 +67,17 @@ class Problem:
     site_open: dict[str, np.ndarray] = field(default_factory=dict)
 
     def availability(self, group: str, k: int) -> float:
-        """Share of the rostered agents of ``group`` on duty in period k (1 without a rota and
-        with its site open; 0 while its site is closed): the plan is of rostered agents, the
-        formulas count agents on duty."""
+        """Share of the rostered agents of ``group`` on duty in period k (1 without a rota):
+        the plan is of rostered agents, the formulas count agents on duty."""
         share = self.on_duty.get(group)
-        site = self.site_open.get(group)
-        return (float(share[k]) if share is not None else 1.0) * (float(site[k]) if site is not None else 1.0)
+        return float(share[k]) if share is not None else 1.0
+
+    def staffable(self, channel: str, k: int) -> list[str]:
+        """The groups serving ``channel`` whose site is open at some time in period k (all of
+        them without site hours): only these can be given agents for it. A group open for part
+        of the period needs its agents while open (the formulas count agents at an instant), and
+        each is paid for the whole period."""
+        return [g for g in self.serves[channel] if g not in self.site_open or self.site_open[g][k] > 0]
 
     def closed(self, group: str) -> np.ndarray:
         """Per period: whether the group's site is closed all period (no agent can work)."""

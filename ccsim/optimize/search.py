@@ -71,15 +71,18 @@ class _Search:
         out["meets"] = perf["meets"].to_numpy() | np.array([c in self.futile for c in cells])
         return out
 
-    def give_up(self, cells: set[tuple[str, int]]) -> None:
-        """Leave ``cells`` out of the feasibility test; the plans seen are judged again."""
+    def give_up(
+        self, cells: set[tuple[str, int]], why: str = "more agents there do not raise its service level"
+    ) -> None:
+        """Leave ``cells`` out of the feasibility test, saying ``why``; the plans seen are
+        judged again."""
         new = cells - self.futile
         if not new:
             return
         self.futile |= new
         if self.progress:
             names = ", ".join(f"{c} {_clock(self.problem, k)}" for c, k in sorted(new))
-            self.progress(f"left alone: {names} (more agents there do not raise its service level)")
+            self.progress(f"left alone: {names} ({why})")
         for key, (perf, _) in self.seen.items():
             staffing = self._staffing(key)
             self._judge(staffing, self.adjusted(perf))

@@ -271,8 +271,7 @@ def sensitivity(
                 at[side] = _money_band(result, {f.name: level}, alpha, amount)
         rows.append(_row(f, at, base))
     table = pd.DataFrame(rows)
-    table["swing"] = _swing(table)
-    table = table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+    table = _ranked(table)
     design = design or scenario.config.sensitivity.design
     if design not in ("morris", "sobol"):
         raise ValueError(f"design must be 'morris' or 'sobol' (got {design!r})")
@@ -329,17 +328,22 @@ def paired_change(before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
     return float(np.mean(d)), t_half_width(d)
 
 
-def _swing(table: pd.DataFrame) -> pd.Series:
-    """How far the answer moves: the shift of the band's middle between low and high (service
-    level), then as a tie-break (scaled far below a point of service) the part of the change in
-    total cost that its interval establishes (|change| less its half-width, at least 0), then
-    the change itself."""
+def _ranked(table: pd.DataFrame) -> pd.DataFrame:
+    """The factors, the one that moves the answer most first: by ``swing`` (how far the band's
+    middle moves between low and high), then by the part of the change in total cost that its
+    interval establishes (|change| less its half-width, at least 0), then by the change."""
     mid_low = (table["band_low_at_low"] + table["band_high_at_low"]) / 2
     mid_high = (table["band_low_at_high"] + table["band_high_at_high"]) / 2
     change = table["total_cost_change"].abs()
-    shown = (change - table["total_cost_change_ci95"].fillna(0.0)).clip(lower=0.0)
-    cost = shown + 1e-3 * change
-    return (mid_high - mid_low).abs() + 1e-6 * cost / max(float(cost.max()), 1.0)
+    keys = pd.DataFrame(
+        {
+            "swing": (mid_high - mid_low).abs(),
+            "shown": (change - table["total_cost_change_ci95"].fillna(0.0)).clip(lower=0.0),
+            "change": change,
+        }
+    )
+    order = keys.sort_values(["swing", "shown", "change"], ascending=False, kind="stable").index
+    return table.assign(swing=keys["swing"]).loc[order].reset_index(drop=True)
 
 
 def headline(table: pd.DataFrame, base: dict[str, float], measure: str, currency: str = "") -> str:

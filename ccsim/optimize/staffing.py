@@ -206,7 +206,7 @@ def analytic_start(problem: Problem) -> Staffing:
             if need is None:
                 a = problem.rate[ch.name][k] * np.nan_to_num(problem.handle[ch.name][k])
                 need = math.ceil(a) if a > 0 else 0
-            working = [g for g in problem.serves[ch.name] if problem.availability(g, k) > 0]
+            working = problem.staffable(ch.name, k)
             loads = [problem.load.get((ch.name, g), np.zeros(problem.n_periods))[k] for g in working]
             total_k = sum(loads)  # (the load of the groups whose site is open)
             for g, load in zip(working, loads, strict=True):
@@ -232,9 +232,8 @@ def _fixed_point_step(
                 continue
             eff = _effective(problem, n, alpha, ch.name, k)
             change = _need(problem, ch, k, row, eff) - eff
-            for g in problem.serves[ch.name]:
-                if problem.availability(g, k) > 0:  # (none at a closed site)
-                    delta[g][k] += change * _share(beta, ch.name, g, k) / problem.availability(g, k)
+            for g in problem.staffable(ch.name, k):  # (none at a closed site)
+                delta[g][k] += change * _share(beta, ch.name, g, k) / problem.availability(g, k)
     out = {}
     for g in problem.groups:
         step = np.where(delta[g] > 0, np.ceil(delta[g] - 1e-9), np.trunc(delta[g]))
@@ -252,7 +251,7 @@ def _repair(problem: Problem, n: Staffing, perf: pd.DataFrame, shares: tuple[Sha
     spec = {c.name: c for c in problem.channels}
     for row in perf[~perf["meets"]].itertuples(index=False):
         c, k = str(row.channel), int(row.period)
-        groups = [g for g in problem.serves[c] if problem.availability(g, k) > 0]  # site open
+        groups = problem.staffable(c, k)
         if not groups:
             continue
         g = max(groups, key=lambda g: (_share(beta, c, g, k), -problem.cost[g]))
@@ -368,6 +367,7 @@ def optimize_staffing(
     n = {g: np.asarray(v, dtype=int).copy() for g, v in (start or analytic_start(problem)).items()}
     for g in problem.groups:  # nobody works at a site while it is closed
         n[g][problem.closed(g)] = 0
+    search.give_up(_unstaffable(problem), "no staffed group's site is open then")
     n = _fixed_point(search, n)  # 2.
     n = _repair_loop(search, n)  # 3.
     binding = _trim(search, n)  # 4.
@@ -377,6 +377,17 @@ def optimize_staffing(
     if verify:
         plan.verify(verify_replications, workers=workers, executor=executor)
     return plan
+
+
+def _unstaffable(problem: Problem) -> set[tuple[str, int]]:
+    """The (channel, period) cells with demand where no staffed group's site is open: no plan
+    of these groups can serve them, so the search leaves them alone from the start."""
+    return {
+        (ch.name, k)
+        for ch in problem.channels
+        for k in range(problem.n_periods)
+        if problem.rate[ch.name][k] > 0 and not problem.staffable(ch.name, k)
+    }
 
 
 def _fixed_point(search: _Search, n: Staffing) -> Staffing:
