@@ -14,6 +14,7 @@ from ccsim.analytic import erlang_c
 from ccsim.config.errors import ConfigError
 from ccsim.model.store import OUTCOMES
 from ccsim.optimize.problem import build_problem
+from ccsim.optimize.shifts import shifts_for
 from ccsim.optimize.staffing import analytic_start, optimize_staffing
 
 BASE = """
@@ -311,3 +312,21 @@ def test_a_site_open_part_of_a_period_counts_its_open_share():
     assert problem.site_open["berlin_team"][k + 1] == 0.0
     assert "berlin_team" in problem.staffable("phone", k)
     assert "berlin_team" not in problem.staffable("phone", k + 1)
+
+
+def test_shifts_for_a_site_with_an_offset_are_in_its_local_time():
+    """Lisbon's clock is an hour behind the scenario's: the shifts chosen cover the plan's
+    periods in Lisbon's time, so the agents the shifted scenario simulates are the coverage."""
+    sc = ccsim.load(ROOT / "configs" / "two_sites.toml")
+    plan = optimize_staffing(sc, replications=4, max_simulations=6, verify=False, require_feasible=False)
+    shifts = shifts_for(plan)
+    simulated = ccsim.simulate(shifts.scenario, replications=1, contacts=False, progress=False).agents
+    for group in ("berlin_team", "lisbon_team"):
+        cover = shifts.coverage[shifts.coverage["group"] == group]["on_duty"].to_numpy()
+        agents = simulated[simulated["agent_group"] == group]["agents"].to_numpy()
+        site = "berlin" if group == "berlin_team" else "lisbon"
+        is_open = sc.plan.sites.open_at(sc.plan.clock.warmup + np.arange(len(agents)) * 1800.0 + 900.0)
+        both_open = is_open[list(sc.plan.sites.names).index(site)]
+        assert np.array_equal(agents[both_open], cover[: len(agents)][both_open]), group
+    lisbon = shifts.shifts[shifts.shifts["group"] == "lisbon_team"]
+    assert set(lisbon["start"]) <= {"07:00", "14:00"}  # the configured starts, Lisbon's time

@@ -5,7 +5,8 @@ every period has at least the plan's agents on duty, at the least paid hours (a 
 all cost the same per hour, so least paid hours is least cost). A shift covers a period when it
 spans the whole period; shifts repeat daily, so a shift may run past midnight into the next
 day's first periods. Allowed starts and lengths default to those of the group's configured
-shifts, else every period start and 8 hours.
+shifts, else every period start and 8 hours. Starts are in the group's local time (its site's
+clock, as its configured shifts are), and the periods are matched in it.
 """
 
 from __future__ import annotations
@@ -57,14 +58,15 @@ def _templates(
     starts: list[str] | None,
     lengths: list[str] | None,
 ) -> list[tuple[float, float]]:
-    """(start of day in s, length in s) of each allowed shift."""
+    """(start of day in s, length in s) of each allowed shift, in the group's local time (its
+    site's: shifts are written in it)."""
     configured = scenario.agents[group].shifts or []
     if starts is not None:
         s = [float(parse_clock(x)) for x in starts]
     elif configured:
         s = sorted({sh.start for sh in configured})
     else:
-        day0 = scenario.scenario.start
+        day0 = scenario.scenario.start + site_offset(scenario, group)
         s = sorted({(day0 + k * period_s) % DAY for k in range(n_periods)})
     if lengths is not None:
         ls = [float(parse_duration(x)) for x in lengths]
@@ -73,6 +75,14 @@ def _templates(
     else:
         ls = [8 * 3600.0]
     return [(a, b) for a in s for b in ls]
+
+
+def site_offset(scenario: Scenario, group: str) -> float:
+    """The group's local clock minus the scenario's (its site's ``offset``; 0 without sites)."""
+    for site in scenario.config.sites.values():
+        if group in site.groups:
+            return float(site.offset)
+    return 0.0
 
 
 def _covers(start: float, length: float, p0: float, p1: float) -> bool:
@@ -105,8 +115,9 @@ def shifts_for(
     for g in problem.groups:
         need = plan.staffing[g].to_numpy(dtype=float)
         temps = _templates(scenario, g, problem.period_s, problem.n_periods, starts, lengths)
+        local0 = day0 + site_offset(scenario, g)  # the periods in the group's local time
         spans = [
-            ((day0 + k * problem.period_s) % DAY, (day0 + k * problem.period_s) % DAY + problem.period_s)
+            ((local0 + k * problem.period_s) % DAY, (local0 + k * problem.period_s) % DAY + problem.period_s)
             for k in range(problem.n_periods)
         ]
         a = np.array([[_covers(s, L, p0, p1) for s, L in temps] for p0, p1 in spans], dtype=float)
