@@ -18,6 +18,7 @@ from conftest import ROOT
 
 import ccsim
 from ccsim import analytic
+from ccsim.cli import optimize as cli_optimize
 from ccsim.optimize import frontier, optimize_staffing, shifts_for
 from ccsim.optimize.problem import build_problem, measure, with_staffing
 from ccsim.optimize.staffing import StaffingPlan, analytic_start
@@ -299,3 +300,18 @@ def test_a_period_staffing_cannot_fix_is_left_alone() -> None:
     assert any(m.startswith("left alone: email 08:00") for m in messages)
     assert plan.feasible
     assert plan.simulations < 40  # the budget was not spent on the hopeless period
+
+
+def test_shifts_the_scenario_refuses_are_named_as_the_shifts_not_the_config(
+    plan: StaffingPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--shifts` writes shifts into the scenario; if the scenario refuses them, the message says
+    it is the shifts chosen, not something the user wrote."""
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise ccsim.ConfigError(["agents.pool: a group with shifts and absence cannot be capped"], "x.toml")
+
+    monkeypatch.setattr(cli_optimize, "shifts_for", refuse)
+    with pytest.raises(ccsim.ConfigError) as info:
+        cli_optimize._cover(plan, None, None, tmp_path)
+    assert "--shifts: the scenario cannot take the shifts chosen: agents.pool:" in str(info.value)

@@ -168,6 +168,9 @@ def _cover(
         shift_plan = shifts_for(plan, starts=starts, lengths=lengths)
     except ValueError as exc:
         raise ConfigError([f"--shifts: {exc}"]) from None
+    except ConfigError as exc:  # the scenario refuses the shifts chosen (not the user's config)
+        problems = [f"--shifts: the scenario cannot take the shifts chosen: {p}" for p in exc.problems]
+        raise ConfigError(problems, exc.source) from None
     shift_plan.shifts.to_csv(folder / "shifts.csv", index=False)
     shift_plan.coverage.to_csv(folder / "coverage.csv", index=False)
     return shift_plan
