@@ -209,9 +209,8 @@ class Centre:
         self._accept_journey(i, self.sched.now)
 
     def _accept(self, i: int, now: float) -> None:
-        if self.journeys_on:
-            self._accept_journey(i, now)
-            return
+        """An arrival without journey policies that ``arrive`` does not inline: closed channel,
+        trunk lines, or a channel closed for the day's hours."""
         q = self.qlist[self.qid[i]]
         c = q.channel
         if self.closed[i] and self.journeys.arrival_policies(i, c, now):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ccsim.metrics import span_overlap
 from ccsim.model.timeline import Step
 from ccsim.results import Results
 from ccsim.scenario import Scenario
@@ -35,12 +36,11 @@ def site_open_shares(
 
 def _open_share(step: Step, starts: np.ndarray, length: float) -> np.ndarray:
     """The share of each interval [start, start + length) in which ``step`` (1 while open) is
-    open: the overlap of each of its open pieces with the interval."""
-    ends = np.append(step.times[1:], np.inf)
+    open: its open pieces' overlap with the intervals."""
     is_open = step.values > 0.5
-    lo = np.maximum(starts[:, None], step.times[None, is_open])
-    hi = np.minimum(starts[:, None] + length, ends[None, is_open])
-    return np.clip(hi - lo, 0.0, None).sum(axis=1) / length
+    ends = np.append(step.times[1:], np.inf)[is_open]
+    edges = np.append(starts, starts[-1] + length)
+    return span_overlap(step.times[is_open], ends, np.ones(len(ends)), edges) / length
 
 
 def on_duty_shares(
